@@ -1,0 +1,102 @@
+// The observation log: what one target did when it ran one Trace.
+//
+// Executors (the agent, in or out of process) produce it; the model judges
+// it. It is also a readable, editable text file, so a person can look at a
+// run, and a test can feed the checker an edited log.
+//
+// Text format, version 1 (one record a line; `#` starts a comment):
+//
+//   aiospec-log 1
+//   target glibc
+//   0 file fd=-1                       # every op of the trace, in order
+//   1 open ret=3
+//   2 aio_read ret=0
+//   3 aio_error ret=EINPROGRESS
+//   4 write ret=5
+//   5 wait ret=0
+//   6 aio_return ret=5 data="hello"
+//   notify after=6 kind=signal signo=SIGRTMIN+1 code=SI_ASYNCIO value=7 status=0
+//   7 drain ret=65536 data="F"*65536
+//   end completed                      # or: end crashed signal=SIGSEGV
+//                                      #     end hung at=7
+//
+// Fields of an op record: `ret=` the call's return value, a number or a
+// symbolic constant (EINPROGRESS for aio_error, AIO_CANCELED for aio_cancel);
+// `errno=NAME` when the call failed; `data=` the bytes the op observed
+// (aio_return of a read: the first `ret` bytes of the buffer; drain and
+// readback: the bytes read); `fd=` is not used by the model. Symbolic names
+// keep logs portable between architectures whose errno numbers differ; the
+// parser maps them to this host's values.
+//
+// Byte strings use C escapes inside quotes, and `"x"*N` repeats a piece N
+// times; pieces join with `+`: data="F"*65536+"hello".
+//
+// A notify record says a notification arrived while op `after` ran (or
+// before it, after the previous op): kind, signal number, si_code, si_value,
+// and `status=` the aio_error() value of the request with that value, read
+// inside the handler (omitted when no single request has that value).
+#ifndef AIOSPEC_HARNESS_OBSERVATION_OBSERVATION_H_
+#define AIOSPEC_HARNESS_OBSERVATION_OBSERVATION_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "harness/trace/trace.h"
+
+namespace aiospec {
+
+// What one op returned. Numbers are in this host's terms.
+struct StepObservation {
+  int op_index = 0;
+  int64_t ret = 0;
+  int err = 0;  // errno when the call reported failure, else 0
+  std::optional<std::string> data;
+  friend bool operator==(const StepObservation&,
+                         const StepObservation&) = default;
+};
+
+struct NotificationObservation {
+  int after_op = 0;  // arrived no later than the end of this op
+  NotifyKind kind = NotifyKind::kSignal;
+  int signo = 0;
+  int code = 0;  // si_code; 0 for thread notifications
+  int32_t value = 0;
+  std::optional<int> status_in_handler;  // aio_error() seen in the handler
+  friend bool operator==(const NotificationObservation&,
+                         const NotificationObservation&) = default;
+};
+
+// How the run ended. Anything but kCompleted means the log is a prefix.
+enum class RunEnd { kCompleted, kCrashed, kHung };
+
+struct ObservationLog {
+  std::string target;
+  std::vector<StepObservation> steps;  // steps[i].op_index == i
+  std::vector<NotificationObservation> notifications;
+  RunEnd end = RunEnd::kCompleted;
+  int crash_signal = 0;  // kCrashed: the signal that killed the agent
+  int hung_at = -1;      // kHung: the op the watchdog found it in, if known
+  friend bool operator==(const ObservationLog&,
+                         const ObservationLog&) = default;
+};
+
+// Parses the text format; errors are "file:line:col: message".
+absl::StatusOr<ObservationLog> ParseLog(std::string_view text,
+                                        std::string_view source_name);
+
+// Prints the text format. `trace` supplies op names; ParseLog(PrintLog(l)) == l.
+std::string PrintLog(const ObservationLog& log, const Trace& trace);
+
+// Symbolic names <-> this host's numbers, shared with the report.
+std::string ErrnoName(int err);           // "EINPROGRESS", or "E#123"
+std::optional<int> ErrnoFromName(std::string_view name);
+std::string SignalName(int signo);        // "SIGSEGV", "SIGRTMIN+1"
+std::optional<int> SignalFromName(std::string_view name);
+
+}  // namespace aiospec
+
+#endif  // AIOSPEC_HARNESS_OBSERVATION_OBSERVATION_H_

@@ -1,0 +1,58 @@
+// Targets: the AIO implementations aiospec judges.
+//
+// A target runs a Trace and returns the ObservationLog. Out-of-process
+// targets run an agent binary in a child process behind a watchdog, so a
+// deadlock or crash in the implementation becomes a log that ends in
+// RunEnd::kHung or kCrashed, never a hung or dead harness.
+//
+// Target specs (see KnownTargets()):
+//   glibc          the agent linked with the system glibc, as a child process
+//   glibc-inproc   the same executor inside this process (fast; no watchdog)
+//   musl           the agent built statically with musl-gcc
+//   agent:PATH     any agent binary, e.g. one built for a libc port
+//
+// Usage:
+//   absl::StatusOr<std::unique_ptr<Target>> t = MakeTarget("musl");
+//   if (!t.ok()) return t.status();   // "target musl: agent not built: ..."
+//   absl::StatusOr<ObservationLog> log = (*t)->Run(trace, RunOptions{});
+#ifndef AIOSPEC_HARNESS_TARGET_TARGET_H_
+#define AIOSPEC_HARNESS_TARGET_TARGET_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "harness/observation/observation.h"
+#include "harness/trace/trace.h"
+
+namespace aiospec {
+
+struct RunOptions {
+  // Wall-clock bound for one trace; past it the agent is killed (SIGKILL).
+  absl::Duration watchdog = absl::Seconds(10);
+};
+
+class Target {
+ public:
+  virtual ~Target() = default;
+  virtual const std::string& name() const = 0;
+  // A crash or hang of the implementation is a log, not an error. An error
+  // means the target could not run at all: agent missing, failed to start,
+  // or output that is not a log.
+  virtual absl::StatusOr<ObservationLog> Run(const Trace& trace,
+                                             const RunOptions& options) = 0;
+};
+
+// Errors: kNotFound for an unknown spec, kFailedPrecondition for a known
+// target that is not available here (e.g. musl-gcc was missing at build).
+absl::StatusOr<std::unique_ptr<Target>> MakeTarget(std::string_view spec);
+
+// The specs MakeTarget understands, except agent:PATH.
+std::vector<std::string> KnownTargets();
+
+}  // namespace aiospec
+
+#endif  // AIOSPEC_HARNESS_TARGET_TARGET_H_

@@ -1,0 +1,241 @@
+// The trace: one test scenario for POSIX AIO, as data.
+//
+// A Trace is what the text format in docs/TRACE_FORMAT.md parses into, what
+// every target executes, and what the model replays. Handles (files,
+// descriptors, aiocbs) are named in the text and resolved to dense indices
+// here, so executors and the model index plain vectors.
+//
+// Usage:
+//
+//   absl::StatusOr<Trace> trace = ParseTrace(text, "read.trace");
+//   if (!trace.ok()) {  // "read.trace:3:14: unknown descriptor 'fd9'"
+//     std::cerr << trace.status().message() << "\n";
+//   }
+//   for (const Op& op : trace->ops) { ... std::visit(..., op.body) ... }
+//   std::string canonical = PrintTrace(*trace);  // parses back to *trace
+//
+// Invariants kept by the parser (executors and the model rely on them):
+//  - every handle index is < the size of its name table, or kNullHandle where
+//    the grammar allows `null`, or kBadFd for a descriptor argument `badfd`;
+//  - a descriptor handle is only used while the trace has it open, and is
+//    only opened (open, pipe, socketpair, dup) while closed;
+//  - a file handle is declared once, before use.
+#ifndef AIOSPEC_HARNESS_TRACE_TRACE_H_
+#define AIOSPEC_HARNESS_TRACE_TRACE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace aiospec {
+
+inline constexpr int kTraceVersion = 1;
+
+// Position of an op in its source text, 1-based. {0,0} for generated ops.
+struct SourceLoc {
+  int line = 0;
+  int col = 0;
+  friend bool operator==(const SourceLoc&, const SourceLoc&) = default;
+};
+
+using FileId = int;  // index into Trace::file_names
+using FdId = int;    // index into Trace::fd_names
+using CbId = int;    // index into Trace::cb_names
+
+inline constexpr int kNullHandle = -1;  // `null` in a list or aio_cancel
+inline constexpr FdId kBadFd = -2;      // `badfd`: a number that is never open
+
+// How a request reports completion (aio_sigevent).
+enum class NotifyKind { kNone, kSignal, kThread };
+struct Notify {
+  NotifyKind kind = NotifyKind::kNone;
+  int32_t value = 0;  // sigev_value.sival_int
+  friend bool operator==(const Notify&, const Notify&) = default;
+};
+
+// open(2) flags, as a small portable set (the agent maps them to its libc).
+enum OpenFlag : uint32_t {
+  kAccessRead = 1u << 0,
+  kAccessWrite = 1u << 1,
+  kFlagAppend = 1u << 2,
+  kFlagSync = 1u << 3,
+  kFlagDsync = 1u << 4,
+};
+
+// A relative timeout; `infinite` is `timeout=none` (a NULL timespec).
+struct Timeout {
+  bool infinite = false;
+  int64_t nanos = 0;
+  friend bool operator==(const Timeout&, const Timeout&) = default;
+};
+
+// --- Declarations and descriptor operations -------------------------------
+
+struct DeclareFile {  // file NAME [content="..."]
+  FileId file;
+  std::string content;
+  friend bool operator==(const DeclareFile&, const DeclareFile&) = default;
+};
+struct DeclarePipe {  // pipe READ_FD WRITE_FD
+  FdId read_end;
+  FdId write_end;
+  friend bool operator==(const DeclarePipe&, const DeclarePipe&) = default;
+};
+struct DeclareSocketpair {  // socketpair FD FD
+  FdId a;
+  FdId b;
+  friend bool operator==(const DeclareSocketpair&,
+                         const DeclareSocketpair&) = default;
+};
+struct Open {  // open FD FILE flags=rdwr+append
+  FdId fd;
+  FileId file;
+  uint32_t flags;  // OpenFlag bits
+  friend bool operator==(const Open&, const Open&) = default;
+};
+struct Close {  // close FD
+  FdId fd;
+  friend bool operator==(const Close&, const Close&) = default;
+};
+struct Dup {  // dup NEW_FD OLD_FD
+  FdId new_fd;
+  FdId old_fd;
+  friend bool operator==(const Dup&, const Dup&) = default;
+};
+struct Dup2 {  // dup2 OLD_FD TARGET_FD  (TARGET_FD may be open: it is closed)
+  FdId old_fd;
+  FdId target;
+  friend bool operator==(const Dup2&, const Dup2&) = default;
+};
+
+// --- AIO calls --------------------------------------------------------------
+
+// The aiocb fields of a read or write request.
+struct IoRequest {
+  CbId cb;
+  FdId fd;
+  int64_t offset = 0;
+  int64_t nbytes = 0;
+  int32_t reqprio = 0;
+  Notify notify;
+  // Bytes a write sends; absent means the self-identifying default payload
+  // (see WritePayload in payload.h). Always absent for reads.
+  std::optional<std::string> data;
+  friend bool operator==(const IoRequest&, const IoRequest&) = default;
+};
+
+struct AioRead {  // aio_read CB fd=FD offset=N nbytes=N [reqprio=N] [notify=..]
+  IoRequest req;
+  friend bool operator==(const AioRead&, const AioRead&) = default;
+};
+struct AioWrite {  // aio_write CB fd=FD offset=N nbytes=N [data=".."] ...
+  IoRequest req;
+  friend bool operator==(const AioWrite&, const AioWrite&) = default;
+};
+
+enum class FsyncOp { kSync, kDsync, kInvalid };  // O_SYNC, O_DSYNC, neither
+struct AioFsync {  // aio_fsync CB fd=FD op=sync|dsync|invalid [notify=..]
+  CbId cb;
+  FdId fd;
+  FsyncOp op = FsyncOp::kSync;
+  Notify notify;
+  friend bool operator==(const AioFsync&, const AioFsync&) = default;
+};
+struct AioError {  // aio_error CB
+  CbId cb;
+  friend bool operator==(const AioError&, const AioError&) = default;
+};
+struct AioReturn {  // aio_return CB
+  CbId cb;
+  friend bool operator==(const AioReturn&, const AioReturn&) = default;
+};
+struct AioSuspend {  // aio_suspend CB|null ... [timeout=DUR|none]
+  std::vector<CbId> list;  // kNullHandle for a NULL entry
+  Timeout timeout;
+  friend bool operator==(const AioSuspend&, const AioSuspend&) = default;
+};
+struct AioCancel {  // aio_cancel FD CB|null
+  FdId fd;
+  CbId cb = kNullHandle;
+  friend bool operator==(const AioCancel&, const AioCancel&) = default;
+};
+
+enum class LioOpcode { kRead, kWrite, kNop };
+struct LioElement {  // one entry of the list: `null`, or `read|write|nop CB fields`
+  bool is_null = false;
+  LioOpcode opcode = LioOpcode::kNop;
+  IoRequest req;  // unused when is_null
+  friend bool operator==(const LioElement&, const LioElement&) = default;
+};
+struct LioListio {  // lio_listio wait|nowait [ELEM; ELEM; ...] [notify=..]
+  bool wait = true;
+  std::vector<LioElement> list;
+  Notify notify;  // the list notification (`sig`); ignored for wait
+  friend bool operator==(const LioListio&, const LioListio&) = default;
+};
+
+// --- Holding and releasing requests, observing effects ---------------------
+
+struct Fill {  // fill FD: write kFillByte until the pipe or socket is full
+  FdId fd;
+  friend bool operator==(const Fill&, const Fill&) = default;
+};
+struct Drain {  // drain FD [max=N]: read what is available without blocking
+  FdId fd;
+  int64_t max = -1;  // -1: everything available
+  friend bool operator==(const Drain&, const Drain&) = default;
+};
+struct Write {  // write FD data="..": one write(2) that must not block
+  FdId fd;
+  std::string data;
+  friend bool operator==(const Write&, const Write&) = default;
+};
+struct Readback {  // readback FILE: the file's whole content, read by path
+  FileId file;
+  friend bool operator==(const Readback&, const Readback&) = default;
+};
+struct Wait {  // wait CB... [timeout=DUR]: until each has a final status
+  std::vector<CbId> cbs;
+  Timeout timeout;
+  friend bool operator==(const Wait&, const Wait&) = default;
+};
+
+inline constexpr char kFillByte = 'F';
+
+using OpBody =
+    std::variant<DeclareFile, DeclarePipe, DeclareSocketpair, Open, Close, Dup,
+                 Dup2, AioRead, AioWrite, AioFsync, AioError, AioReturn,
+                 AioSuspend, AioCancel, LioListio, Fill, Drain, Write, Readback,
+                 Wait>;
+
+struct Op {
+  OpBody body;
+  SourceLoc loc;  // not part of equality: printing renumbers lines
+  friend bool operator==(const Op& a, const Op& b) { return a.body == b.body; }
+};
+
+struct Trace {
+  int version = kTraceVersion;
+  std::string source;                     // file name, for messages
+  std::vector<std::string> covers;        // `covers AIO-READ-07 ...`
+  std::string about;                      // `about "..."`: what it shows
+  std::vector<std::string> file_names;    // FileId -> name
+  std::vector<std::string> fd_names;      // FdId -> name
+  std::vector<std::string> cb_names;      // CbId -> name
+  std::vector<Op> ops;
+  friend bool operator==(const Trace& a, const Trace& b) {
+    return a.version == b.version && a.covers == b.covers &&
+           a.about == b.about && a.file_names == b.file_names &&
+           a.fd_names == b.fd_names && a.cb_names == b.cb_names &&
+           a.ops == b.ops;
+  }
+};
+
+// The op's keyword in the text format ("aio_read", "fill", ...).
+const char* OpName(const OpBody& body);
+
+}  // namespace aiospec
+
+#endif  // AIOSPEC_HARNESS_TRACE_TRACE_H_
