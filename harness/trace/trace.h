@@ -114,8 +114,10 @@ struct Dup2 {  // dup2 OLD_FD TARGET_FD  (TARGET_FD may be open: it is closed)
 
 // The aiocb fields of a read or write request.
 struct IoRequest {
-  CbId cb;
-  FdId fd;
+  // Initialized so that unused requests (a `null` lio element, a `nop`
+  // without fd=) compare equal; the parser always sets cb.
+  CbId cb = kNullHandle;
+  FdId fd = kNullHandle;  // kNullHandle only for `nop` without fd=
   int64_t offset = 0;
   int64_t nbytes = 0;
   int32_t reqprio = 0;
@@ -153,7 +155,7 @@ struct AioReturn {  // aio_return CB
 };
 struct AioSuspend {  // aio_suspend CB|null ... [timeout=DUR|none]
   std::vector<CbId> list;  // kNullHandle for a NULL entry
-  Timeout timeout;
+  Timeout timeout{true, 0};  // default: none (wait without a bound)
   friend bool operator==(const AioSuspend&, const AioSuspend&) = default;
 };
 struct AioCancel {  // aio_cancel FD CB|null
@@ -196,9 +198,12 @@ struct Readback {  // readback FILE: the file's whole content, read by path
   FileId file;
   friend bool operator==(const Readback&, const Readback&) = default;
 };
+// `wait` without timeout= gives up after this long.
+inline constexpr int64_t kDefaultWaitTimeoutNanos = 5'000'000'000;
+
 struct Wait {  // wait CB... [timeout=DUR]: until each has a final status
   std::vector<CbId> cbs;
-  Timeout timeout;
+  Timeout timeout{false, kDefaultWaitTimeoutNanos};
   friend bool operator==(const Wait&, const Wait&) = default;
 };
 

@@ -1,0 +1,36 @@
+#include "harness/trace/trace.h"
+
+#include <type_traits>
+#include <variant>
+
+namespace aiospec {
+
+const char* OpName(const OpBody& body) {
+  return std::visit(
+      [](const auto& op) -> const char* {
+        using T = std::decay_t<decltype(op)>;
+        if constexpr (std::is_same_v<T, DeclareFile>) return "file";
+        if constexpr (std::is_same_v<T, DeclarePipe>) return "pipe";
+        if constexpr (std::is_same_v<T, DeclareSocketpair>) return "socketpair";
+        if constexpr (std::is_same_v<T, Open>) return "open";
+        if constexpr (std::is_same_v<T, Close>) return "close";
+        if constexpr (std::is_same_v<T, Dup>) return "dup";
+        if constexpr (std::is_same_v<T, Dup2>) return "dup2";
+        if constexpr (std::is_same_v<T, AioRead>) return "aio_read";
+        if constexpr (std::is_same_v<T, AioWrite>) return "aio_write";
+        if constexpr (std::is_same_v<T, AioFsync>) return "aio_fsync";
+        if constexpr (std::is_same_v<T, AioError>) return "aio_error";
+        if constexpr (std::is_same_v<T, AioReturn>) return "aio_return";
+        if constexpr (std::is_same_v<T, AioSuspend>) return "aio_suspend";
+        if constexpr (std::is_same_v<T, AioCancel>) return "aio_cancel";
+        if constexpr (std::is_same_v<T, LioListio>) return "lio_listio";
+        if constexpr (std::is_same_v<T, Fill>) return "fill";
+        if constexpr (std::is_same_v<T, Drain>) return "drain";
+        if constexpr (std::is_same_v<T, Write>) return "write";
+        if constexpr (std::is_same_v<T, Readback>) return "readback";
+        if constexpr (std::is_same_v<T, Wait>) return "wait";
+      },
+      body);
+}
+
+}  // namespace aiospec

@@ -1,0 +1,1174 @@
+#include "harness/trace/trace_parser.h"
+
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "absl/types/span.h"
+#include "harness/common/byte_literal.h"
+#include "harness/trace/payload.h"
+
+namespace aiospec {
+namespace {
+
+enum class TokenKind { kWord, kOpenBracket, kCloseBracket, kSemicolon };
+
+// One token of a line. A word may hold one byte literal (`data="x"*3`,
+// `"text"`); the literal is decoded while tokenizing, because only the
+// literal syntax knows where a quoted string with spaces ends.
+struct Token {
+  TokenKind kind = TokenKind::kWord;
+  absl::string_view text;  // raw source text of the token
+  int col = 0;            // 1-based column of text[0]
+  std::optional<size_t> literal_at;  // offset of the literal within text
+  std::string bytes;                 // the decoded literal
+};
+
+// A `key=value` argument.
+struct KeyValue {
+  absl::string_view key;
+  absl::string_view value;
+  int key_col = 0;
+  int value_col = 0;
+  const Token* token = nullptr;
+};
+
+// The arguments of an op (or of one lio_listio element) after its keyword:
+// positional tokens in order, and key=value pairs by key.
+struct Args {
+  std::vector<const Token*> positional;
+  absl::flat_hash_map<absl::string_view, KeyValue> named;
+
+  const KeyValue* Find(absl::string_view key) const {
+    auto it = named.find(key);
+    return it == named.end() ? nullptr : &it->second;
+  }
+};
+
+enum class HandleKind { kFile, kFd, kCb };
+
+struct Handle {
+  HandleKind kind;
+  int index;
+};
+
+const char* KindNoun(HandleKind kind) {
+  switch (kind) {
+    case HandleKind::kFile: return "file";
+    case HandleKind::kFd: return "descriptor";
+    case HandleKind::kCb: return "aiocb";
+  }
+  return "handle";
+}
+
+// Token text as it appears in a message: escaped and cut, so binary garbage
+// in the input cannot make an unreadable or huge message.
+std::string Shown(absl::string_view text) {
+  constexpr size_t kMaxShown = 40;
+  if (text.size() > kMaxShown) {
+    return absl::StrCat(absl::CHexEscape(text.substr(0, kMaxShown)), "...");
+  }
+  return absl::CHexEscape(text);
+}
+
+bool IsNameStart(char c) { return absl::ascii_isalpha(c) || c == '_'; }
+bool IsNameChar(char c) { return absl::ascii_isalnum(c) || c == '_'; }
+
+bool IsNameSyntax(absl::string_view s) {
+  if (s.empty() || !IsNameStart(s[0])) return false;
+  for (char c : s) {
+    if (!IsNameChar(c)) return false;
+  }
+  return true;
+}
+
+bool IsSeparator(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '#' || c == '[' ||
+         c == ']' || c == ';';
+}
+
+// `-?[0-9]+` as int64, or nullopt (bad syntax or overflow).
+std::optional<int64_t> ParseInt64(absl::string_view s) {
+  bool negative = false;
+  if (!s.empty() && s[0] == '-') {
+    negative = true;
+    s.remove_prefix(1);
+  }
+  if (s.empty()) return std::nullopt;
+  // Accumulate as a negative number so INT64_MIN parses.
+  int64_t value = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    const int digit = c - '0';
+    if (value < (std::numeric_limits<int64_t>::min() + digit) / 10) {
+      return std::nullopt;
+    }
+    value = value * 10 - digit;
+  }
+  if (!negative) {
+    if (value == std::numeric_limits<int64_t>::min()) return std::nullopt;
+    value = -value;
+  }
+  return value;
+}
+
+bool IsAssertionId(absl::string_view s) {
+  // AIO-[A-Z]+-[0-9]+
+  if (!absl::ConsumePrefix(&s, "AIO-")) return false;
+  size_t letters = 0;
+  while (letters < s.size() && s[letters] >= 'A' && s[letters] <= 'Z') {
+    ++letters;
+  }
+  if (letters == 0 || letters >= s.size() || s[letters] != '-') return false;
+  s.remove_prefix(letters + 1);
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string_view source) {
+    trace_.source = std::string(source);
+  }
+
+  absl::StatusOr<Trace> Parse(absl::string_view text);
+
+ private:
+  absl::Status Error(int col, absl::string_view message) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(trace_.source, ":", line_no_, ":", col, ": ", message));
+  }
+
+  absl::Status Tokenize(absl::string_view line);
+  absl::Status ParseHeader();
+  absl::Status ParseLine();
+  absl::Status ParseOp(absl::Span<const Token> tokens, OpBody* body);
+
+  // Splits tokens into positional and key=value args; rejects keys not in
+  // `allowed`, duplicate keys, and brackets.
+  absl::StatusOr<Args> SplitArgs(absl::Span<const Token> tokens,
+                                 absl::string_view op_name,
+                                 std::initializer_list<absl::string_view> allowed);
+  absl::Status ExpectPositional(const Args& args, const Token& keyword,
+                                size_t count, absl::string_view what);
+  absl::StatusOr<const KeyValue*> Required(const Args& args,
+                                           const Token& keyword,
+                                           absl::string_view key);
+
+  // Values.
+  absl::StatusOr<int64_t> Int64Value(absl::string_view text, int col) const;
+  absl::StatusOr<int32_t> Int32Value(absl::string_view text, int col) const;
+  absl::StatusOr<std::string> BytesValue(const KeyValue& kv) const;
+  absl::StatusOr<Notify> NotifyValue(const KeyValue& kv) const;
+  absl::StatusOr<Timeout> TimeoutValue(const KeyValue& kv,
+                                       bool allow_negative) const;
+  absl::StatusOr<uint32_t> OpenFlagsValue(const KeyValue& kv) const;
+
+  // Handles.
+  absl::Status CheckName(absl::string_view name, int col,
+                         absl::string_view what) const;
+  absl::StatusOr<FileId> DeclareFileName(const Token& tok);
+  absl::StatusOr<FileId> UseFile(const Token& tok) const;
+  // A descriptor argument of a call: an open descriptor, or `badfd` where
+  // the call is under test and an invalid number is a meaningful input.
+  absl::StatusOr<FdId> UseFd(absl::string_view name, int col,
+                             bool allow_badfd) const;
+  // A descriptor the op opens: new, or closed. Marks it open.
+  absl::StatusOr<FdId> OpenFd(const Token& tok);
+  // dup2's target: new, closed or open. Marks it open.
+  absl::StatusOr<FdId> Dup2Target(const Token& tok);
+  absl::StatusOr<FdId> FdHandle(absl::string_view name, int col,
+                                bool create);
+  absl::StatusOr<CbId> DefineCb(const Token& tok);
+  absl::StatusOr<CbId> UseCb(const Token& tok, bool allow_null) const;
+
+  absl::Status ParseIoRequest(const Args& args, const Token& keyword,
+                              bool is_write, IoRequest* req);
+  absl::StatusOr<LioListio> ParseLio(absl::Span<const Token> tokens);
+  absl::StatusOr<LioElement> ParseLioElement(absl::Span<const Token> tokens,
+                                             const Token& separator);
+  absl::Status CheckListLength(size_t n, int col) const;
+
+  Trace trace_;
+  int line_no_ = 0;
+  std::vector<Token> tokens_;
+  size_t literal_bytes_ = 0;
+  bool seen_header_ = false;
+  bool seen_about_ = false;
+  absl::flat_hash_map<std::string, Handle> names_;
+  std::vector<bool> fd_open_;
+};
+
+absl::StatusOr<Trace> Parser::Parse(absl::string_view text) {
+  if (text.size() > kMaxTraceTextBytes) {
+    line_no_ = 1;
+    return Error(1, absl::StrFormat("trace text is larger than %d bytes",
+                                    kMaxTraceTextBytes));
+  }
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == absl::string_view::npos) end = text.size();
+    ++line_no_;
+    if (absl::Status s = Tokenize(text.substr(start, end - start)); !s.ok()) {
+      return s;
+    }
+    if (!tokens_.empty()) {
+      absl::Status s = seen_header_ ? ParseLine() : ParseHeader();
+      if (!s.ok()) return s;
+    }
+    start = end + 1;
+  }
+  if (!seen_header_) {
+    line_no_ = 1;
+    return Error(1, "empty trace: expected the header 'aiospec-trace 1'");
+  }
+  return std::move(trace_);
+}
+
+absl::Status Parser::Tokenize(absl::string_view line) {
+  tokens_.clear();
+  size_t i = 0;
+  while (i < line.size()) {
+    const char c = line[i];
+    if (c == ' ' || c == '\t' || c == '\r') {
+      ++i;
+      continue;
+    }
+    if (c == '#') break;
+    Token tok;
+    tok.col = static_cast<int>(i) + 1;
+    if (c == '[' || c == ']' || c == ';') {
+      tok.kind = c == '['   ? TokenKind::kOpenBracket
+                 : c == ']' ? TokenKind::kCloseBracket
+                            : TokenKind::kSemicolon;
+      tok.text = line.substr(i, 1);
+      tokens_.push_back(std::move(tok));
+      ++i;
+      continue;
+    }
+    const size_t start = i;
+    while (i < line.size() && !IsSeparator(line[i])) {
+      if (tok.literal_at.has_value()) {
+        return Error(static_cast<int>(i) + 1,
+                     absl::StrCat("unexpected '", Shown(line.substr(i, 1)),
+                                  "' after a byte string"));
+      }
+      if (line[i] != '"') {
+        ++i;
+        continue;
+      }
+      size_t pos = i;
+      absl::StatusOr<std::string> bytes =
+          DecodeBytes(std::string_view(line.data(), line.size()), &pos);
+      if (!bytes.ok()) {
+        return Error(static_cast<int>(pos) + 1, bytes.status().message());
+      }
+      literal_bytes_ += bytes->size();
+      if (literal_bytes_ > kMaxTraceLiteralBytes) {
+        return Error(static_cast<int>(i) + 1,
+                     absl::StrFormat("the trace's byte strings decode to more "
+                                     "than %d bytes in total",
+                                     kMaxTraceLiteralBytes));
+      }
+      tok.literal_at = i - start;
+      tok.bytes = *std::move(bytes);
+      i = pos;
+    }
+    tok.text = line.substr(start, i - start);
+    tokens_.push_back(std::move(tok));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Parser::ParseHeader() {
+  const Token& first = tokens_[0];
+  if (first.text != "aiospec-trace") {
+    return Error(first.col,
+                 absl::StrCat("expected the header 'aiospec-trace 1', got '",
+                              Shown(first.text), "'"));
+  }
+  if (tokens_.size() < 2) {
+    return Error(first.col, "the header needs a version: 'aiospec-trace 1'");
+  }
+  const Token& version = tokens_[1];
+  std::optional<int64_t> v = ParseInt64(version.text);
+  if (version.kind != TokenKind::kWord || !v.has_value()) {
+    return Error(version.col, absl::StrCat("expected a version number, got '",
+                                           Shown(version.text), "'"));
+  }
+  if (*v != kTraceVersion) {
+    return Error(version.col,
+                 absl::StrFormat("unsupported trace version %d (this parser "
+                                 "reads version %d)",
+                                 *v, kTraceVersion));
+  }
+  if (tokens_.size() > 2) {
+    return Error(tokens_[2].col, absl::StrCat("unexpected '",
+                                              Shown(tokens_[2].text),
+                                              "' after the header"));
+  }
+  seen_header_ = true;
+  trace_.version = kTraceVersion;
+  return absl::OkStatus();
+}
+
+absl::Status Parser::ParseLine() {
+  const Token& keyword = tokens_[0];
+  if (keyword.kind != TokenKind::kWord) {
+    return Error(keyword.col, absl::StrCat("expected an op, got '",
+                                           Shown(keyword.text), "'"));
+  }
+  if (keyword.text == "aiospec-trace") {
+    return Error(keyword.col, "duplicate header");
+  }
+  if (keyword.text == "covers") {
+    if (tokens_.size() < 2) {
+      return Error(keyword.col, "covers needs at least one assertion ID");
+    }
+    for (size_t i = 1; i < tokens_.size(); ++i) {
+      if (tokens_[i].kind != TokenKind::kWord ||
+          !IsAssertionId(tokens_[i].text)) {
+        return Error(tokens_[i].col,
+                     absl::StrCat("expected an assertion ID like AIO-READ-07, "
+                                  "got '",
+                                  Shown(tokens_[i].text), "'"));
+      }
+      trace_.covers.emplace_back(tokens_[i].text);
+    }
+    return absl::OkStatus();
+  }
+  if (keyword.text == "about") {
+    if (seen_about_) return Error(keyword.col, "duplicate 'about'");
+    seen_about_ = true;
+    if (tokens_.size() < 2) {
+      return Error(keyword.col, "about needs a quoted text: about \"...\"");
+    }
+    const Token& text = tokens_[1];
+    if (text.kind != TokenKind::kWord || text.literal_at != 0) {
+      return Error(text.col, absl::StrCat("expected a quoted text, got '",
+                                          Shown(text.text), "'"));
+    }
+    if (tokens_.size() > 2) {
+      return Error(tokens_[2].col, absl::StrCat("unexpected '",
+                                                Shown(tokens_[2].text), "'"));
+    }
+    trace_.about = text.bytes;
+    return absl::OkStatus();
+  }
+  Op op;
+  op.loc = SourceLoc{line_no_, keyword.col};
+  if (absl::Status s = ParseOp(tokens_, &op.body); !s.ok()) return s;
+  trace_.ops.push_back(std::move(op));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Args> Parser::SplitArgs(
+    absl::Span<const Token> tokens, absl::string_view op_name,
+    std::initializer_list<absl::string_view> allowed) {
+  Args args;
+  for (const Token& tok : tokens) {
+    if (tok.kind != TokenKind::kWord) {
+      return Error(tok.col, absl::StrCat("unexpected '", tok.text, "'"));
+    }
+    const size_t eq = tok.text.find('=');
+    if (eq == absl::string_view::npos ||
+        (tok.literal_at.has_value() && eq > *tok.literal_at)) {
+      args.positional.push_back(&tok);
+      continue;
+    }
+    KeyValue kv;
+    kv.key = tok.text.substr(0, eq);
+    kv.value = tok.text.substr(eq + 1);
+    kv.key_col = tok.col;
+    kv.value_col = tok.col + static_cast<int>(eq) + 1;
+    kv.token = &tok;
+    bool known = false;
+    for (absl::string_view a : allowed) known = known || a == kv.key;
+    if (!known) {
+      if (kv.key.empty()) return Error(tok.col, "expected a key before '='");
+      return Error(tok.col, absl::StrCat("unknown argument '", Shown(kv.key),
+                                         "' for ", op_name));
+    }
+    if (!args.named.emplace(kv.key, kv).second) {
+      return Error(tok.col,
+                   absl::StrCat("duplicate argument '", kv.key, "'"));
+    }
+  }
+  return args;
+}
+
+absl::Status Parser::ExpectPositional(const Args& args, const Token& keyword,
+                                      size_t count, absl::string_view what) {
+  if (args.positional.size() < count) {
+    return Error(keyword.col,
+                 absl::StrCat(keyword.text, " needs ", what));
+  }
+  if (args.positional.size() > count) {
+    const Token* extra = args.positional[count];
+    return Error(extra->col, absl::StrCat("unexpected argument '",
+                                          Shown(extra->text), "' for ",
+                                          keyword.text));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<const KeyValue*> Parser::Required(const Args& args,
+                                                 const Token& keyword,
+                                                 absl::string_view key) {
+  const KeyValue* kv = args.Find(key);
+  if (kv == nullptr) {
+    return Error(keyword.col, absl::StrCat(keyword.text, " needs ", key, "="));
+  }
+  return kv;
+}
+
+// --- Values -----------------------------------------------------------------
+
+absl::StatusOr<int64_t> Parser::Int64Value(absl::string_view text,
+                                           int col) const {
+  std::optional<int64_t> v = ParseInt64(text);
+  if (!v.has_value()) {
+    absl::string_view unsigned_part = text;
+    absl::ConsumePrefix(&unsigned_part, "-");
+    const bool digits = !unsigned_part.empty() &&
+                        unsigned_part.find_first_not_of("0123456789") ==
+                            absl::string_view::npos;
+    return Error(col, digits ? absl::StrCat("number '", Shown(text),
+                                            "' does not fit in 64 bits")
+                             : absl::StrCat("expected a number, got '",
+                                            Shown(text), "'"));
+  }
+  return *v;
+}
+
+absl::StatusOr<int32_t> Parser::Int32Value(absl::string_view text,
+                                           int col) const {
+  absl::StatusOr<int64_t> v = Int64Value(text, col);
+  if (!v.ok()) return v.status();
+  if (*v < std::numeric_limits<int32_t>::min() ||
+      *v > std::numeric_limits<int32_t>::max()) {
+    return Error(col, absl::StrCat("number '", Shown(text),
+                                   "' does not fit in 32 bits"));
+  }
+  return static_cast<int32_t>(*v);
+}
+
+absl::StatusOr<std::string> Parser::BytesValue(const KeyValue& kv) const {
+  if (kv.token->literal_at != kv.key.size() + 1) {
+    return Error(kv.value_col,
+                 absl::StrCat("expected a byte string like \"abc\" for ",
+                              kv.key, "=, got '", Shown(kv.value), "'"));
+  }
+  return kv.token->bytes;
+}
+
+absl::StatusOr<Notify> Parser::NotifyValue(const KeyValue& kv) const {
+  Notify notify;
+  absl::string_view v = kv.value;
+  if (v == "none") return notify;
+  if (absl::ConsumePrefix(&v, "signal(")) {
+    notify.kind = NotifyKind::kSignal;
+  } else if (absl::ConsumePrefix(&v, "thread(")) {
+    notify.kind = NotifyKind::kThread;
+  } else {
+    return Error(kv.value_col,
+                 absl::StrCat("expected none, signal(V) or thread(V), got '",
+                              Shown(kv.value), "'"));
+  }
+  const int number_col =
+      kv.value_col + static_cast<int>(kv.value.size() - v.size());
+  if (!absl::ConsumeSuffix(&v, ")")) {
+    return Error(kv.value_col + static_cast<int>(kv.value.size()),
+                 "expected ')' to close the notification value");
+  }
+  absl::StatusOr<int32_t> value = Int32Value(v, number_col);
+  if (!value.ok()) return value.status();
+  notify.value = *value;
+  return notify;
+}
+
+absl::StatusOr<Timeout> Parser::TimeoutValue(const KeyValue& kv,
+                                             bool allow_negative) const {
+  Timeout timeout;
+  absl::string_view v = kv.value;
+  if (v == "none") {
+    timeout.infinite = true;
+    return timeout;
+  }
+  if (v == "0") return timeout;
+  struct Unit {
+    absl::string_view suffix;
+    int64_t nanos;
+  };
+  // "ns", "us", "ms" before "s", which is a suffix of each.
+  constexpr Unit kUnits[] = {
+      {"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}};
+  for (const Unit& unit : kUnits) {
+    if (!absl::ConsumeSuffix(&v, unit.suffix)) continue;
+    absl::StatusOr<int64_t> n = Int64Value(v, kv.value_col);
+    if (!n.ok()) return n.status();
+    if (*n < 0 && !allow_negative) {
+      return Error(kv.value_col, "this timeout must not be negative");
+    }
+    if (*n > std::numeric_limits<int64_t>::max() / unit.nanos ||
+        *n < std::numeric_limits<int64_t>::min() / unit.nanos) {
+      return Error(kv.value_col,
+                   absl::StrCat("timeout '", Shown(kv.value),
+                                "' does not fit in 64-bit nanoseconds"));
+    }
+    timeout.nanos = *n * unit.nanos;
+    return timeout;
+  }
+  return Error(kv.value_col,
+               absl::StrCat("expected a timeout like 100ms, 0 or none, got '",
+                            Shown(kv.value), "' (units: ns, us, ms, s)"));
+}
+
+absl::StatusOr<uint32_t> Parser::OpenFlagsValue(const KeyValue& kv) const {
+  uint32_t flags = 0;
+  bool have_access = false;
+  int col = kv.value_col;
+  size_t start = 0;
+  while (true) {
+    size_t plus = kv.value.find('+', start);
+    if (plus == absl::string_view::npos) plus = kv.value.size();
+    const absl::string_view word = kv.value.substr(start, plus - start);
+    uint32_t bits = 0;
+    bool access = false;
+    if (word == "rdonly") {
+      bits = kAccessRead, access = true;
+    } else if (word == "wronly") {
+      bits = kAccessWrite, access = true;
+    } else if (word == "rdwr") {
+      bits = kAccessRead | kAccessWrite, access = true;
+    } else if (word == "append") {
+      bits = kFlagAppend;
+    } else if (word == "sync") {
+      bits = kFlagSync;
+    } else if (word == "dsync") {
+      bits = kFlagDsync;
+    } else {
+      return Error(col, absl::StrCat("unknown open flag '", Shown(word),
+                                     "' (rdonly, wronly, rdwr, append, sync, "
+                                     "dsync)"));
+    }
+    if (access ? have_access : (flags & bits) != 0) {
+      return Error(col, access ? "more than one access mode"
+                               : absl::StrCat("duplicate open flag '", word,
+                                              "'"));
+    }
+    have_access = have_access || access;
+    flags |= bits;
+    if (plus == kv.value.size()) break;
+    start = plus + 1;
+    col = kv.value_col + static_cast<int>(start);
+  }
+  if (!have_access) {
+    return Error(kv.value_col,
+                 "flags= needs an access mode: rdonly, wronly or rdwr");
+  }
+  return flags;
+}
+
+// --- Handles ----------------------------------------------------------------
+
+absl::Status Parser::CheckName(absl::string_view name, int col,
+                               absl::string_view what) const {
+  if (name == "null" || name == "badfd") {
+    return Error(col, absl::StrCat("'", name, "' is a keyword, not a ", what,
+                                   " name"));
+  }
+  if (!IsNameSyntax(name)) {
+    return Error(col, absl::StrCat("expected a ", what, " name, got '",
+                                   Shown(name), "'"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FileId> Parser::DeclareFileName(const Token& tok) {
+  if (absl::Status s = CheckName(tok.text, tok.col, "file"); !s.ok()) return s;
+  auto [it, inserted] = names_.try_emplace(
+      std::string(tok.text),
+      Handle{HandleKind::kFile, static_cast<int>(trace_.file_names.size())});
+  if (!inserted) {
+    if (it->second.kind == HandleKind::kFile) {
+      return Error(tok.col,
+                   absl::StrCat("file '", tok.text, "' is already declared"));
+    }
+    return Error(tok.col, absl::StrCat("'", tok.text, "' is already ",
+                                       it->second.kind == HandleKind::kFd
+                                           ? "a descriptor"
+                                           : "an aiocb"));
+  }
+  trace_.file_names.emplace_back(tok.text);
+  return it->second.index;
+}
+
+absl::StatusOr<FileId> Parser::UseFile(const Token& tok) const {
+  if (absl::Status s = CheckName(tok.text, tok.col, "file"); !s.ok()) return s;
+  auto it = names_.find(tok.text);
+  if (it == names_.end()) {
+    return Error(tok.col, absl::StrCat("unknown file '", tok.text, "'"));
+  }
+  if (it->second.kind != HandleKind::kFile) {
+    return Error(tok.col, absl::StrCat("'", tok.text, "' is ",
+                                       it->second.kind == HandleKind::kFd
+                                           ? "a descriptor"
+                                           : "an aiocb",
+                                       ", not a file"));
+  }
+  return it->second.index;
+}
+
+absl::StatusOr<FdId> Parser::FdHandle(absl::string_view name, int col,
+                                      bool create) {
+  if (name == "badfd") {
+    return Error(col, "badfd cannot be opened: it names no descriptor");
+  }
+  if (absl::Status s = CheckName(name, col, "descriptor"); !s.ok()) return s;
+  auto it = names_.find(name);
+  if (it == names_.end()) {
+    if (!create) {
+      return Error(col, absl::StrCat("unknown descriptor '", name, "'"));
+    }
+    it = names_
+             .emplace(std::string(name),
+                      Handle{HandleKind::kFd,
+                             static_cast<int>(trace_.fd_names.size())})
+             .first;
+    trace_.fd_names.emplace_back(name);
+    fd_open_.push_back(false);
+  }
+  if (it->second.kind != HandleKind::kFd) {
+    return Error(col, absl::StrCat("'", name, "' is a ",
+                                   KindNoun(it->second.kind),
+                                   ", not a descriptor"));
+  }
+  return it->second.index;
+}
+
+absl::StatusOr<FdId> Parser::UseFd(absl::string_view name, int col,
+                                   bool allow_badfd) const {
+  if (name == "badfd") {
+    if (allow_badfd) return kBadFd;
+    return Error(col, "badfd is only allowed as the descriptor of an aio_* "
+                      "call or lio_listio element");
+  }
+  if (absl::Status s = CheckName(name, col, "descriptor"); !s.ok()) return s;
+  auto it = names_.find(name);
+  if (it == names_.end()) {
+    return Error(col, absl::StrCat("unknown descriptor '", Shown(name), "'"));
+  }
+  if (it->second.kind != HandleKind::kFd) {
+    return Error(col, absl::StrCat("'", name, "' is a ",
+                                   KindNoun(it->second.kind),
+                                   ", not a descriptor"));
+  }
+  if (!fd_open_[it->second.index]) {
+    return Error(col, absl::StrCat("descriptor '", name, "' is closed"));
+  }
+  return it->second.index;
+}
+
+absl::StatusOr<FdId> Parser::OpenFd(const Token& tok) {
+  absl::StatusOr<FdId> fd = FdHandle(tok.text, tok.col, /*create=*/true);
+  if (!fd.ok()) return fd.status();
+  if (fd_open_[*fd]) {
+    return Error(tok.col,
+                 absl::StrCat("descriptor '", tok.text, "' is already open"));
+  }
+  fd_open_[*fd] = true;
+  return *fd;
+}
+
+absl::StatusOr<FdId> Parser::Dup2Target(const Token& tok) {
+  absl::StatusOr<FdId> fd = FdHandle(tok.text, tok.col, /*create=*/true);
+  if (!fd.ok()) return fd.status();
+  fd_open_[*fd] = true;
+  return *fd;
+}
+
+absl::StatusOr<CbId> Parser::DefineCb(const Token& tok) {
+  if (absl::Status s = CheckName(tok.text, tok.col, "aiocb"); !s.ok()) {
+    return s;
+  }
+  auto [it, inserted] = names_.try_emplace(
+      std::string(tok.text),
+      Handle{HandleKind::kCb, static_cast<int>(trace_.cb_names.size())});
+  if (inserted) trace_.cb_names.emplace_back(tok.text);
+  if (it->second.kind != HandleKind::kCb) {
+    return Error(tok.col, absl::StrCat("'", tok.text, "' is a ",
+                                       KindNoun(it->second.kind),
+                                       ", not an aiocb"));
+  }
+  return it->second.index;
+}
+
+absl::StatusOr<CbId> Parser::UseCb(const Token& tok, bool allow_null) const {
+  if (tok.text == "null" && allow_null) return kNullHandle;
+  if (absl::Status s = CheckName(tok.text, tok.col, "aiocb"); !s.ok()) {
+    return s;
+  }
+  auto it = names_.find(tok.text);
+  if (it == names_.end()) {
+    return Error(tok.col, absl::StrCat("unknown aiocb '", tok.text, "'"));
+  }
+  if (it->second.kind != HandleKind::kCb) {
+    return Error(tok.col, absl::StrCat("'", tok.text, "' is a ",
+                                       KindNoun(it->second.kind),
+                                       ", not an aiocb"));
+  }
+  return it->second.index;
+}
+
+absl::Status Parser::CheckListLength(size_t n, int col) const {
+  if (n > kMaxTraceListLength) {
+    return Error(col, absl::StrFormat("list longer than %d entries",
+                                      kMaxTraceListLength));
+  }
+  return absl::OkStatus();
+}
+
+// --- Ops --------------------------------------------------------------------
+
+absl::Status Parser::ParseIoRequest(const Args& args, const Token& keyword,
+                                    bool is_write, IoRequest* req) {
+  absl::StatusOr<const KeyValue*> fd = Required(args, keyword, "fd");
+  if (!fd.ok()) return fd.status();
+  absl::StatusOr<FdId> fd_id =
+      UseFd((*fd)->value, (*fd)->value_col, /*allow_badfd=*/true);
+  if (!fd_id.ok()) return fd_id.status();
+  req->fd = *fd_id;
+
+  absl::StatusOr<const KeyValue*> offset = Required(args, keyword, "offset");
+  if (!offset.ok()) return offset.status();
+  absl::StatusOr<int64_t> offset_value =
+      Int64Value((*offset)->value, (*offset)->value_col);
+  if (!offset_value.ok()) return offset_value.status();
+  req->offset = *offset_value;
+
+  const KeyValue* data = is_write ? args.Find("data") : nullptr;
+  if (data != nullptr) {
+    absl::StatusOr<std::string> bytes = BytesValue(*data);
+    if (!bytes.ok()) return bytes.status();
+    req->data = *std::move(bytes);
+  }
+  const KeyValue* nbytes = args.Find("nbytes");
+  int nbytes_col = keyword.col;
+  if (nbytes != nullptr) {
+    absl::StatusOr<int64_t> n = Int64Value(nbytes->value, nbytes->value_col);
+    if (!n.ok()) return n.status();
+    req->nbytes = *n;
+    nbytes_col = nbytes->value_col;
+  } else if (req->data.has_value()) {
+    req->nbytes = static_cast<int64_t>(req->data->size());
+    nbytes_col = data->value_col;
+  } else {
+    return Error(keyword.col, absl::StrCat(keyword.text, " needs nbytes=",
+                                           is_write ? " (or data=)" : ""));
+  }
+  if (req->nbytes > kMaxPayloadBytes) {
+    return Error(nbytes_col,
+                 absl::StrFormat("nbytes %d is above the %d-byte limit (the "
+                                 "executor allocates a buffer of nbytes)",
+                                 req->nbytes, kMaxPayloadBytes));
+  }
+
+  if (const KeyValue* reqprio = args.Find("reqprio"); reqprio != nullptr) {
+    absl::StatusOr<int32_t> v = Int32Value(reqprio->value, reqprio->value_col);
+    if (!v.ok()) return v.status();
+    req->reqprio = *v;
+  }
+  if (const KeyValue* notify = args.Find("notify"); notify != nullptr) {
+    absl::StatusOr<Notify> v = NotifyValue(*notify);
+    if (!v.ok()) return v.status();
+    req->notify = *v;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LioElement> Parser::ParseLioElement(
+    absl::Span<const Token> tokens, const Token& separator) {
+  LioElement element;
+  if (tokens.empty()) {
+    return Error(separator.col, absl::StrCat("expected a list element before '",
+                                             separator.text, "'"));
+  }
+  const Token& keyword = tokens[0];
+  if (keyword.kind != TokenKind::kWord) {
+    return Error(keyword.col,
+                 absl::StrCat("unexpected '", keyword.text, "'"));
+  }
+  if (keyword.text == "null") {
+    if (tokens.size() > 1) {
+      return Error(tokens[1].col, absl::StrCat("unexpected '",
+                                               Shown(tokens[1].text),
+                                               "' after null"));
+    }
+    element.is_null = true;
+    return element;
+  }
+  const bool is_nop = keyword.text == "nop";
+  if (keyword.text == "read") {
+    element.opcode = LioOpcode::kRead;
+  } else if (keyword.text == "write") {
+    element.opcode = LioOpcode::kWrite;
+  } else if (!is_nop) {
+    return Error(keyword.col,
+                 absl::StrCat("expected read, write, nop or null, got '",
+                              Shown(keyword.text), "'"));
+  }
+  absl::StatusOr<Args> args =
+      is_nop ? SplitArgs(tokens.subspan(1), "nop", {"fd"})
+      : element.opcode == LioOpcode::kRead
+          ? SplitArgs(tokens.subspan(1), "read",
+                      {"fd", "offset", "nbytes", "reqprio", "notify"})
+          : SplitArgs(tokens.subspan(1), "write",
+                      {"fd", "offset", "nbytes", "data", "reqprio", "notify"});
+  if (!args.ok()) return args.status();
+  if (absl::Status s = ExpectPositional(*args, keyword, 1, "an aiocb");
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<CbId> cb = DefineCb(*args->positional[0]);
+  if (!cb.ok()) return cb.status();
+  element.req.cb = *cb;
+  if (is_nop) {
+    if (const KeyValue* fd = args->Find("fd"); fd != nullptr) {
+      absl::StatusOr<FdId> fd_id =
+          UseFd(fd->value, fd->value_col, /*allow_badfd=*/true);
+      if (!fd_id.ok()) return fd_id.status();
+      element.req.fd = *fd_id;
+    }
+    return element;
+  }
+  if (absl::Status s =
+          ParseIoRequest(*args, keyword,
+                         element.opcode == LioOpcode::kWrite, &element.req);
+      !s.ok()) {
+    return s;
+  }
+  return element;
+}
+
+absl::StatusOr<LioListio> Parser::ParseLio(absl::Span<const Token> tokens) {
+  const Token& keyword = tokens[0];
+  LioListio lio;
+  if (tokens.size() < 2 || tokens[1].kind != TokenKind::kWord ||
+      (tokens[1].text != "wait" && tokens[1].text != "nowait")) {
+    return Error(tokens.size() < 2 ? keyword.col : tokens[1].col,
+                 "lio_listio needs a mode: wait or nowait");
+  }
+  lio.wait = tokens[1].text == "wait";
+  if (tokens.size() < 3 || tokens[2].kind != TokenKind::kOpenBracket) {
+    return Error(tokens.size() < 3 ? keyword.col : tokens[2].col,
+                 "lio_listio needs a list in brackets: [ELEM; ELEM; ...]");
+  }
+  size_t i = 3;
+  size_t element_start = i;
+  bool closed = false;
+  bool empty_list = true;
+  for (; i < tokens.size(); ++i) {
+    const Token& tok = tokens[i];
+    if (tok.kind == TokenKind::kOpenBracket) {
+      return Error(tok.col, "unexpected '[' inside a list");
+    }
+    if (tok.kind != TokenKind::kSemicolon &&
+        tok.kind != TokenKind::kCloseBracket) {
+      empty_list = false;
+      continue;
+    }
+    if (tok.kind == TokenKind::kCloseBracket && empty_list &&
+        element_start == i) {
+      closed = true;  // `[]`
+      break;
+    }
+    absl::StatusOr<LioElement> element = ParseLioElement(
+        tokens.subspan(element_start, i - element_start), tok);
+    if (!element.ok()) return element.status();
+    lio.list.push_back(*std::move(element));
+    if (absl::Status s = CheckListLength(lio.list.size(), tok.col); !s.ok()) {
+      return s;
+    }
+    element_start = i + 1;
+    if (tok.kind == TokenKind::kCloseBracket) {
+      closed = true;
+      break;
+    }
+  }
+  if (!closed) {
+    return Error(tokens.back().col + static_cast<int>(tokens.back().text.size()),
+                 "expected ']' to close the lio_listio list");
+  }
+  absl::StatusOr<Args> args =
+      SplitArgs(tokens.subspan(i + 1), "lio_listio", {"notify"});
+  if (!args.ok()) return args.status();
+  if (!args->positional.empty()) {
+    return Error(args->positional[0]->col,
+                 absl::StrCat("unexpected argument '",
+                              Shown(args->positional[0]->text),
+                              "' for lio_listio"));
+  }
+  if (const KeyValue* notify = args->Find("notify"); notify != nullptr) {
+    absl::StatusOr<Notify> v = NotifyValue(*notify);
+    if (!v.ok()) return v.status();
+    lio.notify = *v;
+  }
+  return lio;
+}
+
+absl::Status Parser::ParseOp(absl::Span<const Token> tokens, OpBody* body) {
+  const Token& keyword = tokens[0];
+  const absl::string_view name = keyword.text;
+  const absl::Span<const Token> rest = tokens.subspan(1);
+
+  if (name == "lio_listio") {
+    absl::StatusOr<LioListio> lio = ParseLio(tokens);
+    if (!lio.ok()) return lio.status();
+    *body = *std::move(lio);
+    return absl::OkStatus();
+  }
+
+  // Every other op: keyword, positional args, key=value args.
+  auto split = [&](std::initializer_list<absl::string_view> allowed) {
+    return SplitArgs(rest, name, allowed);
+  };
+  // Propagates errors of StatusOr expressions with less noise.
+#define AIOSPEC_ASSIGN(lhs, expr)        \
+  do {                                   \
+    auto status_or = (expr);             \
+    if (!status_or.ok()) return status_or.status(); \
+    lhs = *std::move(status_or);         \
+  } while (0)
+#define AIOSPEC_CHECK(expr)                    \
+  do {                                         \
+    if (absl::Status s = (expr); !s.ok()) return s; \
+  } while (0)
+
+  Args args;
+  if (name == "file") {
+    AIOSPEC_ASSIGN(args, split({"content"}));
+    AIOSPEC_CHECK(ExpectPositional(args, keyword, 1, "a file name"));
+    DeclareFile op;
+    AIOSPEC_ASSIGN(op.file, DeclareFileName(*args.positional[0]));
+    if (const KeyValue* content = args.Find("content"); content != nullptr) {
+      AIOSPEC_ASSIGN(op.content, BytesValue(*content));
+    }
+    *body = std::move(op);
+  } else if (name == "pipe" || name == "socketpair") {
+    AIOSPEC_ASSIGN(args, split({}));
+    AIOSPEC_CHECK(ExpectPositional(args, keyword, 2, "two descriptor names"));
+    FdId first, second;
+    AIOSPEC_ASSIGN(first, OpenFd(*args.positional[0]));
+    AIOSPEC_ASSIGN(second, OpenFd(*args.positional[1]));
+    if (name == "pipe") {
+      *body = DeclarePipe{first, second};
+    } else {
+      *body = DeclareSocketpair{first, second};
+    }
+  } else if (name == "open") {
+    AIOSPEC_ASSIGN(args, split({"flags"}));
+    AIOSPEC_CHECK(
+        ExpectPositional(args, keyword, 2, "a descriptor and a file"));
+    Open op;
+    AIOSPEC_ASSIGN(op.fd, OpenFd(*args.positional[0]));
+    AIOSPEC_ASSIGN(op.file, UseFile(*args.positional[1]));
+    const KeyValue* flags;
+    AIOSPEC_ASSIGN(flags, Required(args, keyword, "flags"));
+    AIOSPEC_ASSIGN(op.flags, OpenFlagsValue(*flags));
+    *body = op;
+  } else if (name == "close") {
+    AIOSPEC_ASSIGN(args, split({}));
+    AIOSPEC_CHECK(ExpectPositional(args, keyword, 1, "a descriptor"));
+    Close op;
+    const Token& fd = *args.positional[0];
+    AIOSPEC_ASSIGN(op.fd, UseFd(fd.text, fd.col, /*allow_badfd=*/false));
+    fd_open_[op.fd] = false;
+    *body = op;
+  } else if (name == "dup") {
+    AIOSPEC_ASSIGN(args, split({}));
+    AIOSPEC_CHECK(ExpectPositional(args, keyword, 2,
+                                   "a new and an old descriptor"));
+    Dup op;
+    const Token& old_fd = *args.positional[1];
+    AIOSPEC_ASSIGN(op.old_fd,
+                   UseFd(old_fd.text, old_fd.col, /*allow_badfd=*/false));
+    AIOSPEC_ASSIGN(op.new_fd, OpenFd(*args.positional[0]));
+    *body = op;
+  } else if (name == "dup2") {
+    AIOSPEC_ASSIGN(args, split({}));
+    AIOSPEC_CHECK(ExpectPositional(args, keyword, 2,
+                                   "an old and a target descriptor"));
+    Dup2 op;
+    const Token& old_fd = *args.positional[0];
+    AIOSPEC_ASSIGN(op.old_fd,
+                   UseFd(old_fd.text, old_fd.col, /*allow_badfd=*/false));
+    AIOSPEC_ASSIGN(op.target, Dup2Target(*args.positional[1]));
+    *body = op;
+  } else if (name == "aio_read" || name == "aio_write") {
+    const bool is_write = name == "aio_write";
+    if (is_write) {
+      AIOSPEC_ASSIGN(args, split({"fd", "offset", "nbytes", "data", "reqprio",
+                                  "notify"}));
+    } else {
+      AIOSPEC_ASSIGN(args,
+                     split({"fd", "offset", "nbytes", "reqprio", "notify"}));
+    }
+    AIOSPEC_CHECK(ExpectPositional(args, keyword, 1, "an aiocb"));
+    IoRequest req;
+    AIOSPEC_ASSIGN(req.cb, DefineCb(*args.positional[0]));
+    AIOSPEC_CHECK(ParseIoRequest(args, keyword, is_write, &req));
+    if (is_write) {
+      *body = AioWrite{std::move(req)};
+    } else {
+      *body = AioRead{std::move(req)};
+    }
+  } else if (name == "aio_fsync") {
+    AIOSPEC_ASSIGN(args, split({"fd", "op", "notify"}));
+    AIOSPEC_CHECK(ExpectPositional(args, keyword, 1, "an aiocb"));
+    AioFsync op;
+    AIOSPEC_ASSIGN(op.cb, DefineCb(*args.positional[0]));
+    const KeyValue* fd;
+    AIOSPEC_ASSIGN(fd, Required(args, keyword, "fd"));
+    AIOSPEC_ASSIGN(op.fd, UseFd(fd->value, fd->value_col, true));
+    if (const KeyValue* fsync_op = args.Find("op"); fsync_op != nullptr) {
+      if (fsync_op->value == "sync") {
+        op.op = FsyncOp::kSync;
+      } else if (fsync_op->value == "dsync") {
+        op.op = FsyncOp::kDsync;
+      } else if (fsync_op->value == "invalid") {
+        op.op = FsyncOp::kInvalid;
+      } else {
+        return Error(fsync_op->value_col,
+                     absl::StrCat("expected sync, dsync or invalid, got '",
+                                  Shown(fsync_op->value), "'"));
+      }
+    }
+    if (const KeyValue* notify = args.Find("notify"); notify != nullptr) {
+      AIOSPEC_ASSIGN(op.notify, NotifyValue(*notify));
+    }
+    *body = op;
+  } else if (name == "aio_error" || name == "aio_return") {
+    AIOSPEC_ASSIGN(args, split({}));
+    AIOSPEC_CHECK(ExpectPositional(args, keyword, 1, "an aiocb"));
+    CbId cb;
+    AIOSPEC_ASSIGN(cb, UseCb(*args.positional[0], /*allow_null=*/false));
+    if (name == "aio_error") {
+      *body = AioError{cb};
+    } else {
+      *body = AioReturn{cb};
+    }
+  } else if (name == "aio_suspend") {
+    AIOSPEC_ASSIGN(args, split({"timeout"}));
+    AioSuspend op;
+    op.timeout.infinite = true;
+    AIOSPEC_CHECK(CheckListLength(args.positional.size(), keyword.col));
+    for (const Token* item : args.positional) {
+      CbId cb;
+      AIOSPEC_ASSIGN(cb, UseCb(*item, /*allow_null=*/true));
+      op.list.push_back(cb);
+    }
+    if (const KeyValue* timeout = args.Find("timeout"); timeout != nullptr) {
+      AIOSPEC_ASSIGN(op.timeout, TimeoutValue(*timeout, true));
+    }
+    *body = std::move(op);
+  } else if (name == "aio_cancel") {
+    AIOSPEC_ASSIGN(args, split({}));
+    AIOSPEC_CHECK(ExpectPositional(args, keyword, 2,
+                                   "a descriptor and an aiocb (or null)"));
+    AioCancel op;
+    const Token& fd = *args.positional[0];
+    AIOSPEC_ASSIGN(op.fd, UseFd(fd.text, fd.col, /*allow_badfd=*/true));
+    AIOSPEC_ASSIGN(op.cb, UseCb(*args.positional[1], /*allow_null=*/true));
+    *body = op;
+  } else if (name == "fill" || name == "drain") {
+    const bool is_fill = name == "fill";
+    if (is_fill) {
+      AIOSPEC_ASSIGN(args, split({}));
+    } else {
+      AIOSPEC_ASSIGN(args, split({"max"}));
+    }
+    AIOSPEC_CHECK(ExpectPositional(args, keyword, 1, "a descriptor"));
+    const Token& fd = *args.positional[0];
+    FdId fd_id;
+    AIOSPEC_ASSIGN(fd_id, UseFd(fd.text, fd.col, /*allow_badfd=*/false));
+    if (is_fill) {
+      *body = Fill{fd_id};
+    } else {
+      Drain op{fd_id};
+      if (const KeyValue* max = args.Find("max"); max != nullptr) {
+        AIOSPEC_ASSIGN(op.max, Int64Value(max->value, max->value_col));
+        if (op.max < 0) {
+          return Error(max->value_col, "max= must not be negative");
+        }
+      }
+      *body = op;
+    }
+  } else if (name == "write") {
+    AIOSPEC_ASSIGN(args, split({"data"}));
+    AIOSPEC_CHECK(ExpectPositional(args, keyword, 1, "a descriptor"));
+    Write op;
+    const Token& fd = *args.positional[0];
+    AIOSPEC_ASSIGN(op.fd, UseFd(fd.text, fd.col, /*allow_badfd=*/false));
+    const KeyValue* data;
+    AIOSPEC_ASSIGN(data, Required(args, keyword, "data"));
+    AIOSPEC_ASSIGN(op.data, BytesValue(*data));
+    *body = std::move(op);
+  } else if (name == "readback") {
+    AIOSPEC_ASSIGN(args, split({}));
+    AIOSPEC_CHECK(ExpectPositional(args, keyword, 1, "a file"));
+    Readback op;
+    AIOSPEC_ASSIGN(op.file, UseFile(*args.positional[0]));
+    *body = op;
+  } else if (name == "wait") {
+    AIOSPEC_ASSIGN(args, split({"timeout"}));
+    Wait op;
+    op.timeout.nanos = kDefaultWaitTimeoutNanos;
+    if (args.positional.empty()) {
+      return Error(keyword.col, "wait needs at least one aiocb");
+    }
+    AIOSPEC_CHECK(CheckListLength(args.positional.size(), keyword.col));
+    for (const Token* item : args.positional) {
+      CbId cb;
+      AIOSPEC_ASSIGN(cb, UseCb(*item, /*allow_null=*/false));
+      op.cbs.push_back(cb);
+    }
+    if (const KeyValue* timeout = args.Find("timeout"); timeout != nullptr) {
+      AIOSPEC_ASSIGN(op.timeout, TimeoutValue(*timeout, false));
+    }
+    *body = std::move(op);
+  } else {
+    return Error(keyword.col,
+                 absl::StrCat("unknown op '", Shown(name), "'"));
+  }
+#undef AIOSPEC_ASSIGN
+#undef AIOSPEC_CHECK
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Trace> ParseTrace(std::string_view text,
+                                 std::string_view source_name) {
+  return Parser(source_name).Parse(absl::string_view(text.data(), text.size()));
+}
+
+}  // namespace aiospec

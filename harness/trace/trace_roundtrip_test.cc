@@ -1,0 +1,166 @@
+// Properties of parse and print together: random valid traces survive
+// print -> parse; hand-written traces reach a fixed point; and mutated text
+// never crashes the parser, and whatever it accepts also round-trips.
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "harness/trace/random_trace.h"
+#include "harness/trace/trace_parser.h"
+#include "harness/trace/trace_printer.h"
+
+namespace aiospec {
+namespace {
+
+const std::vector<std::string>& HandWritten() {
+  static const auto* kTraces = new std::vector<std::string>{
+      R"(aiospec-trace 1
+about "aio_read at an offset returns the bytes there"
+covers AIO-READ-07
+file f content="0123456789"
+open d f flags=rdonly
+aio_read r fd=d offset=3 nbytes=4
+wait r
+aio_error r
+aio_return r
+)",
+      R"(aiospec-trace 1
+# A read held on an empty pipe, released by a write.
+pipe rd wr
+aio_read r fd=rd offset=0 nbytes=5 notify=signal(1)
+aio_error r        # EINPROGRESS
+write wr data="hello"
+wait r timeout=2s
+aio_return r
+aio_suspend r null timeout=0
+)",
+      R"(aiospec-trace 1
+file f
+file g content="G"*100+"\x00"
+open d f flags=rdwr+append
+aio_write w fd=d offset=0 nbytes=64
+close d
+open d g flags=wronly+dsync   # reuses the number
+aio_fsync s fd=d op=dsync
+aio_cancel d null
+aio_cancel badfd w
+wait w s timeout=none
+readback f
+readback g
+)",
+      R"(aiospec-trace 1
+socketpair a b
+fill a
+lio_listio nowait [write w1 fd=a offset=0 data="x"; null; read r1 fd=b offset=0 nbytes=3; nop n] notify=thread(42)
+drain b max=4096
+dup c b
+dup2 c a
+lio_listio wait []
+wait w1 r1
+)",
+  };
+  return *kTraces;
+}
+
+TEST(TraceRoundTripTest, RandomTracesSurvivePrintThenParse) {
+  for (uint64_t seed = 0; seed < 3000; ++seed) {
+    std::mt19937_64 rng(seed);
+    const Trace original = RandomTrace(rng, 40);
+    const std::string text = PrintTrace(original);
+    absl::StatusOr<Trace> parsed = ParseTrace(text, "random");
+    ASSERT_TRUE(parsed.ok()) << "seed " << seed << ": " << parsed.status()
+                             << "\n" << text;
+    ASSERT_EQ(*parsed, original) << "seed " << seed << "\n" << text << "\n--\n"
+                                 << PrintTrace(*parsed);
+  }
+}
+
+TEST(TraceRoundTripTest, RandomTracesCoverEveryOpKind) {
+  // Guards the property test above against a generator that silently
+  // stopped producing some op.
+  std::vector<bool> seen(std::variant_size_v<OpBody>, false);
+  for (uint64_t seed = 0; seed < 300; ++seed) {
+    std::mt19937_64 rng(seed);
+    for (const Op& op : RandomTrace(rng, 40).ops) seen[op.body.index()] = true;
+  }
+  for (size_t i = 0; i < seen.size(); ++i) EXPECT_TRUE(seen[i]) << "kind " << i;
+}
+
+TEST(TraceRoundTripTest, HandWrittenTracesReachAFixedPoint) {
+  for (const std::string& text : HandWritten()) {
+    absl::StatusOr<Trace> first = ParseTrace(text, "hand");
+    ASSERT_TRUE(first.ok()) << first.status() << "\n" << text;
+    const std::string printed = PrintTrace(*first);
+    absl::StatusOr<Trace> second = ParseTrace(printed, "hand");
+    ASSERT_TRUE(second.ok()) << second.status() << "\n" << printed;
+    EXPECT_EQ(*second, *first) << printed;
+    EXPECT_EQ(PrintTrace(*second), printed);
+  }
+}
+
+// Random edits at byte level, biased towards the characters that matter to
+// the grammar.
+std::string Mutate(std::string text, std::mt19937_64& rng) {
+  static constexpr char kInteresting[] = "\"\\[];#=+*-0123456789 \n\txafz()";
+  auto uniform = [&rng](size_t n) {
+    return std::uniform_int_distribution<size_t>(0, n - 1)(rng);
+  };
+  const int edits = 1 + static_cast<int>(uniform(4));
+  for (int e = 0; e < edits; ++e) {
+    const size_t pos = text.empty() ? 0 : uniform(text.size() + 1);
+    switch (uniform(5)) {
+      case 0:  // insert a grammar character
+        text.insert(pos, 1, kInteresting[uniform(sizeof(kInteresting) - 1)]);
+        break;
+      case 1:  // insert a random byte
+        text.insert(pos, 1, static_cast<char>(uniform(256)));
+        break;
+      case 2:  // delete a short run
+        if (pos < text.size()) text.erase(pos, 1 + uniform(8));
+        break;
+      case 3:  // overwrite one byte
+        if (pos < text.size()) {
+          text[pos] = kInteresting[uniform(sizeof(kInteresting) - 1)];
+        }
+        break;
+      default:  // duplicate a chunk elsewhere
+        if (!text.empty()) {
+          const size_t from = uniform(text.size());
+          const std::string chunk = text.substr(from, 1 + uniform(40));
+          text.insert(pos, chunk);
+        }
+    }
+  }
+  return text;
+}
+
+TEST(TraceRoundTripTest, MutatedTextNeverCrashesAndAcceptedTextRoundTrips) {
+  int accepted = 0;
+  for (uint64_t seed = 0; seed < 4000; ++seed) {
+    std::mt19937_64 rng(seed);
+    std::string base = seed % 2 == 0
+                           ? HandWritten()[seed / 2 % HandWritten().size()]
+                           : PrintTrace(RandomTrace(rng, 15));
+    const std::string text = Mutate(std::move(base), rng);
+    absl::StatusOr<Trace> parsed = ParseTrace(text, "mutant");
+    if (!parsed.ok()) {
+      // Every error carries the source name and a position.
+      ASSERT_EQ(parsed.status().message().rfind("mutant:", 0), 0u)
+          << parsed.status();
+      continue;
+    }
+    ++accepted;
+    const std::string printed = PrintTrace(*parsed);
+    absl::StatusOr<Trace> again = ParseTrace(printed, "mutant");
+    ASSERT_TRUE(again.ok()) << again.status() << "\nfrom:\n" << text
+                            << "\nprinted:\n" << printed;
+    ASSERT_EQ(*again, *parsed) << "from:\n" << text << "\nprinted:\n"
+                               << printed;
+  }
+  // Some mutants must still parse, or the round-trip half tests nothing.
+  EXPECT_GT(accepted, 100);
+}
+
+}  // namespace
+}  // namespace aiospec
