@@ -31,6 +31,26 @@
 // Byte strings use C escapes inside quotes, and `"x"*N` repeats a piece N
 // times; pieces join with `+`: data="F"*65536+"hello".
 //
+// What each op records (errno= appears only when the call returned -1 and
+// errno was set; the agent zeroes errno before each call):
+//   file, pipe, socketpair   ret=0 (or -1 errno=); fd= the numbers, e.g. fd=3,4
+//   open, dup, dup2          ret=the descriptor number, or -1 errno=
+//   close                    ret=0 or -1 errno=
+//   aio_read, aio_write,
+//   aio_fsync, lio_listio    ret=0 or -1 errno=   (submission result)
+//   aio_error                ret=0, ret=ENAME (the error status), or -1 errno=
+//   aio_return               ret=N; data=buffer[0,N) for a read with N > 0
+//   aio_suspend              ret=0 or -1 errno=EAGAIN|EINTR|...
+//   aio_cancel               ret=AIO_CANCELED|AIO_NOTCANCELED|AIO_ALLDONE or -1
+//   fill                     ret=bytes written until the pipe/socket was full
+//   drain                    ret=bytes read; data=the bytes
+//   write                    ret=bytes written, or -1 errno=EAGAIN (never blocks)
+//   readback                 ret=file size; data=the whole file
+//   wait                     ret=0 when every listed request left EINPROGRESS
+//                            within the bound, else -1 errno=ETIMEDOUT
+// Read buffers start filled with kUnwrittenByte, so bytes a read did not
+// produce are visible.
+//
 // A notify record says a notification arrived while op `after` ran (or
 // before it, after the previous op): kind, signal number, si_code, si_value,
 // and `status=` the aio_error() value of the request with that value, read
@@ -48,6 +68,8 @@
 #include "harness/trace/trace.h"
 
 namespace aiospec {
+
+inline constexpr char kUnwrittenByte = '?';
 
 // What one op returned. Numbers are in this host's terms.
 struct StepObservation {

@@ -1,0 +1,120 @@
+#include "harness/target/agent_target.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "harness/agent/wire_encode.h"
+#include "harness/observation/partial_log.h"
+#include "harness/target/subprocess.h"
+#include "harness/target/temp_dir.h"
+
+namespace aiospec {
+namespace {
+
+bool IsExecutableFile(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+         access(path.c_str(), X_OK) == 0;
+}
+
+std::string SelfDirectory() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "";
+  std::string path(buf, static_cast<size_t>(n));
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash);
+}
+
+std::string StderrSuffix(const std::string& tail) {
+  if (tail.empty()) return "";
+  return absl::StrCat("; agent stderr (tail):\n", tail);
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> FindAgentBinary(std::string_view file_name) {
+  std::vector<std::string> dirs;
+  if (std::string self = SelfDirectory(); !self.empty()) dirs.push_back(self);
+  if (const char* env = getenv("AIOSPEC_AGENT_DIR"); env && *env) {
+    dirs.push_back(env);
+  }
+  for (const std::string& dir : dirs) {
+    std::string path = absl::StrCat(dir, "/", std::string(file_name));
+    if (IsExecutableFile(path)) return path;
+  }
+  return absl::NotFoundError(
+      absl::StrCat("agent binary ", std::string(file_name), " not found"));
+}
+
+absl::StatusOr<ObservationLog> AgentTarget::Run(const Trace& trace,
+                                                const RunOptions& options) {
+  // The run's files live in a directory we own, so they are removed even
+  // when the watchdog kills the agent before it can clean up.
+  TempDir work_dir("aiospec-agent-run");
+  if (work_dir.path().empty()) {
+    return absl::InternalError(
+        absl::StrCat("target ", name_, ": cannot create a work directory"));
+  }
+  SubprocessOptions sub;
+  sub.timeout = options.watchdog;
+  absl::StatusOr<SubprocessResult> run = RunSubprocess(
+      {binary_path_, "--work-dir", work_dir.path()}, EncodeWire(trace), sub);
+  if (!run.ok()) {
+    return absl::Status(run.status().code(),
+                        absl::StrCat("target ", name_, ": ",
+                                     run.status().message()));
+  }
+  absl::StatusOr<PartialLog> parsed = ParsePartialLog(
+      run->stdout_text, absl::StrCat("target ", name_, " output"));
+  if (!parsed.ok()) {
+    return absl::InternalError(absl::StrCat(
+        "target ", name_, ": agent output is not an observation log: ",
+        parsed.status().message(), StderrSuffix(run->stderr_tail)));
+  }
+  ObservationLog log = std::move(parsed->log);
+  if (log.target.empty()) log.target = name_;
+  switch (run->outcome) {
+    case SubprocessResult::Outcome::kTimedOut:
+      // Also when `end` was printed: the agent then hung on its way out.
+      log.end = RunEnd::kHung;
+      log.crash_signal = 0;
+      log.hung_at = parsed->last_begun;
+      return log;
+    case SubprocessResult::Outcome::kSignaled:
+      log.end = RunEnd::kCrashed;
+      log.crash_signal = run->signal;
+      log.hung_at = -1;
+      return log;
+    case SubprocessResult::Outcome::kExited:
+      break;
+  }
+  if (!parsed->ended) {
+    if (run->exit_code != 0) {
+      std::string said =
+          parsed->last_error.empty()
+              ? ""
+              : absl::StrCat(" (agent said: ", parsed->last_error, ")");
+      return absl::InternalError(absl::StrCat(
+          "target ", name_, ": agent exited with status ", run->exit_code,
+          " before the end of the log", said, StderrSuffix(run->stderr_tail)));
+    }
+    return log;  // kCrashed, signal 0: the output stopped short
+  }
+  if (log.end == RunEnd::kCompleted && log.steps.size() != trace.ops.size()) {
+    return absl::InternalError(absl::StrCat(
+        "target ", name_, ": agent logged ", log.steps.size(),
+        " ops for a trace of ", trace.ops.size()));
+  }
+  return log;
+}
+
+}  // namespace aiospec

@@ -1,0 +1,40 @@
+// The agent's executor run inside this process, on the linked C library
+// (the `glibc-inproc` target).
+//
+// Much faster than a child process (no fork, no exec), which is what the
+// fuzzer needs, but with no protection: RunOptions::watchdog is ignored,
+// because nothing can stop a deadlocked thread in our own process, and a
+// crash of the implementation is a crash of the caller. Use `glibc` (the
+// same executor behind a watchdog) to replay anything suspicious.
+//
+// Runs are serialized by a process-wide lock: the executor installs signal
+// handlers and owns process-wide notification state, so two runs at once
+// would see each other's signals. Each run gets a fresh TempDir (temp_dir.h)
+// for its files, removed afterwards.
+//
+// Usage:
+//   InProcessTarget target;
+//   absl::StatusOr<ObservationLog> log = target.Run(trace, RunOptions{});
+#ifndef AIOSPEC_HARNESS_TARGET_INPROC_TARGET_H_
+#define AIOSPEC_HARNESS_TARGET_INPROC_TARGET_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "harness/target/target.h"
+
+namespace aiospec {
+
+class InProcessTarget : public Target {
+ public:
+  const std::string& name() const override { return name_; }
+  absl::StatusOr<ObservationLog> Run(const Trace& trace,
+                                     const RunOptions& options) override;
+
+ private:
+  std::string name_ = "glibc-inproc";
+};
+
+}  // namespace aiospec
+
+#endif  // AIOSPEC_HARNESS_TARGET_INPROC_TARGET_H_

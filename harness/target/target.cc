@@ -1,0 +1,84 @@
+// MakeTarget and KnownTargets (target.h): target specs to Target objects.
+#include "harness/target/target.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "harness/target/agent_target.h"
+#ifdef AIOSPEC_HAVE_INPROC_AGENT
+#include "harness/target/inproc_target.h"
+#endif
+
+namespace aiospec {
+namespace {
+
+constexpr char kAgentPrefix[] = "agent:";
+
+// A known out-of-process target: its spec, its agent binary, and what to do
+// when the binary is missing.
+struct AgentSpec {
+  const char* spec;
+  const char* binary;
+  const char* hint;
+};
+constexpr AgentSpec kAgents[] = {
+    {"glibc", "aiospec-agent-glibc", "build the aiospec-agent-glibc target"},
+    {"musl", "aiospec-agent-musl",
+     "is musl-gcc installed? see ci/bootstrap"},
+};
+
+absl::StatusOr<std::unique_ptr<Target>> MakeKnownAgent(const AgentSpec& a) {
+  absl::StatusOr<std::string> path = FindAgentBinary(a.binary);
+  if (!path.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("target ", a.spec, ": agent binary ", a.binary,
+                     " not found (", a.hint, ")"));
+  }
+  return std::unique_ptr<Target>(new AgentTarget(a.spec, *path));
+}
+
+absl::StatusOr<std::unique_ptr<Target>> MakePathAgent(std::string_view spec) {
+  std::string path(spec.substr(sizeof kAgentPrefix - 1));
+  struct stat st;
+  if (path.empty() || stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      access(path.c_str(), X_OK) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "target ", std::string(spec), ": '", path, "' is not an executable file"));
+  }
+  return std::unique_ptr<Target>(new AgentTarget(std::string(spec), path));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Target>> MakeTarget(std::string_view spec) {
+  for (const AgentSpec& a : kAgents) {
+    if (spec == a.spec) return MakeKnownAgent(a);
+  }
+  if (spec == "glibc-inproc") {
+#ifdef AIOSPEC_HAVE_INPROC_AGENT
+    return std::unique_ptr<Target>(new InProcessTarget());
+#else
+    return absl::FailedPreconditionError(
+        "target glibc-inproc: this build has no in-process agent "
+        "(aiospec_agent_core was not built)");
+#endif
+  }
+  if (spec.substr(0, sizeof kAgentPrefix - 1) == kAgentPrefix) {
+    return MakePathAgent(spec);
+  }
+  return absl::NotFoundError(absl::StrCat(
+      "unknown target '", std::string(spec), "' (known: ",
+      absl::StrJoin(KnownTargets(), ", "), ", agent:PATH)"));
+}
+
+std::vector<std::string> KnownTargets() {
+  return {"glibc", "glibc-inproc", "musl"};
+}
+
+}  // namespace aiospec
