@@ -71,8 +71,9 @@ struct CheckResult {
                                         // kUnresolved
   size_t peak_states = 0;               // largest state set seen
   size_t steps_checked = 0;
-  // Implementation-defined choices the accepted runs took, e.g.
-  // "AIO-READ-16: EBADF reported asynchronously" (recorded, not judged).
+  // Implementation-defined choices every accepted run took, i.e. the ones
+  // the log demonstrates, e.g. "AIO-READ-16: EBADF reported asynchronously"
+  // (recorded, not judged).
   std::vector<std::string> choices;
 };
 

@@ -1,0 +1,91 @@
+/* libaiospec_aio.so: the bundled implementation under the standard names.
+ *
+ *   LD_PRELOAD=/path/to/libaiospec_aio.so ./program
+ *
+ * runs any dynamically linked program's POSIX AIO on aiospec, replacing the
+ * C library's aio_* (and, on glibc, the *64 variants, which share the
+ * layout on 64-bit systems). close, dup2 and dup3 are wrapped so the
+ * descriptor rules of aio_fd.c hold; the library itself never calls them
+ * by name (it uses system calls), so there is no recursion and no need for
+ * dlsym(RTLD_NEXT). Its own fork handlers are registered with
+ * pthread_atfork on first use.
+ *
+ * Only this file's functions and the aiospec_* API are exported
+ * (preload.map); the internals are hidden.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <aio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bundled/aio_internal.h"
+#include "bundled/aiospec_aio.h"
+
+int aio_read(struct aiocb *cb) { return aiospec_aio_read(cb); }
+int aio_write(struct aiocb *cb) { return aiospec_aio_write(cb); }
+int aio_fsync(int op, struct aiocb *cb) { return aiospec_aio_fsync(op, cb); }
+int aio_error(const struct aiocb *cb) { return aiospec_aio_error(cb); }
+ssize_t aio_return(struct aiocb *cb) { return aiospec_aio_return(cb); }
+int aio_cancel(int fd, struct aiocb *cb) { return aiospec_aio_cancel(fd, cb); }
+int aio_suspend(const struct aiocb *const list[], int nent,
+                const struct timespec *timeout) {
+  return aiospec_aio_suspend(list, nent, timeout);
+}
+#if defined(__GLIBC__)
+int lio_listio(int mode, struct aiocb *const list[], int nent,
+               struct sigevent *sig) {
+#else /* musl's prototype is restrict-qualified */
+int lio_listio(int mode, struct aiocb *__restrict const *__restrict list,
+               int nent, struct sigevent *__restrict sig) {
+#endif
+  return aiospec_lio_listio(mode, (struct aiocb *const *)list, nent, sig);
+}
+
+int close(int fd) { return aiospec_close(fd); }
+int dup2(int old_fd, int new_fd) { return aiospec_dup2(old_fd, new_fd); }
+int dup3(int old_fd, int new_fd, int flags) {
+  if (old_fd == new_fd) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (fcntl(old_fd, F_GETFD) < 0) return -1;
+  aiospec_i_fd_detach(new_fd); /* dup2's close rule for the target */
+  return (int)syscall(SYS_dup3, old_fd, new_fd, flags);
+}
+
+#if defined(__GLIBC__) && defined(__USE_LARGEFILE64) && (__WORDSIZE == 64)
+/* Same layout as struct aiocb on 64-bit glibc. */
+_Static_assert(sizeof(struct aiocb64) == sizeof(struct aiocb),
+               "aiocb64 layout");
+int aio_read64(struct aiocb64 *cb) {
+  return aiospec_aio_read((struct aiocb *)cb);
+}
+int aio_write64(struct aiocb64 *cb) {
+  return aiospec_aio_write((struct aiocb *)cb);
+}
+int aio_fsync64(int op, struct aiocb64 *cb) {
+  return aiospec_aio_fsync(op, (struct aiocb *)cb);
+}
+int aio_error64(const struct aiocb64 *cb) {
+  return aiospec_aio_error((const struct aiocb *)cb);
+}
+ssize_t aio_return64(struct aiocb64 *cb) {
+  return aiospec_aio_return((struct aiocb *)cb);
+}
+int aio_cancel64(int fd, struct aiocb64 *cb) {
+  return aiospec_aio_cancel(fd, (struct aiocb *)cb);
+}
+int aio_suspend64(const struct aiocb64 *const list[], int nent,
+                  const struct timespec *timeout) {
+  return aiospec_aio_suspend((const struct aiocb *const *)list, nent, timeout);
+}
+int lio_listio64(int mode, struct aiocb64 *const list[], int nent,
+                 struct sigevent *sig) {
+  return aiospec_lio_listio(mode, (struct aiocb *const *)list, nent, sig);
+}
+#endif

@@ -1,0 +1,121 @@
+#include "harness/cli/baseline.h"
+
+#include <algorithm>
+#include <fstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace aiospec {
+namespace {
+
+std::optional<Verdict> VerdictFromName(std::string_view name) {
+  for (Verdict v : {Verdict::kPass, Verdict::kFail, Verdict::kUnresolved,
+                    Verdict::kUnsupported, Verdict::kUntested, Verdict::kHang,
+                    Verdict::kCrash}) {
+    if (name == VerdictName(v)) return v;
+  }
+  return std::nullopt;
+}
+
+std::string Describe(const KnownFinding& f) {
+  std::string s = VerdictName(f.verdict);
+  if (!f.assertion_ids.empty()) {
+    absl::StrAppend(&s, " ", absl::StrJoin(f.assertion_ids, " "));
+  }
+  return s;
+}
+
+}  // namespace
+
+absl::StatusOr<Baseline> ParseBaseline(std::string_view text,
+                                       std::string_view source_name) {
+  Baseline baseline;
+  int line_no = 0;
+  for (absl::string_view line : absl::StrSplit(absl::string_view(text.data(), text.size()), '\n')) {
+    ++line_no;
+    if (size_t hash = line.find('#'); hash != absl::string_view::npos) {
+      line = line.substr(0, hash);
+    }
+    std::vector<absl::string_view> words =
+        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    if (words.empty()) continue;
+    auto error = [&](const std::string& what) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s:%d:1: %s", std::string(source_name), line_no, what));
+    };
+    if (words.size() < 2) return error("expected: TRACE VERDICT [ASSERTION-ID...]");
+    std::optional<Verdict> verdict = VerdictFromName(std::string(words[1]));
+    if (!verdict.has_value() || *verdict == Verdict::kPass) {
+      return error(absl::StrCat("'", words[1],
+                                "' is not a finding verdict (FAIL, HANG, CRASH, "
+                                "UNRESOLVED, UNSUPPORTED, UNTESTED)"));
+    }
+    KnownFinding finding{*verdict, {}};
+    for (size_t i = 2; i < words.size(); ++i) {
+      finding.assertion_ids.emplace_back(words[i]);
+    }
+    std::sort(finding.assertion_ids.begin(), finding.assertion_ids.end());
+    if (!baseline.by_trace.emplace(std::string(words[0]), finding).second) {
+      return error(absl::StrCat("trace '", words[0], "' listed twice"));
+    }
+  }
+  return baseline;
+}
+
+absl::StatusOr<Baseline> LoadBaseline(std::string_view path) {
+  std::ifstream probe{std::string(path)};
+  if (!probe) return Baseline{};
+  absl::StatusOr<std::string> text = ReadTextFile(path);
+  if (!text.ok()) return text.status();
+  return ParseBaseline(*text, path);
+}
+
+std::string PrintBaseline(const Baseline& baseline, std::string_view header) {
+  std::string out = absl::StrCat("# aiospec baseline 1: ", std::string(header), "\n");
+  for (const auto& [trace, finding] : baseline.by_trace) {
+    absl::StrAppendFormat(&out, "%-40s %s\n", trace, Describe(finding));
+  }
+  return out;
+}
+
+std::optional<KnownFinding> FindingOf(const Judgement& j) {
+  if (j.result.verdict == Verdict::kPass) return std::nullopt;
+  KnownFinding f{j.result.verdict, {}};
+  if (j.result.verdict == Verdict::kFail && j.result.failure.has_value()) {
+    f.assertion_ids = j.result.failure->assertion_ids;
+    std::sort(f.assertion_ids.begin(), f.assertion_ids.end());
+  }
+  return f;
+}
+
+BaselineComparison CompareToBaseline(const Baseline& baseline,
+                                     const Judgement& j) {
+  std::optional<KnownFinding> now = FindingOf(j);
+  auto it = baseline.by_trace.find(j.trace_name);
+  const KnownFinding* known = it == baseline.by_trace.end() ? nullptr : &it->second;
+  if (!now.has_value() && known == nullptr) return {true, ""};
+  if (now.has_value() && known != nullptr && now->verdict == known->verdict &&
+      now->assertion_ids == known->assertion_ids) {
+    return {true, absl::StrCat("known finding on ", j.target, ": ", Describe(*now))};
+  }
+  if (known == nullptr) {
+    return {false, absl::StrCat("new finding on ", j.target, ": ", j.trace_name,
+                                " is ", Describe(*now),
+                                " (not in the baseline)")};
+  }
+  if (!now.has_value()) {
+    return {false, absl::StrCat("known finding fixed on ", j.target, ": ",
+                                j.trace_name, " now PASSes; baseline says ",
+                                Describe(*known), " (remove it from the baseline)")};
+  }
+  return {false, absl::StrCat("finding changed on ", j.target, ": ", j.trace_name,
+                              " is ", Describe(*now), "; baseline says ",
+                              Describe(*known))};
+}
+
+}  // namespace aiospec

@@ -1,0 +1,58 @@
+// Baselines: the known findings of a target, so CI stays green on a buggy
+// libc while any change of verdict still fails.
+//
+// A baseline file lists, per trace, the verdict the target is known to get
+// and the assertion IDs behind it. A trace not listed is expected to PASS.
+// The trace itself (conformance/traces/NAME.trace) is the minimal trace
+// that shows the finding; `aiospec run` replays it.
+//
+//   # aiospec baseline 1: known findings of glibc under profile qoi
+//   close_reuse_pipe_write  FAIL  AIO-PROC-02
+//   cancel_blocked_read     HANG
+//
+// Usage:
+//   absl::StatusOr<Baseline> b = LoadBaseline("conformance/baselines/glibc.txt");
+//   BaselineComparison c = CompareToBaseline(*b, judgement);
+//   if (!c.matches) std::cerr << c.message << "\n";  // "new FAIL ..." etc.
+#ifndef AIOSPEC_HARNESS_CLI_BASELINE_H_
+#define AIOSPEC_HARNESS_CLI_BASELINE_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/status/statusor.h"
+#include "harness/cli/judge.h"
+#include "model/checker.h"
+
+namespace aiospec {
+
+struct KnownFinding {
+  Verdict verdict = Verdict::kFail;
+  std::vector<std::string> assertion_ids;  // sorted
+};
+
+struct Baseline {
+  absl::btree_map<std::string, KnownFinding> by_trace;  // sorted for printing
+};
+
+absl::StatusOr<Baseline> ParseBaseline(std::string_view text,
+                                       std::string_view source_name);
+// A missing file is an empty baseline: every trace is expected to PASS.
+absl::StatusOr<Baseline> LoadBaseline(std::string_view path);
+std::string PrintBaseline(const Baseline& baseline, std::string_view header);
+
+// The finding a judgement amounts to; nullopt for PASS (and N/A verdicts).
+std::optional<KnownFinding> FindingOf(const Judgement& j);
+
+struct BaselineComparison {
+  bool matches = true;
+  std::string message;  // why it differs, or "known finding: ..." when it matches one
+};
+BaselineComparison CompareToBaseline(const Baseline& baseline,
+                                     const Judgement& j);
+
+}  // namespace aiospec
+
+#endif  // AIOSPEC_HARNESS_CLI_BASELINE_H_

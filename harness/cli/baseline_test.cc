@@ -1,0 +1,56 @@
+#include "harness/cli/baseline.h"
+
+#include "gtest/gtest.h"
+
+namespace aiospec {
+namespace {
+
+Judgement MakeJudgement(std::string name, Verdict v, std::vector<std::string> ids) {
+  Judgement j;
+  j.trace_name = std::move(name);
+  j.target = "glibc";
+  j.result.verdict = v;
+  if (v != Verdict::kPass) {
+    j.result.failure = Explanation{};
+    j.result.failure->assertion_ids = std::move(ids);
+  }
+  return j;
+}
+
+TEST(Baseline, ParsesAndRejectsWithLocation) {
+  absl::StatusOr<Baseline> b = ParseBaseline(
+      "# header\nclose_reuse FAIL AIO-PROC-02\n\nhang_trace HANG\n", "glibc.txt");
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->by_trace.size(), 2u);
+  EXPECT_EQ(b->by_trace.at("close_reuse").assertion_ids,
+            std::vector<std::string>{"AIO-PROC-02"});
+
+  absl::StatusOr<Baseline> bad = ParseBaseline("x PASS\n", "glibc.txt");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message().substr(0, 14), "glibc.txt:1:1:");
+  EXPECT_FALSE(ParseBaseline("a FAIL\na HANG\n", "b").ok());
+}
+
+TEST(Baseline, MatchesOnlyTheSameVerdictAndIds) {
+  Baseline b = *ParseBaseline("t FAIL AIO-PROC-02\n", "b");
+  EXPECT_TRUE(CompareToBaseline(b, MakeJudgement("t", Verdict::kFail, {"AIO-PROC-02"})).matches);
+  // A known FAIL that now passes must be reported, so the baseline shrinks.
+  EXPECT_FALSE(CompareToBaseline(b, MakeJudgement("t", Verdict::kPass, {})).matches);
+  // The same trace failing for another reason is a change.
+  EXPECT_FALSE(CompareToBaseline(b, MakeJudgement("t", Verdict::kFail, {"AIO-READ-01"})).matches);
+  // A trace not in the baseline must pass.
+  EXPECT_TRUE(CompareToBaseline(b, MakeJudgement("u", Verdict::kPass, {})).matches);
+  EXPECT_FALSE(CompareToBaseline(b, MakeJudgement("u", Verdict::kHang, {})).matches);
+}
+
+TEST(Baseline, PrintParsesBack) {
+  Baseline b = *ParseBaseline("t FAIL AIO-B-2 AIO-A-1\nu CRASH\n", "b");
+  absl::StatusOr<Baseline> again = ParseBaseline(PrintBaseline(b, "test"), "b2");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->by_trace.size(), 2u);
+  EXPECT_EQ(again->by_trace.at("t").assertion_ids,
+            (std::vector<std::string>{"AIO-A-1", "AIO-B-2"}));
+}
+
+}  // namespace
+}  // namespace aiospec

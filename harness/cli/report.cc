@@ -1,0 +1,244 @@
+#include "harness/cli/report.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "harness/trace/trace_printer.h"
+
+namespace aiospec {
+namespace {
+
+// Higher is worse; used to roll several traces into one verdict.
+int Severity(Verdict v) {
+  switch (v) {
+    case Verdict::kUntested: return 0;
+    case Verdict::kUnsupported: return 1;
+    case Verdict::kPass: return 2;
+    case Verdict::kUnresolved: return 3;
+    case Verdict::kHang: return 4;
+    case Verdict::kCrash: return 5;
+    case Verdict::kFail: return 6;
+  }
+  return 6;
+}
+
+bool Cites(const Judgement& j, const std::string& id) {
+  if (!j.result.failure.has_value()) return false;
+  const auto& ids = j.result.failure->assertion_ids;
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+std::string JsonString(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppendFormat(&out, "\\u%04x", c);
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string JsonStrings(const std::vector<std::string>& v) {
+  std::vector<std::string> quoted;
+  for (const std::string& s : v) quoted.push_back(JsonString(s));
+  return absl::StrCat("[", absl::StrJoin(quoted, ","), "]");
+}
+
+std::string MarkdownCell(std::string_view s) {
+  return absl::StrReplaceAll(absl::string_view(s.data(), s.size()), {{"|", "\\|"}, {"\n", " "}});
+}
+
+}  // namespace
+
+std::map<std::string, std::map<std::string, Verdict>> AssertionMatrix(
+    const Report& report) {
+  std::map<std::string, std::map<std::string, Verdict>> matrix;
+  auto raise = [&](const std::string& id, const std::string& target, Verdict v) {
+    auto [it, fresh] = matrix[id].emplace(target, v);
+    if (!fresh && Severity(v) > Severity(it->second)) it->second = v;
+  };
+  for (const ReportEntry& e : report.results) {
+    const Judgement& j = e.judgement;
+    std::set<std::string> ids(j.trace.covers.begin(), j.trace.covers.end());
+    if (j.result.failure.has_value() && j.result.verdict == Verdict::kFail) {
+      ids.insert(j.result.failure->assertion_ids.begin(),
+                 j.result.failure->assertion_ids.end());
+    }
+    for (const std::string& id : ids) {
+      Verdict v = j.result.verdict;
+      // A trace that failed on another assertion says nothing about this one.
+      if (v == Verdict::kFail && !Cites(j, id)) v = Verdict::kUnresolved;
+      raise(id, j.target, v);
+    }
+  }
+  for (auto& [id, row] : matrix) {
+    for (const std::string& t : report.targets) row.emplace(t, Verdict::kUntested);
+  }
+  return matrix;
+}
+
+std::string RenderSummary(const Report& report) {
+  std::string out;
+  for (const std::string& t : report.targets) {
+    std::map<Verdict, int> counts;
+    for (const ReportEntry& e : report.results) {
+      if (e.judgement.target == t) ++counts[e.judgement.result.verdict];
+    }
+    std::vector<std::string> parts;
+    for (const auto& [v, n] : counts) parts.push_back(absl::StrCat(n, " ", VerdictName(v)));
+    absl::StrAppendFormat(&out, "  %-14s %s\n", t,
+                          parts.empty() ? "no results" : absl::StrJoin(parts, ", "));
+  }
+  for (const BrokenTarget& b : report.broken) {
+    absl::StrAppendFormat(&out, "  %-14s NOT RUN: %s\n", b.target, b.reason);
+  }
+  for (const ReportEntry& e : report.results) {
+    const Judgement& j = e.judgement;
+    if (j.result.verdict == Verdict::kPass) continue;
+    absl::StrAppendFormat(&out, "  %-6s %-10s %s%s%s\n", VerdictName(j.result.verdict),
+                          j.target, j.trace_name,
+                          j.result.failure ? absl::StrCat(" [", absl::StrJoin(j.result.failure->assertion_ids, " "), "]") : "",
+                          e.matches_baseline ? " (known)" : " (NEW: differs from baseline)");
+  }
+  return out;
+}
+
+std::string RenderMarkdown(const Report& report) {
+  std::string md = "# aiospec compliance report\n\n";
+  absl::StrAppend(&md, "Profile: `", ProfileName(report.profile),
+                  "`. Targets: ", absl::StrJoin(report.targets, ", "),
+                  ". Every verdict below comes from the model in `model/`.\n\n");
+  md += "## Summary\n\n| target | traces | PASS | FAIL | HANG | CRASH | UNRESOLVED |\n|---|---|---|---|---|---|---|\n";
+  for (const std::string& t : report.targets) {
+    std::map<Verdict, int> c;
+    int n = 0;
+    for (const ReportEntry& e : report.results) {
+      if (e.judgement.target != t) continue;
+      ++n;
+      ++c[e.judgement.result.verdict];
+    }
+    absl::StrAppendFormat(&md, "| %s | %d | %d | %d | %d | %d | %d |\n", t, n,
+                          c[Verdict::kPass], c[Verdict::kFail], c[Verdict::kHang],
+                          c[Verdict::kCrash], c[Verdict::kUnresolved]);
+  }
+  for (const BrokenTarget& b : report.broken) {
+    absl::StrAppend(&md, "\n**", b.target, " not run:** ", MarkdownCell(b.reason), "\n");
+  }
+
+  md += "\n## Assertions\n\n| assertion |";
+  for (const std::string& t : report.targets) absl::StrAppend(&md, " ", t, " |");
+  md += "\n|---|";
+  for (size_t i = 0; i < report.targets.size(); ++i) md += "---|";
+  md += "\n";
+  for (const auto& [id, row] : AssertionMatrix(report)) {
+    absl::StrAppend(&md, "| ", id, " |");
+    for (const std::string& t : report.targets) {
+      absl::StrAppend(&md, " ", VerdictName(row.at(t)), " |");
+    }
+    md += "\n";
+  }
+
+  md += "\n## Findings\n\n";
+  bool any = false;
+  for (const ReportEntry& e : report.results) {
+    const Judgement& j = e.judgement;
+    if (j.result.verdict == Verdict::kPass) continue;
+    any = true;
+    absl::StrAppend(&md, "### ", j.target, ": ", j.trace_name, " — ",
+                    VerdictName(j.result.verdict), "\n\n");
+    if (!e.baseline_note.empty()) absl::StrAppend(&md, "_", e.baseline_note, "_\n\n");
+    absl::StrAppend(&md, "```\n", FormatResult(j.result, j.trace), "```\n\n");
+    absl::StrAppend(&md, "Replay: `aiospec run ", j.trace_path, " --target ",
+                    j.target, " --profile ", ProfileName(report.profile),
+                    "`\n\n<details><summary>trace</summary>\n\n```\n",
+                    PrintTrace(j.trace), "```\n</details>\n\n");
+  }
+  if (!any) md += "None.\n";
+
+  md += "\n## Implementation-defined choices\n\n";
+  std::map<std::string, std::map<std::string, int>> choices;  // choice -> target -> count
+  for (const ReportEntry& e : report.results) {
+    for (const std::string& c : e.judgement.result.choices) ++choices[c][e.judgement.target];
+  }
+  if (choices.empty()) {
+    md += "None recorded.\n";
+  } else {
+    md += "| choice |";
+    for (const std::string& t : report.targets) absl::StrAppend(&md, " ", t, " |");
+    md += "\n|---|";
+    for (size_t i = 0; i < report.targets.size(); ++i) md += "---|";
+    md += "\n";
+    for (const auto& [c, per] : choices) {
+      absl::StrAppend(&md, "| ", MarkdownCell(c), " |");
+      for (const std::string& t : report.targets) {
+        auto it = per.find(t);
+        absl::StrAppend(&md, " ", it == per.end() ? "" : absl::StrCat("seen ", it->second, "×"), " |");
+      }
+      md += "\n";
+    }
+  }
+  return md;
+}
+
+std::string RenderJson(const Report& report) {
+  std::string js = absl::StrCat("{\"schema\":\"aiospec-report/1\",\"profile\":",
+                                JsonString(ProfileName(report.profile)),
+                                ",\"targets\":", JsonStrings(report.targets),
+                                ",\"broken_targets\":[");
+  for (size_t i = 0; i < report.broken.size(); ++i) {
+    absl::StrAppend(&js, i ? "," : "", "{\"target\":", JsonString(report.broken[i].target),
+                    ",\"reason\":", JsonString(report.broken[i].reason), "}");
+  }
+  js += "],\"results\":[";
+  for (size_t i = 0; i < report.results.size(); ++i) {
+    const ReportEntry& e = report.results[i];
+    const Judgement& j = e.judgement;
+    absl::StrAppend(&js, i ? "," : "", "{\"trace\":", JsonString(j.trace_name),
+                    ",\"path\":", JsonString(j.trace_path),
+                    ",\"target\":", JsonString(j.target),
+                    ",\"verdict\":", JsonString(VerdictName(j.result.verdict)),
+                    ",\"covers\":", JsonStrings(j.trace.covers),
+                    ",\"matches_baseline\":", e.matches_baseline ? "true" : "false",
+                    ",\"baseline_note\":", JsonString(e.baseline_note),
+                    ",\"choices\":", JsonStrings(j.result.choices));
+    if (j.result.failure.has_value()) {
+      const Explanation& x = *j.result.failure;
+      absl::StrAppend(&js, ",\"explanation\":{\"op_index\":", x.op_index,
+                      ",\"line\":", x.loc.line, ",\"op\":", JsonString(x.op_text),
+                      ",\"observed\":", JsonString(x.observed),
+                      ",\"allowed\":", JsonStrings(x.allowed),
+                      ",\"assertion_ids\":", JsonStrings(x.assertion_ids),
+                      ",\"message\":", JsonString(x.message), "}");
+    }
+    js += "}";
+  }
+  js += "],\"assertions\":{";
+  bool first = true;
+  for (const auto& [id, row] : AssertionMatrix(report)) {
+    absl::StrAppend(&js, first ? "" : ",", JsonString(id), ":{");
+    first = false;
+    bool first_t = true;
+    for (const auto& [t, v] : row) {
+      absl::StrAppend(&js, first_t ? "" : ",", JsonString(t), ":", JsonString(VerdictName(v)));
+      first_t = false;
+    }
+    js += "}";
+  }
+  js += "}}\n";
+  return js;
+}
+
+}  // namespace aiospec

@@ -1,0 +1,56 @@
+// The compliance report: verdicts of many traces on many targets, rolled up
+// per assertion ID, in Markdown (for people) and JSON (for machines).
+//
+// Per assertion and target the verdict is FAIL when a trace's failure cites
+// the assertion, HANG or CRASH when a trace covering it hung or crashed,
+// PASS when a covering trace passed, UNRESOLVED when covering traces exist
+// but none passed, and UNTESTED when no trace covers it.
+//
+// Usage:
+//   Report report{.profile = Profile::kQoi, .targets = {"glibc", "musl"}};
+//   report.results.push_back(ReportEntry{judgement, "known finding"});
+//   WriteFile("report.md", RenderMarkdown(report));
+//   WriteFile("report.json", RenderJson(report));
+#ifndef AIOSPEC_HARNESS_CLI_REPORT_H_
+#define AIOSPEC_HARNESS_CLI_REPORT_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness/cli/judge.h"
+#include "model/checker.h"
+
+namespace aiospec {
+
+struct ReportEntry {
+  Judgement judgement;
+  std::string baseline_note;  // "", "known finding ...", "new finding ..."
+  bool matches_baseline = true;
+};
+
+// A target that could not run at all (agent missing, ...).
+struct BrokenTarget {
+  std::string target;
+  std::string reason;
+};
+
+struct Report {
+  Profile profile = Profile::kQoi;
+  std::vector<std::string> targets;
+  std::vector<ReportEntry> results;
+  std::vector<BrokenTarget> broken;
+};
+
+// assertion ID -> target -> verdict, per the rules above.
+std::map<std::string, std::map<std::string, Verdict>> AssertionMatrix(
+    const Report& report);
+
+std::string RenderMarkdown(const Report& report);
+std::string RenderJson(const Report& report);
+// A few lines for the terminal: counts per target and the findings.
+std::string RenderSummary(const Report& report);
+
+}  // namespace aiospec
+
+#endif  // AIOSPEC_HARNESS_CLI_REPORT_H_

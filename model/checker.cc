@@ -1,0 +1,312 @@
+// The checker: keeps the set of model worlds consistent with the log so far.
+//
+// Invariants of the loop in CheckLog:
+//  - `worlds` holds distinct worlds (by State::Canonical), each with the
+//    implementation-defined choices some accepted run took to reach it;
+//  - before op i, every world has consumed exactly the observations of ops
+//    0..i-1; completions not yet needed by an observation are still pending
+//    in it (deferred), never dropped;
+//  - the verdict is kPass or kFail only when the set stayed within
+//    max_states at every step.
+#include "model/checker.h"
+
+#include <algorithm>
+#include <iterator>
+#include <cerrno>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "harness/trace/trace_printer.h"
+#include "model/completion.h"
+#include "model/notifications.h"
+#include "model/rules.h"
+#include "model/state.h"
+
+namespace aiospec {
+
+const char* ProfileName(Profile p) {
+  return p == Profile::kPosix ? "posix" : "qoi";
+}
+
+std::optional<Profile> ProfileFromName(std::string_view name) {
+  if (name == "posix") return Profile::kPosix;
+  if (name == "qoi") return Profile::kQoi;
+  return std::nullopt;
+}
+
+const char* VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::kPass: return "PASS";
+    case Verdict::kFail: return "FAIL";
+    case Verdict::kUnresolved: return "UNRESOLVED";
+    case Verdict::kUnsupported: return "UNSUPPORTED";
+    case Verdict::kUntested: return "UNTESTED";
+    case Verdict::kHang: return "HANG";
+    case Verdict::kCrash: return "CRASH";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr size_t kMaxAllowedShown = 6;
+
+struct World {
+  State state;
+  std::vector<std::string> choices;  // sorted, unique
+};
+
+// Worlds deduped by canonical form; choices of merged worlds are united.
+class WorldSet {
+ public:
+  void Add(State s, const std::vector<std::string>& a,
+           const std::vector<std::string>& b) {
+    std::string key = s.Canonical();
+    auto [it, inserted] = index_.try_emplace(std::move(key), worlds_.size());
+    if (inserted) worlds_.push_back({std::move(s), {}});
+    std::vector<std::string>& c = worlds_[it->second].choices;
+    c.insert(c.end(), a.begin(), a.end());
+    c.insert(c.end(), b.begin(), b.end());
+    std::sort(c.begin(), c.end());
+    c.erase(std::unique(c.begin(), c.end()), c.end());
+  }
+  size_t size() const { return worlds_.size(); }
+  std::vector<World>& worlds() { return worlds_; }
+
+ private:
+  absl::flat_hash_map<std::string, size_t> index_;
+  std::vector<World> worlds_;
+};
+
+Explanation At(const Trace& trace, int op_index) {
+  Explanation e;
+  e.op_index = op_index;
+  if (op_index >= 0 && op_index < static_cast<int>(trace.ops.size())) {
+    e.loc = trace.ops[op_index].loc;
+    e.op_text = PrintOp(trace, trace.ops[op_index]);
+  }
+  return e;
+}
+
+void AddUnique(std::vector<std::string>& v, const std::string& s) {
+  if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+}
+
+// One op over every world. Fills `next`, or `rejections`; returns an
+// unresolved reason when the model cannot judge.
+struct StepResult {
+  std::optional<std::string> unresolved;
+  std::vector<Rejection> rejections;
+};
+
+StepResult RunStep(const Trace& trace, int i, const StepObservation& obs,
+                   std::vector<World>& worlds, const CheckOptions& options,
+                   bool strict_order, WorldSet& next) {
+  StepResult result;
+  const Op& op = trace.ops[i];
+  RuleContext ctx;
+  ctx.trace = &trace;
+  ctx.op_index = i;
+  ctx.profile = options.profile;
+  ctx.step = StepContext{&trace, strict_order};
+  ctx.limit = options.max_states;
+  for (const World& w : worlds) {
+    bool overflow = false;
+    std::vector<State> reach =
+        Explore(w.state, SpecFor(w.state, op, obs), ctx.step, options.max_states,
+                &overflow);
+    if (overflow) {
+      result.unresolved = absl::StrCat(
+          "more than ", options.max_states,
+          " model states while completing pending requests");
+      return result;
+    }
+    for (const State& r : reach) {
+      RuleOutcome out = ApplyRule(r, op, obs, ctx);
+      if (out.unresolved) {
+        result.unresolved = out.unresolved;
+        return result;
+      }
+      for (Accepted& a : out.accepted) next.Add(std::move(a.state), w.choices, a.choices);
+      for (Rejection& rj : out.rejections) result.rejections.push_back(std::move(rj));
+      if (next.size() > options.max_states) {
+        result.unresolved = absl::StrCat("more than ", options.max_states,
+                                         " model states are consistent with "
+                                         "the log");
+        return result;
+      }
+    }
+  }
+  return result;
+}
+
+// One pass over the log. `qoi` orders completions per file and stream.
+CheckResult Run(const Trace& trace, const ObservationLog& log,
+                const CheckOptions& options, bool qoi) {
+  CheckResult result;
+  result.profile = options.profile;
+  std::vector<World> worlds = {{InitialState(trace), {}}};
+
+  auto stop = [&](Verdict v, Explanation e) {
+    result.verdict = v;
+    result.failure = std::move(e);
+    return result;
+  };
+
+  const size_t n = std::min(trace.ops.size(), log.steps.size());
+  for (size_t i = 0; i < n; ++i) {
+    const StepObservation& obs = log.steps[i];
+    const int op = static_cast<int>(i);
+    if (obs.op_index != op) {
+      Explanation e = At(trace, op);
+      e.message = absl::StrCat("the log's record ", i, " is for op ", obs.op_index);
+      return stop(Verdict::kUnresolved, std::move(e));
+    }
+    WorldSet next;
+    StepResult step = RunStep(trace, op, obs, worlds, options, qoi, next);
+    if (step.unresolved) {
+      Explanation e = At(trace, op);
+      e.observed = FormatObservation(trace.ops[i], obs);
+      e.message = *step.unresolved;
+      return stop(Verdict::kUnresolved, std::move(e));
+    }
+    if (next.size() == 0) {
+      Explanation e = At(trace, op);
+      e.observed = FormatObservation(trace.ops[i], obs);
+      std::vector<std::string> messages;
+      for (const Rejection& r : step.rejections) {
+        if (e.allowed.size() < kMaxAllowedShown) AddUnique(e.allowed, r.allowed);
+        for (const std::string& id : r.assertion_ids) AddUnique(e.assertion_ids, id);
+        if (!r.message.empty()) AddUnique(messages, r.message);
+      }
+      std::string message = messages.empty()
+                                ? "the model allows no world with this observation"
+                                : messages.front();
+      e.message = message;
+      return stop(Verdict::kFail, std::move(e));
+    }
+    worlds = std::move(next.worlds());
+    result.peak_states = std::max(result.peak_states, worlds.size());
+    result.steps_checked = i + 1;
+
+    // Notifications that arrived during this op (AIO-SIG-04/13/14).
+    for (const NotificationObservation& note : NotificationsAfter(log, op)) {
+      std::vector<State> states;
+      for (const World& w : worlds) states.push_back(w.state);
+      NotificationOutcome nout = CheckNotification(
+          trace, note, states, StepContext{&trace, qoi}, options.max_states);
+      if (nout.failure) {
+        Explanation e = At(trace, op);
+        e.observed = nout.failure->observed;
+        e.allowed = nout.failure->allowed;
+        e.assertion_ids = nout.failure->assertion_ids;
+        e.message = nout.failure->message;
+        const Verdict v =
+            e.assertion_ids.empty() ? Verdict::kUnresolved : Verdict::kFail;
+        return stop(v, std::move(e));
+      }
+      WorldSet notified;
+      for (auto& [from, st] : nout.worlds) {
+        notified.Add(std::move(st), worlds[from].choices, {});
+      }
+      worlds = std::move(notified.worlds());
+    }
+  }
+
+  // The choices every surviving world took: what the log demonstrates the
+  // target chose (a choice only some worlds took is not shown by the log).
+  if (!worlds.empty()) {
+    result.choices = worlds.front().choices;
+    for (const World& w : worlds) {
+      std::vector<std::string> both;
+      std::set_intersection(result.choices.begin(), result.choices.end(),
+                            w.choices.begin(), w.choices.end(),
+                            std::back_inserter(both));
+      result.choices = std::move(both);
+    }
+  }
+
+  if (log.end == RunEnd::kHung) {
+    const int at = log.hung_at >= 0 ? log.hung_at : static_cast<int>(n);
+    Explanation e = At(trace, at);
+    e.message = absl::StrCat("the target hung in op ", at,
+                             e.op_text.empty() ? "" : absl::StrCat(" (", e.op_text, ")"));
+    return stop(Verdict::kHang, std::move(e));
+  }
+  if (log.end == RunEnd::kCrashed) {
+    Explanation e = At(trace, static_cast<int>(n));
+    e.message = absl::StrCat("the target crashed",
+                             log.crash_signal != 0
+                                 ? absl::StrCat(" with ", SignalName(log.crash_signal))
+                                 : "",
+                             " after ", n, " of ", trace.ops.size(), " ops");
+    return stop(Verdict::kCrash, std::move(e));
+  }
+  if (log.steps.size() != trace.ops.size()) {
+    Explanation e = At(trace, static_cast<int>(n));
+    e.message = absl::StrCat("the log has ", log.steps.size(),
+                             " op records for a trace of ", trace.ops.size(),
+                             " ops and says the run completed");
+    return stop(Verdict::kUnresolved, std::move(e));
+  }
+  result.verdict = Verdict::kPass;
+  return result;
+}
+
+}  // namespace
+
+CheckResult CheckLog(const Trace& trace, const ObservationLog& log,
+                     const CheckOptions& options) {
+  const bool qoi = options.profile == Profile::kQoi;
+  CheckResult result = Run(trace, log, options, qoi);
+  if (qoi && result.verdict == Verdict::kFail) {
+    // Did only the qoi completion order rule the log out? Then say so: the
+    // same log with posix's any-order completions gets past this op.
+    CheckResult relaxed = Run(trace, log, options, false);
+    const bool relaxed_fails_here =
+        relaxed.verdict == Verdict::kFail &&
+        relaxed.failure->op_index <= result.failure->op_index;
+    if (!relaxed_fails_here && relaxed.verdict != Verdict::kUnresolved) {
+      AddUnique(result.failure->assertion_ids, "AIO-GEN-05");
+      result.failure->message =
+          "qoi: requests on one file or stream complete in submission order "
+          "(overlapping writes, O_APPEND and stream writes, reads after "
+          "earlier overlapping writes); posix allows the order observed";
+    }
+  }
+  return result;
+}
+
+std::string FormatResult(const CheckResult& result, const Trace& trace) {
+  std::string out = absl::StrCat(VerdictName(result.verdict), " (profile ",
+                                 ProfileName(result.profile), ")");
+  if (result.failure) {
+    const Explanation& e = *result.failure;
+    if (e.op_index >= 0) {
+      absl::StrAppend(&out, "\n  at op ", e.op_index);
+      if (e.loc.line > 0) {
+        absl::StrAppend(&out, " (", trace.source.empty() ? "trace" : trace.source,
+                        ":", e.loc.line, ":", e.loc.col, ")");
+      }
+      if (!e.op_text.empty()) absl::StrAppend(&out, ": ", e.op_text);
+    }
+    if (!e.observed.empty()) absl::StrAppend(&out, "\n  observed: ", e.observed);
+    if (!e.allowed.empty()) {
+      absl::StrAppend(&out, "\n  allowed:  ", absl::StrJoin(e.allowed, " | "));
+    }
+    if (!e.assertion_ids.empty()) {
+      absl::StrAppend(&out, "\n  assertions: ", absl::StrJoin(e.assertion_ids, ", "));
+    }
+    if (!e.message.empty()) absl::StrAppend(&out, "\n  ", e.message);
+  }
+  if (!result.choices.empty()) {
+    absl::StrAppend(&out, "\n  implementation-defined choices:");
+    for (const std::string& c : result.choices) absl::StrAppend(&out, "\n    ", c);
+  }
+  absl::StrAppend(&out, "\n");
+  return out;
+}
+
+}  // namespace aiospec

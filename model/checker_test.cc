@@ -1,0 +1,732 @@
+#include "model/checker.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "model/test_util.h"
+
+namespace aiospec {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::IsSupersetOf;
+using ::aiospec::testing::LogOf;
+using ::aiospec::testing::TraceOf;
+
+using Lines = std::vector<std::string>;
+
+CheckResult Check(const Lines& trace, const Lines& log, Profile profile,
+                  size_t max_states = 4096) {
+  Trace t = TraceOf(trace);
+  CheckResult r = CheckLog(t, LogOf(log), CheckOptions{profile, max_states});
+  SCOPED_TRACE(FormatResult(r, t));
+  return r;
+}
+
+std::string Show(const Lines& trace, const CheckResult& r) {
+  return FormatResult(r, TraceOf(trace));
+}
+
+std::vector<std::string> Ids(const CheckResult& r) {
+  return r.failure ? r.failure->assertion_ids : std::vector<std::string>{};
+}
+
+void ExpectPassBoth(const Lines& trace, const Lines& log) {
+  for (Profile p : {Profile::kPosix, Profile::kQoi}) {
+    CheckResult r = Check(trace, log, p);
+    EXPECT_EQ(r.verdict, Verdict::kPass) << Show(trace, r);
+  }
+}
+
+void ExpectFailBoth(const Lines& trace, const Lines& log,
+                    const std::vector<std::string>& ids) {
+  for (Profile p : {Profile::kPosix, Profile::kQoi}) {
+    CheckResult r = Check(trace, log, p);
+    EXPECT_EQ(r.verdict, Verdict::kFail) << Show(trace, r);
+    EXPECT_THAT(Ids(r), IsSupersetOf(ids)) << Show(trace, r);
+  }
+}
+
+// --- Regular-file reads ------------------------------------------------------
+
+const Lines kFileRead = {
+    "file f content=\"hello world\"",
+    "open d f flags=rdonly",
+    "aio_read r fd=d offset=6 nbytes=5",
+    "wait r",
+    "aio_error r",
+    "aio_return r",
+};
+
+TEST(CheckerTest, ReadAtOffsetPasses) {
+  ExpectPassBoth(kFileRead, {"file ret=0", "open ret=3", "aio_read ret=0",
+                             "wait ret=0", "aio_error ret=0",
+                             "aio_return ret=5 data=\"world\""});
+}
+
+TEST(CheckerTest, ReadAtWrongOffsetFails) {
+  ExpectFailBoth(kFileRead,
+                 {"file ret=0", "open ret=3", "aio_read ret=0", "wait ret=0",
+                  "aio_error ret=0", "aio_return ret=5 data=\"hello\""},
+                 {"AIO-READ-01", "AIO-READ-07", "AIO-GEN-04"});
+}
+
+TEST(CheckerTest, ShortReadAtEndOfFile) {
+  const Lines trace = {"file f content=\"hello world\"", "open d f flags=rdonly",
+                       "aio_read r fd=d offset=8 nbytes=10", "wait r",
+                       "aio_return r"};
+  ExpectPassBoth(trace, {"file ret=0", "open ret=3", "aio_read ret=0",
+                         "wait ret=0", "aio_return ret=3 data=\"rld\""});
+  ExpectFailBoth(trace,
+                 {"file ret=0", "open ret=3", "aio_read ret=0", "wait ret=0",
+                  "aio_return ret=10 data=\"rld\\0\\0\\0\\0\\0\\0\\0\""},
+                 {"AIO-RETURN-01", "AIO-READ-20"});
+}
+
+TEST(CheckerTest, FailureExplainsStepObservedAndAllowed) {
+  CheckResult r = Check(kFileRead,
+                        {"file ret=0", "open ret=3", "aio_read ret=0",
+                         "wait ret=0", "aio_error ret=0",
+                         "aio_return ret=5 data=\"hello\""},
+                        Profile::kQoi);
+  ASSERT_TRUE(r.failure.has_value());
+  EXPECT_EQ(r.failure->op_index, 5);
+  EXPECT_EQ(r.failure->loc.line, 7);  // after the header line
+  EXPECT_THAT(r.failure->op_text, HasSubstr("aio_return r"));
+  EXPECT_THAT(r.failure->observed, HasSubstr("data=\"hello\""));
+  EXPECT_THAT(r.failure->allowed, Contains(HasSubstr("data=\"world\"")));
+  const std::string text = Show(kFileRead, r);
+  EXPECT_THAT(text, HasSubstr("FAIL (profile qoi)"));
+  EXPECT_THAT(text, HasSubstr("AIO-READ-07"));
+}
+
+// --- Pipes: a read held by an empty pipe -------------------------------------
+
+const Lines kPipeRead = {
+    "pipe r w",
+    "aio_read a fd=r offset=0 nbytes=4",
+    "aio_error a",
+    "write w data=\"abcd\"",
+    "wait a",
+    "aio_return a",
+};
+
+TEST(CheckerTest, ReadOnEmptyPipeWaitsForWrite) {
+  ExpectPassBoth(kPipeRead, {"pipe ret=0", "aio_read ret=0",
+                             "aio_error ret=EINPROGRESS", "write ret=4",
+                             "wait ret=0", "aio_return ret=4 data=\"abcd\""});
+}
+
+TEST(CheckerTest, ReadOnEmptyPipeCannotCompleteEarly) {
+  ExpectFailBoth(kPipeRead,
+                 {"pipe ret=0", "aio_read ret=0", "aio_error ret=0",
+                  "write ret=4", "wait ret=0",
+                  "aio_return ret=4 data=\"abcd\""},
+                 {"AIO-ERROR-02"});
+}
+
+TEST(CheckerTest, PipeReadDataMismatchFails) {
+  ExpectFailBoth(kPipeRead,
+                 {"pipe ret=0", "aio_read ret=0", "aio_error ret=EINPROGRESS",
+                  "write ret=4", "wait ret=0", "aio_return ret=4 data=\"abce\""},
+                 {"AIO-READ-01", "AIO-GEN-25"});
+}
+
+TEST(CheckerTest, ReadSeesEndOfFileWhenLastWriterCloses) {
+  const Lines trace = {"pipe r w", "aio_read a fd=r offset=0 nbytes=4",
+                       "close w", "wait a", "aio_return a"};
+  ExpectPassBoth(trace, {"pipe ret=0", "aio_read ret=0", "close ret=0",
+                         "wait ret=0", "aio_return ret=0"});
+  ExpectFailBoth(trace,
+                 {"pipe ret=0", "aio_read ret=0", "close ret=0", "wait ret=0",
+                  "aio_return ret=4 data=\"????\""},
+                 {"AIO-RETURN-01"});
+}
+
+TEST(CheckerTest, WriteWithNoReaderGetsEpipe) {
+  const Lines trace = {"pipe r w", "close r",
+                       "aio_write a fd=w offset=0 nbytes=3 data=\"abc\"",
+                       "wait a", "aio_error a", "aio_return a"};
+  ExpectPassBoth(trace, {"pipe ret=0", "close ret=0", "aio_write ret=0",
+                         "wait ret=0", "aio_error ret=EPIPE",
+                         "aio_return ret=-1"});
+  ExpectFailBoth(trace,
+                 {"pipe ret=0", "close ret=0", "aio_write ret=0", "wait ret=0",
+                  "aio_error ret=0", "aio_return ret=3"},
+                 {"AIO-ERROR-01", "AIO-WRITE-18"});
+}
+
+TEST(CheckerTest, SocketpairCarriesBytesBothWays) {
+  const Lines trace = {"socketpair s t", "aio_read a fd=t offset=0 nbytes=8",
+                       "write s data=\"ping\"", "wait a", "aio_return a",
+                       "aio_read b fd=s offset=0 nbytes=8",
+                       "write t data=\"pong\"", "wait b", "aio_return b"};
+  ExpectPassBoth(trace, {"socketpair ret=0", "aio_read ret=0", "write ret=4",
+                         "wait ret=0", "aio_return ret=4 data=\"ping\"",
+                         "aio_read ret=0", "write ret=4", "wait ret=0",
+                         "aio_return ret=4 data=\"pong\""});
+}
+
+TEST(CheckerTest, LargeWriteIntoPipeOfUnknownCapacityArrivesInPieces) {
+  const Lines trace = {"pipe r w",
+                       "aio_write a fd=w offset=0 nbytes=100000 data=\"z\"",
+                       "drain r", "aio_error a", "drain r", "wait a",
+                       "aio_return a"};
+  ExpectPassBoth(trace, {"pipe ret=0", "aio_write ret=0",
+                         "drain ret=65536 data=\"z\"*65536",
+                         "aio_error ret=EINPROGRESS",
+                         "drain ret=34464 data=\"z\"*34464", "wait ret=0",
+                         "aio_return ret=100000"});
+  ExpectFailBoth(trace,
+                 {"pipe ret=0", "aio_write ret=0",
+                  "drain ret=65536 data=\"z\"*65536", "aio_error ret=0",
+                  "drain ret=34464 data=\"z\"*34464", "wait ret=0",
+                  "aio_return ret=65536"},
+                 {"AIO-RETURN-01", "AIO-WRITE-18"});
+}
+
+// --- aio_error monotonicity and aio_return once ------------------------------
+
+const Lines kTwice = {"file f content=\"abc\"", "open d f flags=rdonly",
+                      "aio_read r fd=d offset=0 nbytes=3", "aio_error r",
+                      "aio_error r", "aio_return r", "aio_return r",
+                      "aio_error r"};
+
+TEST(CheckerTest, AioErrorNeverGoesBackToInProgress) {
+  ExpectPassBoth(kTwice, {"file ret=0", "open ret=3", "aio_read ret=0",
+                          "aio_error ret=EINPROGRESS", "aio_error ret=0",
+                          "aio_return ret=3 data=\"abc\"",
+                          "aio_return ret=-1 errno=EINVAL", "aio_error ret=0"});
+  ExpectFailBoth(kTwice,
+                 {"file ret=0", "open ret=3", "aio_read ret=0",
+                  "aio_error ret=0", "aio_error ret=EINPROGRESS",
+                  "aio_return ret=3 data=\"abc\"", "aio_return ret=3",
+                  "aio_error ret=0"},
+                 {"AIO-ERROR-09"});
+}
+
+TEST(CheckerTest, SecondAioReturnIsStaleOrEinval) {
+  ExpectPassBoth(kTwice, {"file ret=0", "open ret=3", "aio_read ret=0",
+                          "aio_error ret=0", "aio_error ret=0",
+                          "aio_return ret=3 data=\"abc\"", "aio_return ret=3",
+                          "aio_error ret=-1 errno=EINVAL"});
+  ExpectFailBoth(kTwice,
+                 {"file ret=0", "open ret=3", "aio_read ret=0",
+                  "aio_error ret=0", "aio_error ret=0",
+                  "aio_return ret=3 data=\"abc\"", "aio_return ret=7",
+                  "aio_error ret=0"},
+                 {"AIO-RETURN-03"});
+}
+
+// --- aio_suspend -------------------------------------------------------------
+
+TEST(CheckerTest, SuspendMustNotTimeOutWithACompleteEntry) {
+  const Lines trace = {"file f content=\"abc\"", "open d f flags=rdonly",
+                       "aio_read r fd=d offset=0 nbytes=3", "wait r",
+                       "aio_suspend null r timeout=0"};
+  ExpectPassBoth(trace, {"file ret=0", "open ret=3", "aio_read ret=0",
+                         "wait ret=0", "aio_suspend ret=0"});
+  ExpectFailBoth(trace,
+                 {"file ret=0", "open ret=3", "aio_read ret=0", "wait ret=0",
+                  "aio_suspend ret=-1 errno=EAGAIN"},
+                 {"AIO-SUSP-02"});
+}
+
+TEST(CheckerTest, SuspendTimesOutOnABlockedRead) {
+  const Lines trace = {"pipe r w", "aio_read a fd=r offset=0 nbytes=1",
+                       "aio_suspend a timeout=1ms"};
+  ExpectPassBoth(trace, {"pipe ret=0", "aio_read ret=0",
+                         "aio_suspend ret=-1 errno=EAGAIN"});
+  ExpectPassBoth(trace, {"pipe ret=0", "aio_read ret=0",
+                         "aio_suspend ret=-1 errno=EINTR"});
+  ExpectFailBoth(trace, {"pipe ret=0", "aio_read ret=0", "aio_suspend ret=0"},
+                 {"AIO-SUSP-01"});
+}
+
+// --- Descriptor reuse: AIO-PROC-02 -------------------------------------------
+
+const Lines kReuse = {
+    "file g",
+    "pipe r w",
+    "fill w",
+    "aio_write x fd=w offset=0 nbytes=8 data=\"XXXXXXXX\"",
+    "close w",
+    "open d g flags=rdwr",
+    "drain r",
+    "wait x",
+    "readback g",
+};
+
+TEST(CheckerTest, PendingWriteStaysOnItsPipeAfterClose) {
+  ExpectPassBoth(kReuse, {"file ret=0", "pipe ret=0", "fill ret=65536",
+                          "aio_write ret=0", "close ret=0", "open ret=4",
+                          "drain ret=65536 data=\"F\"*65536", "wait ret=0",
+                          "readback ret=0 data=\"\""});
+  // The write may also move during the drain, behind the fill bytes.
+  ExpectPassBoth(kReuse, {"file ret=0", "pipe ret=0", "fill ret=65536",
+                          "aio_write ret=0", "close ret=0", "open ret=4",
+                          "drain ret=65544 data=\"F\"*65536+\"XXXXXXXX\"",
+                          "wait ret=0", "readback ret=0 data=\"\""});
+}
+
+TEST(CheckerTest, WriteLandingInReusedDescriptorFails) {
+  ExpectFailBoth(kReuse,
+                 {"file ret=0", "pipe ret=0", "fill ret=65536",
+                  "aio_write ret=0", "close ret=0", "open ret=4",
+                  "drain ret=65536 data=\"F\"*65536", "wait ret=0",
+                  "readback ret=8 data=\"XXXXXXXX\""},
+                 {"AIO-PROC-02"});
+}
+
+TEST(CheckerTest, CloseMayCancelAndTheChoiceIsRecorded) {
+  Lines trace = kReuse;
+  trace.push_back("aio_error x");
+  CheckResult r = Check(trace,
+                        {"file ret=0", "pipe ret=0", "fill ret=65536",
+                         "aio_write ret=0", "close ret=0", "open ret=4",
+                         "drain ret=65536 data=\"F\"*65536", "wait ret=0",
+                         "readback ret=0 data=\"\"", "aio_error ret=ECANCELED"},
+                        Profile::kPosix);
+  EXPECT_EQ(r.verdict, Verdict::kPass) << Show(trace, r);
+  EXPECT_THAT(r.choices, Contains(HasSubstr("AIO-PROC-01")));
+}
+
+TEST(CheckerTest, ChoicesAreOnlyWhatTheLogShows) {
+  // Nothing after the close tells whether it cancelled the write.
+  CheckResult r = Check(kReuse,
+                        {"file ret=0", "pipe ret=0", "fill ret=65536",
+                         "aio_write ret=0", "close ret=0", "open ret=4",
+                         "drain ret=65536 data=\"F\"*65536", "wait ret=0",
+                         "readback ret=0 data=\"\""},
+                        Profile::kPosix);
+  EXPECT_EQ(r.verdict, Verdict::kPass);
+  EXPECT_THAT(r.choices, ::testing::IsEmpty());
+}
+
+TEST(CheckerTest, CloseOfADupDoesNotCancel) {
+  const Lines trace = {"pipe r w", "dup r2 r",
+                       "aio_read a fd=r offset=0 nbytes=1", "close r2",
+                       "aio_error a"};
+  ExpectPassBoth(trace, {"pipe ret=0", "dup ret=5", "aio_read ret=0",
+                         "close ret=0", "aio_error ret=EINPROGRESS"});
+  ExpectFailBoth(trace,
+                 {"pipe ret=0", "dup ret=5", "aio_read ret=0", "close ret=0",
+                  "aio_error ret=ECANCELED"},
+                 {"AIO-ERROR-02"});
+}
+
+// --- Write order: posix vs qoi -----------------------------------------------
+
+const Lines kOverlap = {
+    "file f",
+    "open d f flags=rdwr",
+    "aio_write a fd=d offset=0 nbytes=4 data=\"AAAA\"",
+    "aio_write b fd=d offset=2 nbytes=4 data=\"BBBB\"",
+    "wait a b",
+    "readback f",
+};
+
+TEST(CheckerTest, OverlappingWritesInSubmissionOrderPass) {
+  ExpectPassBoth(kOverlap, {"file ret=0", "open ret=3", "aio_write ret=0",
+                            "aio_write ret=0", "wait ret=0",
+                            "readback ret=6 data=\"AABBBB\""});
+}
+
+TEST(CheckerTest, OverlappingWritesOutOfOrderFailOnlyUnderQoi) {
+  const Lines log = {"file ret=0", "open ret=3", "aio_write ret=0",
+                     "aio_write ret=0", "wait ret=0",
+                     "readback ret=6 data=\"AAAABB\""};
+  CheckResult posix = Check(kOverlap, log, Profile::kPosix);
+  EXPECT_EQ(posix.verdict, Verdict::kPass) << Show(kOverlap, posix);
+  CheckResult qoi = Check(kOverlap, log, Profile::kQoi);
+  EXPECT_EQ(qoi.verdict, Verdict::kFail);
+  EXPECT_THAT(Ids(qoi), Contains("AIO-GEN-05")) << Show(kOverlap, qoi);
+  EXPECT_THAT(qoi.failure->message, HasSubstr("qoi"));
+  // Bytes neither order produces fail under both.
+  ExpectFailBoth(kOverlap,
+                 {"file ret=0", "open ret=3", "aio_write ret=0",
+                  "aio_write ret=0", "wait ret=0",
+                  "readback ret=6 data=\"BBBBAA\""},
+                 {"AIO-WRITE-01", "AIO-WRITE-06"});
+}
+
+TEST(CheckerTest, WriteBeyondEndZeroFills) {
+  const Lines trace = {"file f content=\"ab\"", "open d f flags=wronly",
+                       "aio_write a fd=d offset=4 nbytes=2 data=\"cd\"",
+                       "wait a", "readback f"};
+  ExpectPassBoth(trace, {"file ret=0", "open ret=3", "aio_write ret=0",
+                         "wait ret=0", "readback ret=6 data=\"ab\\0\\0cd\""});
+  ExpectFailBoth(trace,
+                 {"file ret=0", "open ret=3", "aio_write ret=0", "wait ret=0",
+                  "readback ret=4 data=\"abcd\""},
+                 {"AIO-WRITE-06"});
+}
+
+TEST(CheckerTest, AppendWritesOrderUnderQoi) {
+  const Lines trace = {"file f content=\"0\"", "open d f flags=wronly+append",
+                       "aio_write a fd=d offset=0 nbytes=1 data=\"a\"",
+                       "aio_write b fd=d offset=0 nbytes=1 data=\"b\"",
+                       "wait a b", "readback f"};
+  ExpectPassBoth(trace, {"file ret=0", "open ret=3", "aio_write ret=0",
+                         "aio_write ret=0", "wait ret=0",
+                         "readback ret=3 data=\"0ab\""});
+  const Lines swapped = {"file ret=0", "open ret=3", "aio_write ret=0",
+                         "aio_write ret=0", "wait ret=0",
+                         "readback ret=3 data=\"0ba\""};
+  EXPECT_EQ(Check(trace, swapped, Profile::kPosix).verdict, Verdict::kPass);
+  CheckResult qoi = Check(trace, swapped, Profile::kQoi);
+  EXPECT_EQ(qoi.verdict, Verdict::kFail);
+  EXPECT_THAT(Ids(qoi), IsSupersetOf({"AIO-GEN-05", "AIO-WRITE-07"}));
+}
+
+TEST(CheckerTest, ReadbackMaySeeAPendingWriteOrNot) {
+  const Lines trace = {"file f content=\"....\"", "open d f flags=rdwr",
+                       "aio_write a fd=d offset=0 nbytes=2 data=\"ab\"",
+                       "readback f"};
+  ExpectPassBoth(trace, {"file ret=0", "open ret=3", "aio_write ret=0",
+                         "readback ret=4 data=\"....\""});
+  ExpectPassBoth(trace, {"file ret=0", "open ret=3", "aio_write ret=0",
+                         "readback ret=4 data=\"ab..\""});
+  ExpectFailBoth(trace,
+                 {"file ret=0", "open ret=3", "aio_write ret=0",
+                  "readback ret=4 data=\"a...\""},
+                 {"AIO-WRITE-01"});
+}
+
+// --- Progress: wait under qoi -------------------------------------------------
+
+TEST(CheckerTest, WaitTimeoutOnAFileRequestFailsOnlyUnderQoi) {
+  const Lines trace = {"file f content=\"abc\"", "open d f flags=rdonly",
+                       "aio_read r fd=d offset=0 nbytes=3",
+                       "wait r timeout=1s"};
+  const Lines log = {"file ret=0", "open ret=3", "aio_read ret=0",
+                     "wait ret=-1 errno=ETIMEDOUT"};
+  EXPECT_EQ(Check(trace, log, Profile::kPosix).verdict, Verdict::kPass);
+  CheckResult qoi = Check(trace, log, Profile::kQoi);
+  EXPECT_EQ(qoi.verdict, Verdict::kFail);
+  EXPECT_THAT(Ids(qoi), Contains("AIO-READ-01"));
+  EXPECT_THAT(qoi.failure->message, HasSubstr("qoi: no progress"));
+}
+
+TEST(CheckerTest, WaitTimeoutOnABlockedPipeReadPasses) {
+  const Lines trace = {"pipe r w", "aio_read a fd=r offset=0 nbytes=1",
+                       "wait a timeout=1ms"};
+  ExpectPassBoth(trace, {"pipe ret=0", "aio_read ret=0",
+                         "wait ret=-1 errno=ETIMEDOUT"});
+  ExpectFailBoth(trace, {"pipe ret=0", "aio_read ret=0", "wait ret=0"},
+                 {"AIO-GEN-02"});
+}
+
+// --- Submission errors: EITHER ------------------------------------------------
+
+const Lines kBadFd = {"aio_read a fd=badfd offset=0 nbytes=1", "wait a",
+                      "aio_error a", "aio_return a"};
+
+TEST(CheckerTest, BadDescriptorReportedAsynchronously) {
+  CheckResult r = Check(kBadFd,
+                        {"aio_read ret=0", "wait ret=0", "aio_error ret=EBADF",
+                         "aio_return ret=-1"},
+                        Profile::kQoi);
+  EXPECT_EQ(r.verdict, Verdict::kPass) << Show(kBadFd, r);
+  EXPECT_THAT(r.choices, Contains("AIO-READ-16: EBADF reported asynchronously"));
+  ExpectFailBoth(kBadFd,
+                 {"aio_read ret=0", "wait ret=0", "aio_error ret=0",
+                  "aio_return ret=0"},
+                 {"AIO-READ-16"});
+}
+
+TEST(CheckerTest, BadDescriptorReportedSynchronously) {
+  const Lines trace = {"aio_read a fd=badfd offset=0 nbytes=1"};
+  CheckResult r = Check(trace, {"aio_read ret=-1 errno=EBADF"}, Profile::kQoi);
+  EXPECT_EQ(r.verdict, Verdict::kPass);
+  EXPECT_THAT(r.choices, Contains("AIO-READ-16: EBADF reported synchronously"));
+  ExpectPassBoth(trace, {"aio_read ret=-1 errno=EAGAIN"});
+  ExpectFailBoth(trace, {"aio_read ret=-1 errno=ENOSPC"},
+                 {"AIO-READ-03", "AIO-READ-16"});
+}
+
+TEST(CheckerTest, WriteOnReadOnlyDescriptorIsEbadf) {
+  const Lines trace = {"file f", "open d f flags=rdonly",
+                       "aio_write a fd=d offset=0 nbytes=1"};
+  ExpectPassBoth(trace, {"file ret=0", "open ret=3", "aio_write ret=-1 errno=EBADF"});
+  ExpectFailBoth(trace, {"file ret=0", "open ret=3", "aio_write ret=-1 errno=EINVAL"},
+                 {"AIO-WRITE-14"});
+}
+
+TEST(CheckerTest, NegativeOffsetIsEinval) {
+  const Lines trace = {"file f", "open d f flags=rdonly",
+                       "aio_read a fd=d offset=-1 nbytes=1"};
+  ExpectPassBoth(trace, {"file ret=0", "open ret=3", "aio_read ret=-1 errno=EINVAL"});
+  ExpectFailBoth(trace, {"file ret=0", "open ret=3", "aio_read ret=-1 errno=EBADF"},
+                 {"AIO-READ-17"});
+}
+
+// --- Notifications -------------------------------------------------------------
+
+const Lines kNotify = {"file f content=\"abc\"", "open d f flags=rdonly",
+                       "aio_read r fd=d offset=0 nbytes=3 notify=signal(7)",
+                       "wait r", "aio_return r"};
+const Lines kNotifyLogHead = {"file ret=0", "open ret=3", "aio_read ret=0",
+                              "wait ret=0"};
+
+Lines With(Lines head, const std::vector<std::string>& tail) {
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+
+TEST(CheckerTest, OneSignalPerCompletedRequest) {
+  ExpectPassBoth(kNotify,
+                 With(kNotifyLogHead,
+                      {"notify after=3 kind=signal signo=SIGRTMIN+1 "
+                       "code=SI_ASYNCIO value=7 status=0",
+                       "aio_return ret=3 data=\"abc\""}));
+  ExpectFailBoth(kNotify,
+                 With(kNotifyLogHead,
+                      {"notify after=3 kind=signal signo=SIGRTMIN+1 "
+                       "code=SI_ASYNCIO value=7 status=0",
+                       "notify after=3 kind=signal signo=SIGRTMIN+1 "
+                       "code=SI_ASYNCIO value=7 status=0",
+                       "aio_return ret=3 data=\"abc\""}),
+                 {"AIO-SIG-14"});
+}
+
+TEST(CheckerTest, SignalNeedsSiAsyncioAndFinalStatus) {
+  ExpectFailBoth(kNotify,
+                 With(kNotifyLogHead,
+                      {"notify after=3 kind=signal signo=SIGRTMIN+1 "
+                       "code=SI_QUEUE value=7 status=0",
+                       "aio_return ret=3 data=\"abc\""}),
+                 {"AIO-SIG-04"});
+  ExpectFailBoth(kNotify,
+                 With(kNotifyLogHead,
+                      {"notify after=3 kind=signal signo=SIGRTMIN+1 "
+                       "code=SI_ASYNCIO value=7 status=EINPROGRESS",
+                       "aio_return ret=3 data=\"abc\""}),
+                 {"AIO-SIG-13"});
+}
+
+TEST(CheckerTest, NotificationBeforeCompletionPossibleFails) {
+  const Lines trace = {"pipe r w",
+                       "aio_read a fd=r offset=0 nbytes=1 notify=thread(3)",
+                       "aio_error a"};
+  ExpectFailBoth(trace,
+                 {"pipe ret=0", "aio_read ret=0",
+                  "notify after=1 kind=thread signo=0 code=0 value=3",
+                  "aio_error ret=EINPROGRESS"},
+                 {"AIO-SIG-13"});
+}
+
+// --- aio_fsync ----------------------------------------------------------------
+
+const Lines kFsync = {"file f", "open d f flags=rdwr",
+                      "aio_write w fd=d offset=0 nbytes=2 data=\"ab\"",
+                      "aio_fsync s fd=d", "aio_error s", "aio_error w",
+                      "wait s", "aio_return s"};
+
+TEST(CheckerTest, FsyncCompletesAfterEarlierWrites) {
+  ExpectPassBoth(kFsync, {"file ret=0", "open ret=3", "aio_write ret=0",
+                          "aio_fsync ret=0", "aio_error ret=EINPROGRESS",
+                          "aio_error ret=0", "wait ret=0", "aio_return ret=0"});
+  ExpectPassBoth(kFsync, {"file ret=0", "open ret=3", "aio_write ret=0",
+                          "aio_fsync ret=0", "aio_error ret=0",
+                          "aio_error ret=0", "wait ret=0", "aio_return ret=0"});
+  ExpectFailBoth(kFsync,
+                 {"file ret=0", "open ret=3", "aio_write ret=0",
+                  "aio_fsync ret=0", "aio_error ret=0",
+                  "aio_error ret=EINPROGRESS", "wait ret=0",
+                  "aio_return ret=0"},
+                 {"AIO-FSYNC-08"});
+}
+
+TEST(CheckerTest, FsyncSubmissionErrors) {
+  ExpectPassBoth({"aio_fsync s fd=badfd"}, {"aio_fsync ret=-1 errno=EBADF"});
+  ExpectFailBoth({"aio_fsync s fd=badfd"}, {"aio_fsync ret=0"},
+                 {"AIO-FSYNC-12"});
+  const Lines invalid = {"file f", "open d f flags=rdonly",
+                         "aio_fsync s fd=d op=invalid"};
+  ExpectPassBoth(invalid, {"file ret=0", "open ret=3",
+                           "aio_fsync ret=-1 errno=EINVAL"});
+  ExpectFailBoth(invalid, {"file ret=0", "open ret=3", "aio_fsync ret=0"},
+                 {"AIO-FSYNC-15"});
+  // Issue 7: a read-only descriptor is fine.
+  ExpectPassBoth({"file f", "open d f flags=rdonly", "aio_fsync s fd=d",
+                  "wait s", "aio_return s"},
+                 {"file ret=0", "open ret=3", "aio_fsync ret=0", "wait ret=0",
+                  "aio_return ret=0"});
+}
+
+TEST(CheckerTest, FsyncOnAPipeIsEinvalEitherWay) {
+  const Lines trace = {"pipe r w", "aio_fsync s fd=w", "wait s", "aio_error s"};
+  ExpectPassBoth(trace, {"pipe ret=0", "aio_fsync ret=0", "wait ret=0",
+                         "aio_error ret=EINVAL"});
+  ExpectFailBoth(trace,
+                 {"pipe ret=0", "aio_fsync ret=0", "wait ret=0",
+                  "aio_error ret=0"},
+                 {"AIO-FSYNC-07"});
+}
+
+// --- aio_cancel -----------------------------------------------------------------
+
+const Lines kCancelPipe = {"pipe r w", "aio_read a fd=r offset=0 nbytes=1",
+                           "aio_cancel r a", "aio_error a"};
+
+TEST(CheckerTest, CancelOfABlockedRead) {
+  ExpectPassBoth(kCancelPipe, {"pipe ret=0", "aio_read ret=0",
+                               "aio_cancel ret=AIO_CANCELED",
+                               "aio_error ret=ECANCELED"});
+  ExpectPassBoth(kCancelPipe, {"pipe ret=0", "aio_read ret=0",
+                               "aio_cancel ret=AIO_NOTCANCELED",
+                               "aio_error ret=EINPROGRESS"});
+  ExpectFailBoth(kCancelPipe,
+                 {"pipe ret=0", "aio_read ret=0", "aio_cancel ret=AIO_ALLDONE",
+                  "aio_error ret=EINPROGRESS"},
+                 {"AIO-CANCEL-12"});
+  ExpectFailBoth(kCancelPipe,
+                 {"pipe ret=0", "aio_read ret=0", "aio_cancel ret=AIO_CANCELED",
+                  "aio_error ret=EINPROGRESS"},
+                 {"AIO-ERROR-09", "AIO-CANCEL-06"});
+}
+
+TEST(CheckerTest, CancelAfterCompletionIsAllDone) {
+  const Lines trace = {"file f content=\"abc\"", "open d f flags=rdonly",
+                       "aio_read r fd=d offset=0 nbytes=3", "wait r",
+                       "aio_cancel d r", "aio_cancel d null",
+                       "aio_cancel badfd null"};
+  ExpectPassBoth(trace, {"file ret=0", "open ret=3", "aio_read ret=0",
+                         "wait ret=0", "aio_cancel ret=AIO_ALLDONE",
+                         "aio_cancel ret=AIO_ALLDONE",
+                         "aio_cancel ret=-1 errno=EBADF"});
+  ExpectFailBoth(trace,
+                 {"file ret=0", "open ret=3", "aio_read ret=0", "wait ret=0",
+                  "aio_cancel ret=AIO_CANCELED", "aio_cancel ret=AIO_ALLDONE",
+                  "aio_cancel ret=-1 errno=EBADF"},
+                 {"AIO-CANCEL-10"});
+}
+
+// --- lio_listio -----------------------------------------------------------------
+
+const Lines kLio = {"file f content=\"abc\"", "open d f flags=rdwr",
+                    "lio_listio wait [read a fd=d offset=0 nbytes=3; null; "
+                    "write b fd=d offset=3 data=\"xy\"; nop c]",
+                    "aio_error a", "aio_return a", "readback f"};
+
+TEST(CheckerTest, LioWaitCompletesEveryElement) {
+  ExpectPassBoth(kLio, {"file ret=0", "open ret=3", "lio_listio ret=0",
+                        "aio_error ret=0", "aio_return ret=3 data=\"abc\"",
+                        "readback ret=5 data=\"abcxy\""});
+  ExpectFailBoth(kLio,
+                 {"file ret=0", "open ret=3", "lio_listio ret=0",
+                  "aio_error ret=EINPROGRESS", "aio_return ret=3 data=\"abc\"",
+                  "readback ret=5 data=\"abcxy\""},
+                 {"AIO-ERROR-09"});
+  ExpectFailBoth(kLio,
+                 {"file ret=0", "open ret=3", "lio_listio ret=-1 errno=EIO",
+                  "aio_error ret=0", "aio_return ret=3 data=\"abc\"",
+                  "readback ret=5 data=\"abcxy\""},
+                 {"AIO-LIO-16", "AIO-LIO-23"});
+}
+
+TEST(CheckerTest, LioWithABadElementReportsEio) {
+  const Lines trace = {"file f content=\"abc\"", "open d f flags=rdonly",
+                       "lio_listio nowait [read a fd=d offset=0 nbytes=3; "
+                       "read b fd=badfd offset=0 nbytes=1]",
+                       "wait a b", "aio_error b", "aio_return a"};
+  ExpectPassBoth(trace, {"file ret=0", "open ret=3",
+                         "lio_listio ret=-1 errno=EIO", "wait ret=0",
+                         "aio_error ret=EBADF", "aio_return ret=3 data=\"abc\""});
+  ExpectPassBoth(trace, {"file ret=0", "open ret=3", "lio_listio ret=0",
+                         "wait ret=0", "aio_error ret=EBADF",
+                         "aio_return ret=3 data=\"abc\""});
+  ExpectFailBoth(trace,
+                 {"file ret=0", "open ret=3", "lio_listio ret=0", "wait ret=0",
+                  "aio_error ret=0", "aio_return ret=3 data=\"abc\""},
+                 {"AIO-READ-16"});
+}
+
+TEST(CheckerTest, LioListNotificationAfterAllElements) {
+  const Lines trace = {"pipe r w",
+                       "lio_listio nowait [read a fd=r offset=0 nbytes=1; "
+                       "read b fd=r offset=0 nbytes=1] notify=signal(5)",
+                       "write w data=\"x\"", "write w data=\"y\"", "wait a b"};
+  ExpectPassBoth(trace, {"pipe ret=0", "lio_listio ret=0", "write ret=1",
+                         "write ret=1", "wait ret=0",
+                         "notify after=4 kind=signal signo=SIGRTMIN+1 "
+                         "code=SI_ASYNCIO value=5"});
+  ExpectFailBoth(trace,
+                 {"pipe ret=0", "lio_listio ret=0", "write ret=1",
+                  "notify after=2 kind=signal signo=SIGRTMIN+1 "
+                  "code=SI_ASYNCIO value=5",
+                  "write ret=1", "wait ret=0"},
+                 {"AIO-LIO-05"});
+}
+
+// --- Verdicts other than PASS/FAIL ----------------------------------------------
+
+TEST(CheckerTest, TooManyStatesIsUnresolved) {
+  // close may cancel each of the two reads: four worlds.
+  const Lines trace = {"pipe r w", "aio_read a fd=r offset=0 nbytes=1",
+                       "aio_read b fd=r offset=0 nbytes=1", "close r"};
+  const Lines log = {"pipe ret=0", "aio_read ret=0", "aio_read ret=0",
+                     "close ret=0"};
+  EXPECT_EQ(Check(trace, log, Profile::kPosix, 4096).verdict, Verdict::kPass);
+  CheckResult r = Check(trace, log, Profile::kPosix, 3);
+  EXPECT_EQ(r.verdict, Verdict::kUnresolved);
+  EXPECT_THAT(r.failure->message, HasSubstr("more than 3"));
+}
+
+TEST(CheckerTest, HungLogIsHang) {
+  const Lines trace = {"pipe r w", "aio_read a fd=r offset=0 nbytes=1",
+                       "wait a timeout=none"};
+  CheckResult r = Check(trace, {"pipe ret=0", "aio_read ret=0", "end hung at=2"},
+                        Profile::kQoi);
+  EXPECT_EQ(r.verdict, Verdict::kHang);
+  EXPECT_EQ(r.failure->op_index, 2);
+  EXPECT_THAT(r.failure->message, HasSubstr("hung in op 2"));
+}
+
+TEST(CheckerTest, FailureInPrefixWinsOverHang) {
+  const Lines trace = {"pipe r w", "aio_read a fd=r offset=0 nbytes=1",
+                       "aio_error a", "wait a timeout=none"};
+  CheckResult r = Check(trace,
+                        {"pipe ret=0", "aio_read ret=0", "aio_error ret=0",
+                         "end hung at=3"},
+                        Profile::kQoi);
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+}
+
+TEST(CheckerTest, CrashedLogIsCrash) {
+  const Lines trace = {"pipe r w", "aio_read a fd=r offset=0 nbytes=1"};
+  CheckResult r = Check(trace, {"pipe ret=0", "end crashed signal=SIGSEGV"},
+                        Profile::kPosix);
+  EXPECT_EQ(r.verdict, Verdict::kCrash);
+  EXPECT_THAT(r.failure->message, HasSubstr("SIGSEGV"));
+}
+
+TEST(CheckerTest, ShortCompletedLogIsUnresolved) {
+  const Lines trace = {"pipe r w", "aio_read a fd=r offset=0 nbytes=1"};
+  CheckResult r = Check(trace, {"pipe ret=0"}, Profile::kPosix);
+  EXPECT_EQ(r.verdict, Verdict::kUnresolved);
+  EXPECT_THAT(r.failure->message, HasSubstr("1 op records"));
+}
+
+TEST(CheckerTest, SetupFailureIsUnresolved) {
+  const Lines trace = {"file f", "open d f flags=rdwr"};
+  CheckResult r = Check(trace, {"file ret=0", "open ret=-1 errno=ENOENT"},
+                        Profile::kQoi);
+  EXPECT_EQ(r.verdict, Verdict::kUnresolved);
+  EXPECT_THAT(r.failure->message, HasSubstr("target could not set up"));
+}
+
+TEST(CheckerTest, ProfileNamesRoundTrip) {
+  for (Profile p : {Profile::kPosix, Profile::kQoi}) {
+    EXPECT_EQ(ProfileFromName(ProfileName(p)), p);
+  }
+  EXPECT_FALSE(ProfileFromName("strict").has_value());
+  EXPECT_STREQ(VerdictName(Verdict::kHang), "HANG");
+}
+
+}  // namespace
+}  // namespace aiospec

@@ -1,0 +1,398 @@
+#include "model/completion.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <deque>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+
+namespace aiospec {
+namespace {
+
+// Publishes the final status atomically (AIO-GEN-02) and drops the request's
+// hold on its open file description (AIO-PROC-03).
+void Finish(State& s, CbId cb, int64_t ret, int err, Bytes read_data) {
+  Request& r = *s.requests[cb];
+  r.status = RequestStatus::kDone;
+  r.ret = ret;
+  r.err = err;
+  r.read_data = std::move(read_data);
+  s.Unref(r.ofd);
+}
+
+struct Range {
+  int64_t begin;
+  int64_t end;
+};
+Range RangeOf(const Request& r) { return {r.offset, r.offset + r.nbytes}; }
+bool Overlap(Range a, Range b) { return a.begin < b.end && b.begin < a.end; }
+
+// The description a pending request acts on, or nullptr when it only waits
+// to report an error (bad descriptor, invalid field).
+const Ofd* ActingOfd(const State& s, const Request& r) {
+  if (r.pending_error != 0 || r.ofd == kNone) return nullptr;
+  return &s.ofds[r.ofd];
+}
+
+std::vector<StreamId> StreamsOf(const Ofd& o) {
+  std::vector<StreamId> out;
+  if (o.kind != OfdKind::kStream) return out;
+  if (o.read_stream != kNone) out.push_back(o.read_stream);
+  if (o.write_stream != kNone && o.write_stream != o.read_stream) {
+    out.push_back(o.write_stream);
+  }
+  return out;
+}
+
+// qoi ordering (AIO-GEN-05, AIO-WRITE-07): is `cb` held back by an earlier
+// pending request?
+bool OrderedAfterPending(const State& s, CbId cb) {
+  const Request& r = *s.requests[cb];
+  const Ofd* o = ActingOfd(s, r);
+  if (o == nullptr) return false;
+  for (CbId other : s.PendingRequests()) {
+    if (other == cb) continue;
+    const Request& p = *s.requests[other];
+    if (p.seq > r.seq || p.op != RequestOp::kWrite) continue;
+    const Ofd* po = ActingOfd(s, p);
+    if (po == nullptr || po->kind != o->kind) continue;
+    if (o->kind == OfdKind::kStream) {
+      if (r.op == RequestOp::kWrite && po->write_stream == o->write_stream) {
+        return true;
+      }
+      continue;
+    }
+    if (po->file != o->file) continue;
+    if (po->append || (r.op == RequestOp::kWrite && o->append) ||
+        Overlap(RangeOf(p), RangeOf(r))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<State> StepFile(const State& s, CbId cb, const Ofd& o) {
+  State t = s;
+  const Request& r = *t.requests[cb];
+  const std::string& content = BytesOf(t.files[o.file].content);
+  const int64_t size = static_cast<int64_t>(content.size());
+  if (r.op == RequestOp::kRead) {
+    // AIO-READ-01, -07, -20, GEN-04: bytes at aio_offset, short at EOF.
+    const int64_t n = std::max<int64_t>(
+        0, std::min<int64_t>(r.nbytes, size - r.offset));
+    Finish(t, cb, n, 0, MakeBytes(n > 0 ? content.substr(r.offset, n) : ""));
+    return {std::move(t)};
+  }
+  // AIO-WRITE-01, -06, -07: at aio_offset, or at the end with O_APPEND.
+  const int64_t at = o.append ? size : r.offset;
+  if (r.nbytes > 0) {
+    t.files[o.file].content = MakeBytes(WriteAt(content, at, BytesOf(r.payload)));
+  }
+  Finish(t, cb, r.nbytes, 0, nullptr);
+  return {std::move(t)};
+}
+
+std::vector<State> StepStream(const State& s, CbId cb, const Ofd& o) {
+  const Request& r = *s.requests[cb];
+  if (r.op == RequestOp::kRead) {
+    // AIO-READ-20, GEN-25: as read(2) on a pipe: what is queued, up to
+    // nbytes; 0 at EOF; otherwise blocked.
+    const std::string& q = BytesOf(s.streams[o.read_stream].queue);
+    if (r.nbytes == 0 || !q.empty() || !s.HasWriter(o.read_stream)) {
+      State t = s;
+      const int64_t n = std::min<int64_t>(r.nbytes, q.size());
+      Bytes data = MakeBytes(q.substr(0, n));
+      t.streams[o.read_stream].queue = MakeBytes(q.substr(n));
+      Finish(t, cb, n, 0, std::move(data));
+      return {std::move(t)};
+    }
+    return {};
+  }
+  // Writes: AIO-WRITE-18 (atomic up to PIPE_BUF), GEN-25 (EPIPE).
+  const StreamId st = o.write_stream;
+  State t = s;
+  if (!s.HasReader(st)) {
+    if (r.transferred > 0) {
+      Finish(t, cb, r.transferred, 0, nullptr);
+    } else {
+      Finish(t, cb, -1, EPIPE, nullptr);
+    }
+    return {std::move(t)};
+  }
+  const std::string& q = BytesOf(s.streams[st].queue);
+  const std::string& payload = BytesOf(r.payload);
+  const int64_t rest = static_cast<int64_t>(payload.size()) - r.transferred;
+  const int64_t cap = s.streams[st].capacity;
+  const int64_t room = cap < 0 ? rest : cap - static_cast<int64_t>(q.size());
+  if (rest <= room) {
+    t.streams[st].queue = MakeBytes(q + payload.substr(r.transferred));
+    Finish(t, cb, r.nbytes, 0, nullptr);
+    return {std::move(t)};
+  }
+  if (r.nbytes <= kPipeBuf || room <= 0) return {};
+  // A large write moves what fits now and stays in progress.
+  t.streams[st].queue = MakeBytes(q + payload.substr(r.transferred, room));
+  t.requests[cb]->transferred += room;
+  return {std::move(t)};
+}
+
+// AIO-FSYNC-07/08: the sync completes (status 0) only once every write on
+// the same file submitted before it has a final status. fsync is not
+// possible on a pipe or socket: EINVAL (AIO-FSYNC-14).
+std::vector<State> StepFsync(const State& s, CbId cb, const Ofd& o) {
+  State t = s;
+  if (o.kind != OfdKind::kFile) {
+    Finish(t, cb, -1, EINVAL, nullptr);
+    return {std::move(t)};
+  }
+  const int seq = s.requests[cb]->seq;
+  for (CbId other : s.PendingRequests()) {
+    const Request& p = *s.requests[other];
+    const Ofd* po = ActingOfd(s, p);
+    if (p.op == RequestOp::kWrite && p.seq < seq && po != nullptr &&
+        po->kind == OfdKind::kFile && po->file == o.file) {
+      return {};
+    }
+  }
+  Finish(t, cb, 0, 0, nullptr);
+  return {std::move(t)};
+}
+
+}  // namespace
+
+std::vector<State> StepRequest(const State& s, CbId cb,
+                               const StepContext& ctx) {
+  if (!s.IsPending(cb)) return {};
+  const Request& r = *s.requests[cb];
+  if (r.pending_error != 0 || r.ofd == kNone) {
+    // The EITHER errors reported asynchronously (AIO-READ-16/17,
+    // AIO-WRITE-14/15): return status -1, error status the errno.
+    State t = s;
+    Finish(t, cb, -1, r.pending_error != 0 ? r.pending_error : EBADF, nullptr);
+    return {std::move(t)};
+  }
+  const Ofd& o = s.ofds[r.ofd];
+  if (r.op == RequestOp::kFsync) return StepFsync(s, cb, o);
+  if (ctx.strict_order && OrderedAfterPending(s, cb)) return {};
+  return o.kind == OfdKind::kFile ? StepFile(s, cb, o) : StepStream(s, cb, o);
+}
+
+bool EnabledForSure(const State& s, CbId cb) {
+  if (!s.IsPending(cb)) return false;
+  const Request& r = *s.requests[cb];
+  const Ofd* o = ActingOfd(s, r);
+  if (o == nullptr || o->kind == OfdKind::kFile || r.op == RequestOp::kFsync) {
+    return true;
+  }
+  if (r.op == RequestOp::kRead) {
+    return r.nbytes == 0 || !BytesOf(s.streams[o->read_stream].queue).empty() ||
+           !s.HasWriter(o->read_stream);
+  }
+  const Stream& st = s.streams[o->write_stream];
+  return !s.HasReader(o->write_stream) || BytesOf(st.queue).empty() ||
+         (st.capacity >= 0 &&
+          static_cast<int64_t>(BytesOf(st.queue).size()) + r.nbytes -
+                  r.transferred <=
+              st.capacity);
+}
+
+bool Conflict(const State& s, CbId a, CbId b) {
+  const Request& ra = *s.requests[a];
+  const Request& rb = *s.requests[b];
+  const Ofd* oa = ActingOfd(s, ra);
+  const Ofd* ob = ActingOfd(s, rb);
+  if (oa == nullptr || ob == nullptr || oa->kind != ob->kind) return false;
+  if (oa->kind == OfdKind::kStream) {
+    // Same stream: who gets which bytes, EOF and EPIPE all depend on order.
+    for (StreamId x : StreamsOf(*oa)) {
+      for (StreamId y : StreamsOf(*ob)) {
+        if (x == y) return true;
+      }
+    }
+    return false;
+  }
+  if (oa->file != ob->file) return false;
+  if (ra.op == RequestOp::kRead && rb.op == RequestOp::kRead) return false;
+  // An fsync waits for earlier writes on its file (its barrier).
+  if (ra.op == RequestOp::kFsync || rb.op == RequestOp::kFsync) {
+    return ra.op == RequestOp::kWrite || rb.op == RequestOp::kWrite;
+  }
+  if (oa->append || ob->append) return true;
+  if (ra.op == RequestOp::kWrite && rb.op == RequestOp::kWrite) {
+    return Overlap(RangeOf(ra), RangeOf(rb));
+  }
+  const Request& w = ra.op == RequestOp::kWrite ? ra : rb;
+  const Request& rd = ra.op == RequestOp::kWrite ? rb : ra;
+  // A write that ends after the read's start can change the read's bytes
+  // or, by extending the file, its length.
+  return w.offset + w.nbytes > rd.offset && w.nbytes > 0;
+}
+
+std::vector<CbId> RequestsOnStream(const State& s, StreamId stream) {
+  std::vector<CbId> out;
+  for (CbId cb : s.PendingRequests()) {
+    const Ofd* o = ActingOfd(s, *s.requests[cb]);
+    if (o == nullptr) continue;
+    for (StreamId x : StreamsOf(*o)) {
+      if (x == stream) {
+        out.push_back(cb);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<CbId> WritesOnFile(const State& s, FileId file) {
+  std::vector<CbId> out;
+  for (CbId cb : s.PendingRequests()) {
+    const Request& r = *s.requests[cb];
+    const Ofd* o = ActingOfd(s, r);
+    if (o != nullptr && o->kind == OfdKind::kFile && o->file == file &&
+        r.op == RequestOp::kWrite) {
+      out.push_back(cb);
+    }
+  }
+  return out;
+}
+
+std::vector<State> Reachable(const State& s, const std::vector<CbId>& cbs,
+                             const StepContext& ctx, size_t limit,
+                             bool* overflow) {
+  std::vector<State> out;
+  absl::flat_hash_set<std::string> seen;
+  std::deque<State> frontier;
+  seen.insert(s.Canonical());
+  frontier.push_back(s);
+  while (!frontier.empty()) {
+    State cur = std::move(frontier.front());
+    frontier.pop_front();
+    for (CbId cb : cbs) {
+      for (State& next : StepRequest(cur, cb, ctx)) {
+        if (seen.insert(next.Canonical()).second) {
+          if (seen.size() > limit) {
+            *overflow = true;
+            return out;
+          }
+          frontier.push_back(std::move(next));
+        }
+      }
+    }
+    out.push_back(std::move(cur));
+  }
+  return out;
+}
+
+namespace {
+
+// Connected components of `cbs` under Conflict.
+std::vector<std::vector<CbId>> Components(const State& s,
+                                          const std::vector<CbId>& cbs) {
+  std::vector<int> comp(cbs.size(), -1);
+  int n = 0;
+  for (size_t i = 0; i < cbs.size(); ++i) {
+    if (comp[i] != -1) continue;
+    comp[i] = n;
+    std::vector<size_t> stack = {i};
+    while (!stack.empty()) {
+      size_t a = stack.back();
+      stack.pop_back();
+      for (size_t b = 0; b < cbs.size(); ++b) {
+        if (comp[b] == -1 && Conflict(s, cbs[a], cbs[b])) {
+          comp[b] = n;
+          stack.push_back(b);
+        }
+      }
+    }
+    ++n;
+  }
+  std::vector<std::vector<CbId>> out(n);
+  for (size_t i = 0; i < cbs.size(); ++i) out[comp[i]].push_back(cbs[i]);
+  return out;
+}
+
+bool Contains(const std::vector<CbId>& v, CbId cb) {
+  return std::find(v.begin(), v.end(), cb) != v.end();
+}
+
+// Explores the components one after another; `required` must be complete.
+std::vector<State> ExploreAll(const State& s, const std::vector<CbId>& seeds,
+                              const std::vector<CbId>& required,
+                              const StepContext& ctx, size_t limit,
+                              bool* overflow) {
+  // Close the seeds under conflict among the pending requests.
+  std::vector<CbId> pending = s.PendingRequests();
+  std::vector<CbId> relevant;
+  for (CbId cb : seeds) {
+    if (s.IsPending(cb) && !Contains(relevant, cb)) relevant.push_back(cb);
+  }
+  for (size_t i = 0; i < relevant.size(); ++i) {
+    for (CbId p : pending) {
+      if (!Contains(relevant, p) && Conflict(s, relevant[i], p)) {
+        relevant.push_back(p);
+      }
+    }
+  }
+  std::vector<State> worlds = {s};
+  for (const std::vector<CbId>& comp : Components(s, relevant)) {
+    std::vector<State> next;
+    absl::flat_hash_set<std::string> seen;
+    for (const State& w : worlds) {
+      std::vector<State> reach = Reachable(w, comp, ctx, limit, overflow);
+      if (*overflow) return {};
+      std::vector<State> good;
+      for (State& r : reach) {
+        bool ok = std::all_of(required.begin(), required.end(), [&](CbId cb) {
+          return !Contains(comp, cb) || !r.IsPending(cb);
+        });
+        if (ok) good.push_back(std::move(r));
+      }
+      // Nothing satisfies the spec: keep every world so the rule explains.
+      if (good.empty()) good = Reachable(w, comp, ctx, limit, overflow);
+      for (State& g : good) {
+        if (seen.insert(g.Canonical()).second) next.push_back(std::move(g));
+      }
+      if (next.size() > limit) {
+        *overflow = true;
+        return {};
+      }
+    }
+    worlds = std::move(next);
+  }
+  return worlds;
+}
+
+}  // namespace
+
+std::vector<State> Explore(const State& s, const ExploreSpec& spec,
+                           const StepContext& ctx, size_t limit,
+                           bool* overflow) {
+  if (!spec.any_of || spec.must_complete.empty()) {
+    std::vector<CbId> seeds = spec.either;
+    seeds.insert(seeds.end(), spec.must_complete.begin(),
+                 spec.must_complete.end());
+    return ExploreAll(s, seeds, spec.must_complete, ctx, limit, overflow);
+  }
+  // At least one of must_complete: one branch per candidate; the others'
+  // completions are deferred (they commute with the observation). The
+  // unchanged world is kept too, so a rule can see an already complete one.
+  std::vector<State> out;
+  absl::flat_hash_set<std::string> seen;
+  seen.insert(s.Canonical());
+  out.push_back(s);
+  for (CbId cb : spec.must_complete) {
+    std::vector<CbId> seeds = spec.either;
+    seeds.push_back(cb);
+    for (State& w : ExploreAll(s, seeds, {cb}, ctx, limit, overflow)) {
+      if (seen.insert(w.Canonical()).second) out.push_back(std::move(w));
+    }
+    if (*overflow || out.size() > limit) {
+      *overflow = true;
+      return {};
+    }
+  }
+  return out;
+}
+
+}  // namespace aiospec

@@ -1,0 +1,138 @@
+#include "model/notifications.h"
+
+#include <cerrno>
+#include <csignal>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "harness/observation/host_names.h"
+
+namespace aiospec {
+
+std::vector<NotificationObservation> NotificationsAfter(
+    const ObservationLog& log, int op_index) {
+  std::vector<NotificationObservation> out;
+  for (const NotificationObservation& n : log.notifications) {
+    if (n.after_op == op_index) out.push_back(n);
+  }
+  return out;
+}
+
+namespace {
+
+std::string Describe(const NotificationObservation& n) {
+  std::string out = absl::StrCat(
+      "notify kind=", n.kind == NotifyKind::kSignal ? "signal" : "thread");
+  if (n.kind == NotifyKind::kSignal) {
+    absl::StrAppend(&out, " signo=", SignalName(n.signo), " code=", SiCodeName(n.code));
+  }
+  absl::StrAppend(&out, " value=", n.value);
+  if (n.status_in_handler) {
+    absl::StrAppend(&out, " status=",
+                    *n.status_in_handler == 0 ? "0" : ErrnoName(*n.status_in_handler));
+  }
+  return out;
+}
+
+NotificationOutcome Fail(const NotificationObservation& n,
+                         std::vector<std::string> ids, std::string allowed,
+                         std::string message) {
+  NotificationOutcome out;
+  out.failure = NotificationFailure{Describe(n), {std::move(allowed)},
+                                    std::move(ids), std::move(message)};
+  return out;
+}
+
+}  // namespace
+
+NotificationOutcome CheckNotification(const Trace& trace,
+                                      const NotificationObservation& n,
+                                      const std::vector<State>& worlds,
+                                      const StepContext& ctx, size_t limit) {
+  // AIO-SIG-04: a completion signal says SI_ASYNCIO.
+  if (n.kind == NotifyKind::kSignal && n.code != SI_ASYNCIO) {
+    return Fail(n, {"AIO-SIG-04"}, "code=SI_ASYNCIO",
+                "an AIO completion signal must carry si_code SI_ASYNCIO");
+  }
+  // AIO-SIG-13: the handler sees the final status.
+  if (n.status_in_handler && *n.status_in_handler == EINPROGRESS) {
+    return Fail(n, {"AIO-SIG-13"}, "status other than EINPROGRESS",
+                "the notification ran before the request's completion was "
+                "published");
+  }
+  NotificationOutcome out;
+  absl::flat_hash_set<std::string> seen;
+  bool any_candidate = false;
+  bool group_candidate = false;
+  for (size_t i = 0; i < worlds.size(); ++i) {
+    const State& w = worlds[i];
+    for (CbId cb = 0; cb < static_cast<int>(w.requests.size()); ++cb) {
+      const std::optional<Request>& r = w.requests[cb];
+      if (!r || r->notify.kind != n.kind || r->notify.value != n.value ||
+          r->notifications > 0) {
+        continue;
+      }
+      any_candidate = true;
+      ExploreSpec spec;
+      spec.must_complete = {cb};
+      bool overflow = false;
+      for (State& t : Explore(w, spec, ctx, limit, &overflow)) {
+        if (t.IsPending(cb)) continue;  // cannot have completed: not this one
+        // AIO-SIG-13 again: the status the handler saw is the final one.
+        if (n.status_in_handler && *n.status_in_handler != t.requests[cb]->err) {
+          continue;
+        }
+        ++t.requests[cb]->notifications;
+        if (seen.insert(t.Canonical()).second) out.worlds.push_back({i, std::move(t)});
+      }
+      if (overflow) {
+        out.failure = NotificationFailure{Describe(n), {}, {}, "too many worlds"};
+        return out;
+      }
+    }
+  }
+  // A lio_listio(LIO_NOWAIT) list notification: once, after every member
+  // completed (AIO-LIO-05).
+  for (size_t i = 0; i < worlds.size(); ++i) {
+    const State& w = worlds[i];
+    for (size_t g = 0; g < w.lio_groups.size(); ++g) {
+      const LioGroup& group = w.lio_groups[g];
+      if (group.notify.kind != n.kind || group.notify.value != n.value ||
+          group.notifications > 0) {
+        continue;
+      }
+      any_candidate = true;
+      group_candidate = true;
+      ExploreSpec spec;
+      spec.must_complete = group.members;
+      bool overflow = false;
+      for (State& t : Explore(w, spec, ctx, limit, &overflow)) {
+        bool all_done = true;
+        for (CbId cb : group.members) all_done = all_done && !t.IsPending(cb);
+        if (!all_done) continue;
+        ++t.lio_groups[g].notifications;
+        if (seen.insert(t.Canonical()).second) out.worlds.push_back({i, std::move(t)});
+      }
+      if (overflow) {
+        out.failure = NotificationFailure{Describe(n), {}, {}, "too many worlds"};
+        return out;
+      }
+    }
+  }
+  if (!out.worlds.empty()) return out;
+  if (!any_candidate) {
+    return Fail(n, {"AIO-SIG-14", "AIO-SIG-04"},
+                "no notification (no request with this value is due one)",
+                "a notification arrived that no submitted request accounts for "
+                "(a second one for a request, or a wrong value)");
+  }
+  std::vector<std::string> ids = {"AIO-SIG-13", "AIO-SIG-14"};
+  if (group_candidate) ids.push_back("AIO-LIO-05");
+  return Fail(n, std::move(ids),
+              "no notification yet (the request cannot have completed)",
+              "a notification arrived for a request that cannot have completed "
+              "by then, or its handler saw another status");
+  (void)trace;
+}
+
+}  // namespace aiospec

@@ -1,0 +1,1114 @@
+#include "model/rules.h"
+
+#include <aio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <deque>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "harness/common/byte_literal.h"
+#include "harness/observation/host_names.h"
+#include "harness/trace/payload.h"
+
+namespace aiospec {
+namespace {
+
+constexpr size_t kMaxShownBytes = 80;
+
+std::string ShowBytes(const std::string& bytes) {
+  std::string enc = EncodeBytes(bytes);
+  if (enc.size() > kMaxShownBytes) {
+    enc = absl::StrCat(enc.substr(0, kMaxShownBytes), "...");
+  }
+  return enc;
+}
+
+std::string RetText(int64_t ret, int err) {
+  if (ret == -1 && err != 0) return absl::StrCat("ret=-1 errno=", ErrnoName(err));
+  return absl::StrCat("ret=", ret);
+}
+
+void AddUniqueText(std::vector<std::string>& v, std::string s) {
+  if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(std::move(s));
+}
+
+// Outcome builders.
+RuleOutcome Accept(State s, std::vector<std::string> choices = {}) {
+  RuleOutcome out;
+  out.accepted.push_back({std::move(s), std::move(choices)});
+  return out;
+}
+RuleOutcome Reject(std::vector<std::string> ids, std::string allowed,
+                   std::string message = "") {
+  RuleOutcome out;
+  out.rejections.push_back({std::move(ids), std::move(allowed), std::move(message)});
+  return out;
+}
+RuleOutcome Unresolved(std::string why) {
+  RuleOutcome out;
+  out.unresolved = std::move(why);
+  return out;
+}
+// The assertions that fix what a completed request's status and data are.
+std::vector<std::string> CompletionIds(const State& s, const Request& r) {
+  if (r.err == ECANCELED) return {"AIO-PROC-01", "AIO-ERROR-04"};
+  if (r.op == RequestOp::kFsync) return {"AIO-FSYNC-07", "AIO-FSYNC-08"};
+  const bool read = r.op == RequestOp::kRead;
+  if (r.pending_error != 0 || r.ofd == kNone) {
+    if (r.pending_error == EINVAL || (r.ofd != kNone && r.err == EINVAL)) {
+      return {read ? "AIO-READ-17" : "AIO-WRITE-15"};
+    }
+    return {read ? "AIO-READ-16" : "AIO-WRITE-14"};
+  }
+  const Ofd& o = s.ofds[r.ofd];
+  if (o.kind == OfdKind::kFile) {
+    if (read) return {"AIO-READ-01", "AIO-READ-07", "AIO-READ-20", "AIO-GEN-04"};
+    if (o.append) return {"AIO-WRITE-01", "AIO-WRITE-07", "AIO-GEN-05"};
+    return {"AIO-WRITE-01", "AIO-WRITE-06", "AIO-GEN-23"};
+  }
+  if (read) return {"AIO-READ-01", "AIO-READ-20", "AIO-GEN-25"};
+  return {"AIO-WRITE-01", "AIO-WRITE-18", "AIO-GEN-25"};
+}
+
+// --- Setup ------------------------------------------------------------------
+
+RuleOutcome SetupFailed(const Op& op, const StepObservation& obs) {
+  return Unresolved(absl::StrCat("target could not set up: ", OpName(op.body),
+                                 " failed with ", ErrnoName(obs.err)));
+}
+
+// Closes a descriptor handle (close, and dup2 onto an open target:
+// AIO-PROC-06). Requests keep their description alive (AIO-PROC-02/03).
+// close may cancel pending requests submitted on this descriptor
+// (AIO-PROC-01, implementation-defined): each subset is a branch. Requests
+// submitted through another descriptor for the same description are not
+// "against fildes" and are never cancelled (AIO-PROC-06).
+RuleOutcome CloseHandle(const State& s, FdId fd, const std::string& why) {
+  const OfdId ofd = s.fds[fd];
+  std::vector<CbId> cancelable;
+  for (CbId cb : s.PendingRequests()) {
+    const Request& r = *s.requests[cb];
+    if (r.fd == fd && r.ofd == ofd && ofd != kNone && r.transferred == 0 &&
+        r.pending_error == 0) {
+      cancelable.push_back(cb);
+    }
+  }
+  // More than a few requests: only none or all, to keep branching bounded.
+  std::vector<uint32_t> subsets;
+  if (cancelable.size() <= 4) {
+    for (uint32_t m = 0; m < (1u << cancelable.size()); ++m) subsets.push_back(m);
+  } else {
+    subsets = {0u, 0xffffffffu};
+  }
+  RuleOutcome out;
+  for (uint32_t mask : subsets) {
+    State t = s;
+    std::vector<std::string> choices;
+    for (size_t i = 0; i < cancelable.size(); ++i) {
+      if ((mask & (1u << i)) == 0) continue;
+      Request& r = *t.requests[cancelable[i]];
+      r.status = RequestStatus::kDone;
+      r.ret = -1;
+      r.err = ECANCELED;
+      t.Unref(r.ofd);
+      choices.push_back(absl::StrCat("AIO-PROC-01: ", why,
+                                     " cancelled a pending request"));
+    }
+    t.fds[fd] = kNone;
+    t.Unref(ofd);
+    out.accepted.push_back({std::move(t), std::move(choices)});
+  }
+  return out;
+}
+
+RuleOutcome ApplySetup(const State& s, const Op& op, const StepObservation& obs) {
+  const bool failed = obs.ret < 0;
+  if (failed) return SetupFailed(op, obs);
+  State t = s;
+  if (const auto* f = std::get_if<DeclareFile>(&op.body)) {
+    t.files[f->file].content = MakeBytes(f->content);
+    return Accept(std::move(t));
+  }
+  if (const auto* p = std::get_if<DeclarePipe>(&op.body)) {
+    const StreamId st = t.AddStream();
+    Ofd r{.kind = OfdKind::kStream, .read_stream = st, .readable = true, .refs = 1};
+    Ofd w{.kind = OfdKind::kStream, .write_stream = st, .writable = true, .refs = 1};
+    t.fds[p->read_end] = t.AddOfd(r);
+    t.fds[p->write_end] = t.AddOfd(w);
+    return Accept(std::move(t));
+  }
+  if (const auto* p = std::get_if<DeclareSocketpair>(&op.body)) {
+    const StreamId ab = t.AddStream();
+    const StreamId ba = t.AddStream();
+    Ofd a{.kind = OfdKind::kStream, .read_stream = ba, .write_stream = ab,
+          .readable = true, .writable = true, .refs = 1};
+    Ofd b{.kind = OfdKind::kStream, .read_stream = ab, .write_stream = ba,
+          .readable = true, .writable = true, .refs = 1};
+    t.fds[p->a] = t.AddOfd(a);
+    t.fds[p->b] = t.AddOfd(b);
+    return Accept(std::move(t));
+  }
+  if (const auto* o = std::get_if<Open>(&op.body)) {
+    Ofd d{.kind = OfdKind::kFile, .file = o->file,
+          .readable = (o->flags & kAccessRead) != 0,
+          .writable = (o->flags & kAccessWrite) != 0,
+          .append = (o->flags & kFlagAppend) != 0, .refs = 1};
+    t.fds[o->fd] = t.AddOfd(d);
+    return Accept(std::move(t));
+  }
+  if (const auto* c = std::get_if<Close>(&op.body)) {
+    if (s.fds[c->fd] == kNone) return Accept(std::move(t));
+    return CloseHandle(s, c->fd, "close");
+  }
+  if (const auto* d = std::get_if<Dup>(&op.body)) {
+    t.fds[d->new_fd] = t.fds[d->old_fd];
+    if (t.fds[d->new_fd] != kNone) ++t.ofds[t.fds[d->new_fd]].refs;
+    return Accept(std::move(t));
+  }
+  if (const auto* d = std::get_if<Dup2>(&op.body)) {
+    // dup2 onto an open target closes it first (AIO-PROC-06).
+    RuleOutcome closed = s.fds[d->target] == kNone
+                             ? Accept(std::move(t))
+                             : CloseHandle(s, d->target, "dup2");
+    for (Accepted& a : closed.accepted) {
+      a.state.fds[d->target] = a.state.fds[d->old_fd];
+      if (a.state.fds[d->target] != kNone) ++a.state.ofds[a.state.fds[d->target]].refs;
+    }
+    return closed;
+  }
+  return Unresolved("internal: not a setup op");
+}
+
+// --- Submission: aio_read, aio_write, aio_fsync, lio_listio -----------------
+
+// What a submission must or may report (AIO-READ-16/17, AIO-WRITE-14/15,
+// AIO-GEN-10), sync or async (EITHER).
+struct SubmitCheck {
+  OfdId ofd = kNone;
+  std::vector<int> errors;           // must be reported, sync or async
+  std::vector<int> optional_errors;  // may be reported
+  bool Allows(int e) const {
+    return std::find(errors.begin(), errors.end(), e) != errors.end() ||
+           std::find(optional_errors.begin(), optional_errors.end(), e) !=
+               optional_errors.end();
+  }
+};
+
+SubmitCheck Validate(const State& s, const IoRequest& req, RequestOp op) {
+  SubmitCheck c;
+  const bool read = op == RequestOp::kRead;
+  c.ofd = req.fd < 0 ? kNone : s.fds[req.fd];
+  const Ofd* o = c.ofd == kNone ? nullptr : &s.ofds[c.ofd];
+  if (o == nullptr || (read ? !o->readable : !o->writable)) {
+    c.errors.push_back(EBADF);
+  }
+  const bool append = o != nullptr && o->append && !read;
+  const bool offset_matters = o != nullptr && o->kind == OfdKind::kFile && !append;
+  if ((offset_matters && req.offset < 0) || req.reqprio < 0 || req.nbytes < 0) {
+    c.errors.push_back(EINVAL);
+  } else if (req.reqprio > 0 || (append && req.offset < 0)) {
+    // {AIO_PRIO_DELTA_MAX} is unknown and may be 0 (AIO-GEN-10).
+    c.optional_errors.push_back(EINVAL);
+  }
+  return c;
+}
+
+std::string ErrorId(RequestOp op, int e) {
+  if (op == RequestOp::kFsync) return e == EBADF ? "AIO-FSYNC-12" : "AIO-FSYNC-14";
+  if (op == RequestOp::kRead) return e == EBADF ? "AIO-READ-16" : "AIO-READ-17";
+  return e == EBADF ? "AIO-WRITE-14" : "AIO-WRITE-15";
+}
+
+// Records a queued request in `t` (it holds its description: AIO-PROC-02).
+void Enqueue(State& t, const IoRequest& req, RequestOp op, OfdId ofd,
+             int pending_error, const RuleContext& ctx) {
+  Request r;
+  r.op = op;
+  r.fd = req.fd;
+  r.ofd = ofd;
+  r.offset = req.offset;
+  r.nbytes = req.nbytes;
+  r.notify = req.notify;
+  if (op == RequestOp::kWrite) {
+    r.payload = MakeBytes(RequestBytes(*ctx.trace, ctx.op_index, req));
+  }
+  r.submit_op = ctx.op_index;
+  r.seq = t.next_seq++;
+  r.pending_error = pending_error;
+  if (ofd != kNone) ++t.ofds[ofd].refs;
+  t.requests[req.cb] = std::move(r);
+}
+
+// A request whose error the submitting call reported in the aiocb itself
+// (lio_listio elements: AIO-LIO-18, -25, -26): final at once.
+void FailAtOnce(State& t, const IoRequest& req, RequestOp op, int err,
+                const RuleContext& ctx) {
+  Request r;
+  r.op = op;
+  r.fd = req.fd;
+  r.notify = Notify{};  // not queued: no notification (AIO-READ-04)
+  r.submit_op = ctx.op_index;
+  r.seq = t.next_seq++;
+  r.status = RequestStatus::kDone;
+  r.ret = -1;
+  r.err = err;
+  t.requests[req.cb] = std::move(r);
+}
+
+RuleOutcome Resubmitted(const RuleContext& ctx, CbId cb) {
+  return Unresolved(absl::StrCat(
+      "the trace resubmits aiocb '", ctx.trace->cb_names[cb],
+      "' while it is in progress (undefined: AIO-READ-11, AIO-WRITE-10)"));
+}
+
+// AIO-READ-02/03/15/16/17, AIO-WRITE-02/03/13/14/15, AIO-GEN-10: the call
+// returns 0 (queued) or -1 with errno. EAGAIN is always possible ({AIO_MAX}
+// is unknown). EBADF and EINVAL are EITHER: reported by the call, or the
+// request is queued and completes with that error.
+RuleOutcome ApplySubmit(const State& s, const IoRequest& req, RequestOp op,
+                        const StepObservation& obs, const RuleContext& ctx) {
+  const bool read = op == RequestOp::kRead;
+  const char* name = read ? "aio_read" : "aio_write";
+  if (s.IsPending(req.cb)) return Resubmitted(ctx, req.cb);
+  const SubmitCheck check = Validate(s, req, op);
+
+  if (obs.ret == 0) {
+    if (check.errors.empty()) {
+      State t = s;
+      Enqueue(t, req, op, check.ofd, 0, ctx);
+      return Accept(std::move(t));
+    }
+    RuleOutcome out;
+    for (int e : check.errors) {
+      State t = s;
+      Enqueue(t, req, op, check.ofd, e, ctx);
+      out.accepted.push_back(
+          {std::move(t), {absl::StrCat(ErrorId(op, e), ": ", ErrnoName(e),
+                                       " reported asynchronously")}});
+    }
+    return out;
+  }
+  if (obs.ret == -1 && (obs.err == EAGAIN || check.Allows(obs.err))) {
+    // AIO-READ-04: nothing queued; the aiocb is not associated any more.
+    State t = s;
+    t.requests[req.cb].reset();
+    std::vector<std::string> choices;
+    if (obs.err != EAGAIN) {
+      choices.push_back(absl::StrCat(ErrorId(op, obs.err), ": ",
+                                     ErrnoName(obs.err), " reported synchronously"));
+    }
+    return Accept(std::move(t), std::move(choices));
+  }
+  std::vector<std::string> ids = {read ? "AIO-READ-03" : "AIO-WRITE-03"};
+  std::vector<std::string> allowed = {absl::StrCat(name, " ret=0"),
+                                      absl::StrCat(name, " ret=-1 errno=EAGAIN")};
+  for (int e : check.errors) {
+    ids.push_back(ErrorId(op, e));
+    allowed.push_back(absl::StrCat(name, " ret=-1 errno=", ErrnoName(e)));
+  }
+  for (int e : check.optional_errors) {
+    allowed.push_back(absl::StrCat(name, " ret=-1 errno=", ErrnoName(e)));
+  }
+  if (obs.ret == -1 && check.errors.empty()) {
+    ids.push_back(read ? "AIO-READ-02" : "AIO-WRITE-02");
+  }
+  return Reject(std::move(ids), absl::StrJoin(allowed, " or "));
+}
+
+// AIO-FSYNC-02/10/11/12/14/15: 0 (queued) or -1 with EAGAIN; EBADF for a
+// descriptor that is not open (an O_RDONLY one is fine under Issue 7);
+// EINVAL for an op that is neither O_SYNC nor O_DSYNC. fsync on a pipe or
+// socket is EINVAL; implementations find out when the sync runs, so it is
+// accepted either way and recorded.
+RuleOutcome ApplyFsync(const State& s, const AioFsync& op,
+                       const StepObservation& obs, const RuleContext& ctx) {
+  if (s.IsPending(op.cb)) return Resubmitted(ctx, op.cb);
+  const OfdId ofd = op.fd == kBadFd ? kNone : s.fds[op.fd];
+  int must = 0;  // a synchronous error the call must report
+  std::string must_id;
+  if (ofd == kNone) {
+    must = EBADF;
+    must_id = "AIO-FSYNC-12";
+  } else if (op.op == FsyncOp::kInvalid) {
+    must = EINVAL;
+    must_id = "AIO-FSYNC-15";
+  }
+  const bool stream = ofd != kNone && s.ofds[ofd].kind == OfdKind::kStream;
+  IoRequest req;
+  req.cb = op.cb;
+  req.fd = op.fd;
+  req.notify = op.notify;
+  if (obs.ret == -1 && obs.err == EAGAIN) {
+    State t = s;
+    t.requests[op.cb].reset();
+    return Accept(std::move(t));
+  }
+  if (must != 0) {
+    if (obs.ret == -1 && obs.err == must) {
+      State t = s;
+      t.requests[op.cb].reset();
+      return Accept(std::move(t));
+    }
+    return Reject({"AIO-FSYNC-10", must_id},
+                  absl::StrCat("aio_fsync ret=-1 errno=", ErrnoName(must)));
+  }
+  if (obs.ret == 0) {
+    State t = s;
+    Enqueue(t, req, RequestOp::kFsync, ofd, 0, ctx);
+    return Accept(std::move(t),
+                  stream ? std::vector<std::string>{"AIO-FSYNC-14: EINVAL "
+                                                    "reported asynchronously"}
+                         : std::vector<std::string>{});
+  }
+  if (stream && obs.ret == -1 && obs.err == EINVAL) {
+    State t = s;
+    t.requests[op.cb].reset();
+    return Accept(std::move(t), {"AIO-FSYNC-14: EINVAL reported synchronously"});
+  }
+  return Reject({"AIO-FSYNC-10", "AIO-FSYNC-02"},
+                stream ? "aio_fsync ret=0 or ret=-1 errno=EINVAL"
+                       : "aio_fsync ret=0 or ret=-1 errno=EAGAIN");
+}
+
+// How one lio_listio element fared at submission.
+enum class ElementFate { kQueued, kFailed, kNotQueued };
+
+// AIO-LIO-02/03/05/07/09/15/16/17/18/19/23/24/25/28: elements are submitted
+// as by aio_read/aio_write (NULL and LIO_NOP entries ignored). LIO_NOWAIT
+// returns 0 once all are queued; -1/EAGAIN when some were not (their
+// status EAGAIN); -1/EIO when an element failed at submission (its status
+// is its error). LIO_WAIT returns 0 once all completed successfully, -1/EIO
+// once all completed and one failed, -1/EINTR on a signal; after 0 or EIO
+// no element is EINPROGRESS.
+RuleOutcome ApplyLio(const State& s, const LioListio& op,
+                     const StepObservation& obs, const RuleContext& ctx) {
+  struct Element {
+    IoRequest req;
+    RequestOp op;
+    SubmitCheck check;
+  };
+  std::vector<Element> elements;
+  for (const LioElement& e : op.list) {
+    if (e.is_null || e.opcode == LioOpcode::kNop) continue;
+    if (s.IsPending(e.req.cb)) return Resubmitted(ctx, e.req.cb);
+    for (const Element& other : elements) {
+      if (other.req.cb == e.req.cb) {
+        return Unresolved("lio_listio lists one aiocb twice (undefined: "
+                          "AIO-READ-11)");
+      }
+    }
+    const RequestOp rop =
+        e.opcode == LioOpcode::kRead ? RequestOp::kRead : RequestOp::kWrite;
+    elements.push_back({e.req, rop, Validate(s, e.req, rop)});
+  }
+  if (elements.size() > 6) {
+    return Unresolved("model covers lio_listio lists of at most 6 elements");
+  }
+  if (obs.ret == -1 && obs.err == EINVAL && op.list.size() > 2) {
+    // nent > {AIO_LISTIO_MAX} (at least 2, else unknown): nothing started.
+    State t = s;
+    for (const Element& e : elements) t.requests[e.req.cb].reset();
+    return Accept(std::move(t), {"AIO-LIO-21: AIO_LISTIO_MAX is below the "
+                                 "list length"});
+  }
+  const bool ok = obs.ret == 0;
+  const bool eagain = obs.ret == -1 && obs.err == EAGAIN;
+  const bool eio = obs.ret == -1 && obs.err == EIO;
+  const bool eintr = obs.ret == -1 && obs.err == EINTR && op.wait;
+  const std::vector<std::string> ids =
+      op.wait ? std::vector<std::string>{"AIO-LIO-16", "AIO-LIO-23", "AIO-LIO-28"}
+              : std::vector<std::string>{"AIO-LIO-15", "AIO-LIO-19", "AIO-LIO-23"};
+  if (!ok && !eagain && !eio && !eintr) {
+    return Reject(ids, "lio_listio ret=0, or -1 with EAGAIN, EIO or EINTR");
+  }
+  // Every combination of element fates the observation allows.
+  RuleOutcome out;
+  std::vector<std::vector<std::pair<ElementFate, int>>> fates;
+  for (const Element& e : elements) {
+    std::vector<std::pair<ElementFate, int>> f;
+    if (e.check.errors.empty()) f.push_back({ElementFate::kQueued, 0});
+    for (int err : e.check.errors) f.push_back({ElementFate::kQueued, err});
+    if (!ok) {
+      for (int err : e.check.errors) f.push_back({ElementFate::kFailed, err});
+      for (int err : e.check.optional_errors) f.push_back({ElementFate::kFailed, err});
+    }
+    if (eagain) f.push_back({ElementFate::kNotQueued, EAGAIN});
+    fates.push_back(std::move(f));
+  }
+  std::vector<size_t> pick(elements.size(), 0);
+  while (true) {
+    bool any_failed = false;
+    bool any_not_queued = false;
+    State t = s;
+    std::vector<std::string> choices;
+    std::vector<CbId> queued;
+    for (size_t i = 0; i < elements.size(); ++i) {
+      const Element& e = elements[i];
+      const auto [fate, err] = fates[i][pick[i]];
+      if (fate == ElementFate::kQueued) {
+        Enqueue(t, e.req, e.op, e.check.ofd, err, ctx);
+        queued.push_back(e.req.cb);
+        if (err != 0) {
+          choices.push_back(absl::StrCat(ErrorId(e.op, err), ": ", ErrnoName(err),
+                                         " reported asynchronously"));
+        }
+      } else {
+        FailAtOnce(t, e.req, e.op, err, ctx);
+        any_failed = any_failed || fate == ElementFate::kFailed;
+        any_not_queued = any_not_queued || fate == ElementFate::kNotQueued;
+        if (fate == ElementFate::kFailed) {
+          choices.push_back(absl::StrCat(ErrorId(e.op, err), ": ", ErrnoName(err),
+                                         " reported synchronously"));
+        }
+      }
+    }
+    const bool shape_ok = ok ? !any_failed && !any_not_queued
+                          : eagain ? any_not_queued
+                          : eio ? (op.wait || any_failed) && !any_not_queued
+                                : !any_not_queued;  // EINTR
+    if (shape_ok) {
+      if (!op.wait && op.notify.kind != NotifyKind::kNone) {
+        std::vector<CbId> members;
+        for (const Element& e : elements) members.push_back(e.req.cb);
+        t.lio_groups.push_back({op.notify, std::move(members), ctx.op_index, 0});
+      }
+      if (op.wait && (ok || eio)) {
+        ExploreSpec spec;
+        spec.must_complete = queued;
+        bool overflow = false;
+        for (State& w : Explore(t, spec, ctx.step, ctx.limit, &overflow)) {
+          bool all_done = true;
+          bool all_ok = true;
+          for (const Element& e : elements) {
+            all_done = all_done && !w.IsPending(e.req.cb);
+            all_ok = all_ok && !w.IsPending(e.req.cb) && w.requests[e.req.cb]->err == 0;
+          }
+          if (all_done && (ok ? all_ok : !all_ok)) {
+            out.accepted.push_back({std::move(w), choices});
+          }
+        }
+        if (overflow) return Unresolved("too many worlds in lio_listio(LIO_WAIT)");
+      } else {
+        out.accepted.push_back({std::move(t), std::move(choices)});
+      }
+    }
+    size_t i = 0;
+    while (i < pick.size() && ++pick[i] == fates[i].size()) pick[i++] = 0;
+    if (i == pick.size()) break;
+  }
+  if (out.accepted.empty()) {
+    return Reject(ids, op.wait ? "lio_listio ret=0 once every element completed "
+                                 "successfully, ret=-1 errno=EIO when one failed"
+                               : "lio_listio ret=0 (all queued), or -1 errno=EIO "
+                                 "/ EAGAIN when elements were not queued");
+  }
+  return out;
+}
+
+// --- aio_cancel ---------------------------------------------------------------
+
+// The requests aio_cancel(fd, cb) targets: the one named, or every pending
+// request submitted on this descriptor to its current description.
+std::vector<CbId> CancelTargets(const State& s, const AioCancel& op) {
+  const OfdId ofd = op.fd == kBadFd ? kNone : s.fds[op.fd];
+  std::vector<CbId> out;
+  if (ofd == kNone) return out;
+  if (op.cb != kNullHandle) {
+    if (s.requests[op.cb].has_value()) out.push_back(op.cb);
+    return out;
+  }
+  for (CbId cb : s.PendingRequests()) {
+    const Request& r = *s.requests[cb];
+    if (r.fd == op.fd && r.ofd == ofd) out.push_back(cb);
+  }
+  return out;
+}
+
+// AIO-CANCEL-01/02/03/06/09/10/11/12/13/14/15: each pending target is
+// cancelled (status ECANCELED, return -1) or, being in progress, not;
+// AIO_NOTCANCELED if any was not, else AIO_CANCELED if any was, else
+// AIO_ALLDONE. Which requests are cancelable is implementation-defined: each
+// is a branch, recorded as a choice. A large stream write that has moved
+// bytes is in progress and cannot be cancelled (AIO-CANCEL-16).
+RuleOutcome ApplyCancel(const State& s, const AioCancel& op,
+                        const StepObservation& obs, const RuleContext& ctx) {
+  const OfdId ofd = op.fd == kBadFd ? kNone : s.fds[op.fd];
+  if (ofd == kNone) {
+    if (obs.ret == -1 && obs.err == EBADF) return Accept(s);
+    return Reject({"AIO-CANCEL-14", "AIO-CANCEL-13"}, "aio_cancel ret=-1 errno=EBADF");
+  }
+  if (op.cb != kNullHandle) {
+    if (!s.requests[op.cb].has_value()) {
+      return Unresolved(absl::StrCat("aio_cancel of aiocb '",
+                                     ctx.trace->cb_names[op.cb],
+                                     "', which has no submission, is "
+                                     "unspecified (AIO-CANCEL-17)"));
+    }
+    const Request& r = *s.requests[op.cb];
+    if (r.fd != op.fd || r.ofd != ofd) {
+      return Unresolved("aio_cancel with a descriptor other than the "
+                        "request's is unspecified (AIO-CANCEL-08)");
+    }
+  }
+  std::vector<CbId> pending;
+  for (CbId cb : CancelTargets(s, op)) {
+    if (s.IsPending(cb)) pending.push_back(cb);
+  }
+  if (pending.size() > 4) {
+    return Unresolved("model covers aio_cancel of at most 4 pending requests");
+  }
+  auto name = [](int v) { return CancelResultName(v); };
+  RuleOutcome out;
+  std::vector<std::string> allowed;
+  for (uint32_t mask = 0; mask < (1u << pending.size()); ++mask) {
+    State t = s;
+    std::vector<std::string> choices;
+    bool any_cancelled = false;
+    bool any_left = false;
+    bool possible = true;
+    for (size_t i = 0; i < pending.size(); ++i) {
+      Request& r = *t.requests[pending[i]];
+      if ((mask & (1u << i)) == 0) {
+        any_left = true;
+        choices.push_back("AIO-CANCEL-09: a pending request was not cancelable");
+        continue;
+      }
+      if (r.transferred > 0) possible = false;
+      any_cancelled = true;
+      r.status = RequestStatus::kDone;
+      r.ret = -1;
+      r.err = ECANCELED;
+      t.Unref(r.ofd);
+      choices.push_back("AIO-CANCEL-09: a pending request was cancelable");
+    }
+    if (!possible) continue;
+    const int expect = any_left ? AIO_NOTCANCELED
+                       : any_cancelled ? AIO_CANCELED
+                                       : AIO_ALLDONE;
+    AddUniqueText(allowed, absl::StrCat("aio_cancel ret=", name(expect)));
+    if (obs.ret == expect) out.accepted.push_back({std::move(t), std::move(choices)});
+  }
+  if (!out.accepted.empty()) return out;
+  std::vector<std::string> ids;
+  if (obs.ret == AIO_CANCELED) ids.push_back("AIO-CANCEL-10");
+  if (obs.ret == AIO_NOTCANCELED) ids.push_back("AIO-CANCEL-11");
+  if (obs.ret == AIO_ALLDONE) ids.push_back("AIO-CANCEL-12");
+  if (obs.ret == -1) ids.push_back("AIO-CANCEL-13");
+  if (ids.empty()) ids.push_back("AIO-CANCEL-13");
+  return Reject(std::move(ids), absl::StrJoin(allowed, " or "),
+                pending.empty() ? "every targeted request had already completed"
+                                : "the targeted requests were still pending");
+}
+
+// --- aio_error, aio_return ---------------------------------------------------
+
+RuleOutcome NotSubmitted(const RuleContext& ctx, CbId cb, const char* call) {
+  return Unresolved(absl::StrCat("the trace calls ", call, " on aiocb '",
+                                 ctx.trace->cb_names[cb],
+                                 "', which has no submission (undefined: "
+                                 "AIO-ERROR-05)"));
+}
+
+// AIO-ERROR-01..04, -07, -09, AIO-READ-06, AIO-WRITE-05: EINPROGRESS while
+// pending, then the final error status, the same value every time until
+// aio_return; after aio_return the stale value or -1/EINVAL.
+RuleOutcome ApplyAioError(const State& s, CbId cb, const StepObservation& obs,
+                          const RuleContext& ctx) {
+  if (!s.requests[cb].has_value()) return NotSubmitted(ctx, cb, "aio_error");
+  const Request& r = *s.requests[cb];
+  const bool says_in_progress = obs.ret == EINPROGRESS;
+  switch (r.status) {
+    case RequestStatus::kQueued:
+      if (says_in_progress) return Accept(s);
+      return Reject({"AIO-ERROR-02", "AIO-GEN-02"}, "aio_error ret=EINPROGRESS",
+                    "the request cannot have completed yet");
+    case RequestStatus::kDone: {
+      if (obs.ret == r.err) return Accept(s);
+      const std::string allowed =
+          absl::StrCat("aio_error ret=", r.err == 0 ? "0" : ErrnoName(r.err));
+      if (says_in_progress) {
+        // A later aio_fsync on the file that completed is a barrier this
+        // request must have passed (AIO-FSYNC-08).
+        const Ofd* o = r.ofd == kNone ? nullptr : &s.ofds[r.ofd];
+        for (const std::optional<Request>& f : s.requests) {
+          if (o != nullptr && o->kind == OfdKind::kFile && f &&
+              f->op == RequestOp::kFsync && f->seq > r.seq &&
+              f->status != RequestStatus::kQueued && f->ofd != kNone &&
+              s.ofds[f->ofd].file == o->file && r.op == RequestOp::kWrite) {
+            return Reject({"AIO-FSYNC-08", "AIO-ERROR-09"}, allowed,
+                          "an aio_fsync submitted after this write completed, "
+                          "so the write had completed too");
+          }
+        }
+        std::vector<std::string> ids = {"AIO-ERROR-09"};
+        if (r.err == ECANCELED) ids.push_back("AIO-CANCEL-06");
+        return Reject(std::move(ids), allowed,
+                      "aio_error went back to EINPROGRESS after the request "
+                      "had a final status");
+      }
+      std::vector<std::string> ids = {"AIO-ERROR-01",
+                                      r.err == 0 ? "AIO-ERROR-03" : "AIO-ERROR-04"};
+      for (std::string& id : CompletionIds(s, r)) ids.push_back(std::move(id));
+      return Reject(std::move(ids), allowed);
+    }
+    case RequestStatus::kReturned:
+      if (obs.ret == r.err || (obs.ret == -1 && obs.err == EINVAL)) {
+        return Accept(s);
+      }
+      return Reject({"AIO-ERROR-07", "AIO-ERROR-09"},
+                    absl::StrCat("aio_error ret=",
+                                 r.err == 0 ? "0" : ErrnoName(r.err),
+                                 " or ret=-1 errno=EINVAL"));
+  }
+  return Unresolved("internal: bad request status");
+}
+
+// AIO-RETURN-01, -03, -04, AIO-GEN-23: the return status of the completed
+// request (bytes transferred, or -1), once; read data must be the bytes
+// read (AIO-READ-01, -07, AIO-GEN-04 on files; AIO-GEN-25 on streams).
+RuleOutcome ApplyAioReturn(const State& s, CbId cb, const StepObservation& obs,
+                           const RuleContext& ctx) {
+  if (!s.requests[cb].has_value()) return NotSubmitted(ctx, cb, "aio_return");
+  const Request& r = *s.requests[cb];
+  switch (r.status) {
+    case RequestStatus::kQueued:
+      return Reject({"AIO-GEN-02", "AIO-RETURN-01"},
+                    "request still in progress (aio_return undefined: "
+                    "AIO-RETURN-02)",
+                    "the request cannot have completed yet");
+    case RequestStatus::kDone: {
+      const std::string expect_data =
+          r.op == RequestOp::kRead && r.ret > 0 ? BytesOf(r.read_data) : "";
+      const std::string allowed =
+          r.op == RequestOp::kRead && r.ret > 0
+              ? absl::StrCat("aio_return ret=", r.ret, " data=",
+                             ShowBytes(expect_data))
+              : absl::StrCat("aio_return ret=", r.ret);
+      if (obs.ret != r.ret) {
+        std::vector<std::string> ids = {"AIO-RETURN-01", "AIO-GEN-23"};
+        for (std::string& id : CompletionIds(s, r)) ids.push_back(std::move(id));
+        return Reject(std::move(ids), allowed);
+      }
+      if (r.op == RequestOp::kRead && r.ret > 0 &&
+          obs.data.value_or("") != expect_data) {
+        std::vector<std::string> ids = CompletionIds(s, r);
+        ids.erase(std::remove(ids.begin(), ids.end(), "AIO-READ-20"), ids.end());
+        return Reject(std::move(ids), allowed, "the read returned other bytes");
+      }
+      State t = s;
+      t.requests[cb]->status = RequestStatus::kReturned;
+      return Accept(std::move(t));
+    }
+    case RequestStatus::kReturned:
+      if (obs.ret == r.ret || (obs.ret == -1 && obs.err == EINVAL)) {
+        return Accept(s);
+      }
+      return Reject({"AIO-RETURN-03"},
+                    absl::StrCat("aio_return ret=", r.ret,
+                                 " or ret=-1 errno=EINVAL"));
+  }
+  return Unresolved("internal: bad request status");
+}
+
+// --- Waiting: aio_suspend, wait ----------------------------------------------
+
+// AIO-SUSP-01/02/03/05/07/08/09/11/12: 0 once a listed request is complete;
+// -1/EAGAIN only when the bound passed with none complete (never when one
+// was complete at the call); -1/EINTR on a signal. NULL entries are skipped.
+RuleOutcome ApplySuspend(const State& s, const AioSuspend& op,
+                         const StepObservation& obs, const RuleContext& ctx) {
+  bool any_complete = false;
+  bool any_listed = false;
+  for (CbId cb : op.list) {
+    if (cb == kNullHandle) continue;
+    if (!s.requests[cb].has_value()) return NotSubmitted(ctx, cb, "aio_suspend");
+    any_listed = true;
+    if (!s.IsPending(cb)) any_complete = true;
+  }
+  if (!any_listed) {
+    return Unresolved("aio_suspend with no request listed is unspecified "
+                      "(AIO-SUSP-15)");
+  }
+  const std::string timeout_text =
+      op.timeout.infinite ? "blocks until one completes"
+                          : "aio_suspend ret=-1 errno=EAGAIN";
+  if (obs.ret == 0) {
+    if (any_complete) return Accept(s);
+    return Reject({"AIO-SUSP-01", "AIO-SUSP-07"}, timeout_text,
+                  "aio_suspend returned 0 with no listed request complete");
+  }
+  if (obs.ret == -1 && obs.err == EINTR) return Accept(s);
+  if (obs.ret == -1 && obs.err == EAGAIN) {
+    if (any_complete) {
+      return Reject({"AIO-SUSP-02"}, "aio_suspend ret=0",
+                    "a listed request was already complete, so aio_suspend "
+                    "had to return 0 at once");
+    }
+    if (op.timeout.infinite) {
+      return Reject({"AIO-SUSP-11", "AIO-SUSP-05"}, timeout_text,
+                    "EAGAIN without a timeout");
+    }
+    return Accept(s);
+  }
+  return Reject({"AIO-SUSP-08", "AIO-SUSP-05", "AIO-SUSP-09"},
+                any_complete ? "aio_suspend ret=0"
+                             : absl::StrCat(timeout_text, " or ret=0"));
+}
+
+// `wait`: polls aio_error until every listed request is final, within a
+// bound. ret=0: all complete. ETIMEDOUT: some still pending (posix); under
+// qoi not while a listed request could certainly proceed (the op's own
+// assertion: AIO-READ-01 / AIO-WRITE-01, "no progress within the bound").
+RuleOutcome ApplyWait(const State& s, const Wait& op, const StepObservation& obs,
+                      const RuleContext& ctx) {
+  std::vector<CbId> pending;
+  for (CbId cb : op.cbs) {
+    if (!s.requests[cb].has_value()) return NotSubmitted(ctx, cb, "wait");
+    if (s.IsPending(cb)) pending.push_back(cb);
+  }
+  if (obs.ret == 0) {
+    if (pending.empty()) return Accept(s);
+    std::vector<std::string> ids = {"AIO-GEN-02", "AIO-ERROR-02"};
+    for (CbId cb : pending) {
+      const Request& r = *s.requests[cb];
+      for (std::string& id : CompletionIds(s, r)) ids.push_back(std::move(id));
+    }
+    return Reject(std::move(ids),
+                  absl::StrCat("wait ret=-1 errno=ETIMEDOUT ('",
+                               ctx.trace->cb_names[pending[0]],
+                               "' cannot complete yet)"),
+                  "a request reported completion although it could not "
+                  "have completed");
+  }
+  if (obs.ret == -1 && obs.err == ETIMEDOUT) {
+    if (pending.empty()) {
+      return Reject({"AIO-ERROR-02", "AIO-ERROR-09"}, "wait ret=0",
+                    "every listed request was already complete");
+    }
+    if (ctx.profile == Profile::kQoi) {
+      for (CbId cb : pending) {
+        if (!EnabledForSure(s, cb)) continue;
+        const Request& r = *s.requests[cb];
+        return Reject({r.op == RequestOp::kRead ? "AIO-READ-01" : "AIO-WRITE-01"},
+                      "wait ret=0",
+                      absl::StrCat("qoi: no progress within the bound: '",
+                                   ctx.trace->cb_names[cb],
+                                   "' could proceed but stayed EINPROGRESS"));
+      }
+    }
+    return Accept(s);
+  }
+  return Reject({"AIO-ERROR-06"},
+                pending.empty() ? "wait ret=0" : "wait ret=0 or ETIMEDOUT");
+}
+
+// --- Holding and releasing: fill, drain, write, readback --------------------
+
+const Ofd* StreamOfd(const State& s, FdId fd) {
+  const Ofd* o = s.OfdOfFd(fd);
+  return o != nullptr && o->kind == OfdKind::kStream ? o : nullptr;
+}
+
+// fill: write kFillByte until the stream is full. The model learns the
+// capacity: the queue length when fill stopped (pending reads on the stream
+// may have taken bytes during the fill).
+RuleOutcome ApplyFill(const State& s, const Fill& op, const StepObservation& obs,
+                      const RuleContext& ctx) {
+  const Ofd* o = StreamOfd(s, op.fd);
+  if (o == nullptr || !o->writable) {
+    return Unresolved("fill on a descriptor that is not a writable stream");
+  }
+  if (obs.ret < 0) return SetupFailed(Op{op, {}}, obs);
+  const StreamId st = o->write_stream;
+  State t = s;
+  t.streams[st].queue =
+      MakeBytes(BytesOf(s.streams[st].queue) + std::string(obs.ret, kFillByte));
+  std::vector<CbId> reads;
+  for (CbId cb : RequestsOnStream(t, st)) {
+    if (t.requests[cb]->op == RequestOp::kRead) reads.push_back(cb);
+  }
+  bool overflow = false;
+  RuleOutcome out;
+  for (State& w : Reachable(t, reads, ctx.step, ctx.limit, &overflow)) {
+    w.streams[st].capacity = static_cast<int64_t>(BytesOf(w.streams[st].queue).size());
+    out.accepted.push_back({std::move(w), {}});
+  }
+  if (overflow) out.unresolved = "too many worlds while filling";
+  return out;
+}
+
+// drain: read what is available without blocking, up to `max`. Pending
+// requests on the stream may move between the reads (writes append, reads
+// take bytes); the observed bytes must be what some such interleaving gives,
+// and the stream must be empty at the end unless `max` was reached
+// (AIO-WRITE-01, AIO-WRITE-18, AIO-GEN-25).
+RuleOutcome ApplyDrain(const State& s, const Drain& op, const StepObservation& obs,
+                       const RuleContext& ctx) {
+  const Ofd* o = StreamOfd(s, op.fd);
+  if (o == nullptr || !o->readable) {
+    return Unresolved("drain on a descriptor that is not a readable stream");
+  }
+  if (obs.ret < 0) return SetupFailed(Op{op, {}}, obs);
+  const StreamId st = o->read_stream;
+  const std::string data = obs.data.value_or("");
+  const std::vector<CbId> movers = RequestsOnStream(s, st);
+  const int64_t cap = op.max < 0 ? INT64_MAX : op.max;
+
+  struct Node {
+    State state;
+    size_t pos;
+  };
+  absl::flat_hash_set<std::string> seen;
+  std::deque<Node> frontier;
+  frontier.push_back({s, 0});
+  seen.insert(absl::StrCat(0, "|", s.Canonical()));
+  RuleOutcome out;
+  absl::flat_hash_set<std::string> accepted_keys;
+  auto push = [&](State w, size_t pos) {
+    if (seen.insert(absl::StrCat(pos, "|", w.Canonical())).second) {
+      frontier.push_back({std::move(w), pos});
+    }
+  };
+  while (!frontier.empty() && seen.size() <= ctx.limit) {
+    Node n = std::move(frontier.front());
+    frontier.pop_front();
+    const std::string& q = BytesOf(n.state.streams[st].queue);
+    const bool at_max = static_cast<int64_t>(n.pos) >= cap;
+    if (n.pos == data.size() && (q.empty() || at_max) &&
+        obs.ret == static_cast<int64_t>(data.size())) {
+      const std::string key = n.state.Canonical();
+      if (accepted_keys.insert(key).second) out.accepted.push_back({n.state, {}});
+    }
+    if (!q.empty() && !at_max) {
+      const size_t take =
+          std::min<size_t>(q.size(), static_cast<size_t>(cap - n.pos));
+      if (n.pos + take <= data.size() && data.compare(n.pos, take, q, 0, take) == 0) {
+        State w = n.state;
+        w.streams[st].queue = MakeBytes(q.substr(take));
+        push(std::move(w), n.pos + take);
+      }
+    }
+    for (CbId cb : movers) {
+      for (State& w : StepRequest(n.state, cb, ctx.step)) push(std::move(w), n.pos);
+      // With the capacity unknown, a large write may have filled the stream
+      // with any part of itself: try the part that matches the observation,
+      // and learn the capacity from it.
+      const Request& r = *n.state.requests[cb];
+      if (!n.state.IsPending(cb) || r.op != RequestOp::kWrite ||
+          r.pending_error != 0 || r.ofd == kNone ||
+          n.state.streams[st].capacity >= 0 || r.nbytes <= kPipeBuf ||
+          n.state.ofds[r.ofd].write_stream != st || !q.empty()) {
+        continue;
+      }
+      const int64_t want = static_cast<int64_t>(data.size() - n.pos);
+      const int64_t rest = r.nbytes - r.transferred;
+      if (want <= 0 || want >= rest) continue;
+      if (ctx.step.strict_order) {
+        bool earlier = false;
+        for (CbId other : RequestsOnStream(n.state, st)) {
+          const Request& p = *n.state.requests[other];
+          earlier = earlier || (p.op == RequestOp::kWrite && p.seq < r.seq);
+        }
+        if (earlier) continue;
+      }
+      State w = n.state;
+      w.streams[st].queue = MakeBytes(BytesOf(r.payload).substr(r.transferred, want));
+      w.streams[st].capacity = want;
+      w.requests[cb]->transferred += want;
+      push(std::move(w), n.pos);
+    }
+  }
+  if (!out.accepted.empty()) return out;
+  const std::string& q = BytesOf(s.streams[st].queue);
+  const std::string expect = q.substr(0, std::min<int64_t>(q.size(), cap));
+  return Reject({"AIO-WRITE-01", "AIO-WRITE-18", "AIO-GEN-25"},
+                absl::StrCat("drain ret=", expect.size(), " data=", ShowBytes(expect),
+                             movers.empty() ? "" : " (or with pending requests' bytes)"),
+                "the stream held other bytes");
+}
+
+// write: one non-blocking write(2) into a stream: all of it when it fits,
+// EAGAIN when it does not (a write of more than PIPE_BUF may be partial),
+// EPIPE with no reader. A write that does not fit teaches the capacity.
+RuleOutcome ApplyWrite(const State& s, const Write& op, const StepObservation& obs,
+                       const RuleContext&) {
+  const Ofd* o = StreamOfd(s, op.fd);
+  if (o == nullptr) {
+    return Unresolved("model does not cover write on a regular file yet");
+  }
+  const StreamId st = o->write_stream;
+  const std::string& q = BytesOf(s.streams[st].queue);
+  const int64_t len = static_cast<int64_t>(op.data.size());
+  const int64_t capacity = s.streams[st].capacity;
+  const std::vector<std::string> ids = {"AIO-GEN-25"};
+  if (!s.HasReader(st)) {
+    if (obs.ret == -1 && obs.err == EPIPE) return Accept(s);
+    return Reject(ids, "write ret=-1 errno=EPIPE", "the stream has no reader");
+  }
+  const int64_t room = capacity < 0 ? -1 : capacity - static_cast<int64_t>(q.size());
+  auto appended = [&](int64_t n, bool full) {
+    State t = s;
+    t.streams[st].queue = MakeBytes(q + op.data.substr(0, n));
+    if (full) t.streams[st].capacity = static_cast<int64_t>(BytesOf(t.streams[st].queue).size());
+    return t;
+  };
+  if (obs.ret == len && (room < 0 || len <= room)) return Accept(appended(len, false));
+  const bool may_fail = room < 0 || len > room;
+  if (may_fail && obs.ret == -1 && obs.err == EAGAIN) return Accept(appended(0, true));
+  if (may_fail && len > kPipeBuf && obs.ret > 0 && obs.ret < len &&
+      (room < 0 || obs.ret <= room)) {
+    return Accept(appended(obs.ret, true));
+  }
+  return Reject(ids,
+                may_fail ? absl::StrCat("write ret=-1 errno=EAGAIN",
+                                        room < 0 ? absl::StrCat(" or ret=", len) : "")
+                         : absl::StrCat("write ret=", len));
+}
+
+// readback: the file's bytes must be what the completed writes made of it
+// (AIO-WRITE-01, -06, -07). Bytes of a write submitted on another file's
+// description point at a write that followed a reused descriptor number
+// instead of its own open file description (AIO-PROC-02).
+RuleOutcome ApplyReadback(const State& s, const Readback& op,
+                          const StepObservation& obs, const RuleContext& ctx) {
+  const std::string& content = BytesOf(s.files[op.file].content);
+  const std::string data = obs.data.value_or("");
+  if (obs.ret < 0) return SetupFailed(Op{op, {}}, obs);
+  if (data == content && obs.ret == static_cast<int64_t>(content.size())) {
+    return Accept(s);
+  }
+  std::vector<std::string> ids = {"AIO-WRITE-01", "AIO-WRITE-06"};
+  for (const Ofd& o : s.ofds) {
+    if (o.kind == OfdKind::kFile && o.file == op.file && o.append) {
+      ids.push_back("AIO-WRITE-07");
+      break;
+    }
+  }
+  std::string message = "the file holds other bytes";
+  for (CbId cb = 0; cb < static_cast<int>(s.requests.size()); ++cb) {
+    const std::optional<Request>& r = s.requests[cb];
+    if (!r || r->op != RequestOp::kWrite || r->nbytes <= 0) continue;
+    const std::string& payload = BytesOf(r->payload);
+    const bool elsewhere = r->ofd == kNone || s.ofds[r->ofd].kind != OfdKind::kFile ||
+                           s.ofds[r->ofd].file != op.file;
+    if (elsewhere && data.find(payload) != std::string::npos &&
+        content.find(payload) == std::string::npos) {
+      ids.push_back("AIO-PROC-02");
+      message = absl::StrCat("the bytes of '", ctx.trace->cb_names[cb],
+                             "', submitted on another open file description, "
+                             "landed in this file");
+      break;
+    }
+  }
+  return Reject(std::move(ids),
+                absl::StrCat("readback ret=", content.size(), " data=",
+                             ShowBytes(content)),
+                std::move(message));
+}
+
+}  // namespace
+
+ExploreSpec SpecFor(const State& s, const Op& op, const StepObservation& obs) {
+  ExploreSpec spec;
+  auto on_streams_of = [&](FdId fd) {
+    const Ofd* o = s.OfdOfFd(fd);
+    if (o == nullptr || o->kind != OfdKind::kStream) return;
+    for (StreamId st : {o->read_stream, o->write_stream}) {
+      if (st == kNone) continue;
+      for (CbId cb : RequestsOnStream(s, st)) spec.either.push_back(cb);
+    }
+  };
+  std::visit(
+      [&](const auto& body) {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, AioError>) {
+          spec.either = {body.cb};
+        } else if constexpr (std::is_same_v<T, AioReturn>) {
+          spec.must_complete = {body.cb};
+        } else if constexpr (std::is_same_v<T, AioSuspend>) {
+          if (obs.ret == 0) {
+            for (CbId cb : body.list) {
+              if (cb != kNullHandle) spec.must_complete.push_back(cb);
+            }
+            spec.any_of = true;
+          }
+        } else if constexpr (std::is_same_v<T, Wait>) {
+          if (obs.ret == 0) spec.must_complete = body.cbs;
+        } else if constexpr (std::is_same_v<T, Fill> || std::is_same_v<T, Drain> ||
+                             std::is_same_v<T, Write> || std::is_same_v<T, Close>) {
+          on_streams_of(body.fd);
+        } else if constexpr (std::is_same_v<T, Dup2>) {
+          on_streams_of(body.target);
+        } else if constexpr (std::is_same_v<T, Readback>) {
+          spec.either = WritesOnFile(s, body.file);
+        } else if constexpr (std::is_same_v<T, AioCancel>) {
+          spec.either = CancelTargets(s, body);
+        }
+      },
+      op.body);
+  return spec;
+}
+
+RuleOutcome ApplyRule(const State& s, const Op& op, const StepObservation& obs,
+                      const RuleContext& ctx) {
+  return std::visit(
+      [&](const auto& body) -> RuleOutcome {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, DeclareFile> || std::is_same_v<T, DeclarePipe> ||
+                      std::is_same_v<T, DeclareSocketpair> || std::is_same_v<T, Open> ||
+                      std::is_same_v<T, Close> || std::is_same_v<T, Dup> ||
+                      std::is_same_v<T, Dup2>) {
+          return ApplySetup(s, op, obs);
+        } else if constexpr (std::is_same_v<T, AioRead>) {
+          return ApplySubmit(s, body.req, RequestOp::kRead, obs, ctx);
+        } else if constexpr (std::is_same_v<T, AioWrite>) {
+          return ApplySubmit(s, body.req, RequestOp::kWrite, obs, ctx);
+        } else if constexpr (std::is_same_v<T, AioError>) {
+          return ApplyAioError(s, body.cb, obs, ctx);
+        } else if constexpr (std::is_same_v<T, AioReturn>) {
+          return ApplyAioReturn(s, body.cb, obs, ctx);
+        } else if constexpr (std::is_same_v<T, AioSuspend>) {
+          return ApplySuspend(s, body, obs, ctx);
+        } else if constexpr (std::is_same_v<T, Wait>) {
+          return ApplyWait(s, body, obs, ctx);
+        } else if constexpr (std::is_same_v<T, Fill>) {
+          return ApplyFill(s, body, obs, ctx);
+        } else if constexpr (std::is_same_v<T, Drain>) {
+          return ApplyDrain(s, body, obs, ctx);
+        } else if constexpr (std::is_same_v<T, Write>) {
+          return ApplyWrite(s, body, obs, ctx);
+        } else if constexpr (std::is_same_v<T, Readback>) {
+          return ApplyReadback(s, body, obs, ctx);
+        } else if constexpr (std::is_same_v<T, AioFsync>) {
+          return ApplyFsync(s, body, obs, ctx);
+        } else if constexpr (std::is_same_v<T, AioCancel>) {
+          return ApplyCancel(s, body, obs, ctx);
+        } else if constexpr (std::is_same_v<T, LioListio>) {
+          return ApplyLio(s, body, obs, ctx);
+        } else {
+          return Unresolved(
+              absl::StrCat("model does not cover ", OpName(op.body), " yet"));
+        }
+      },
+      op.body);
+}
+
+std::string FormatObservation(const Op& op, const StepObservation& obs) {
+  const char* name = OpName(op.body);
+  std::string ret;
+  if (std::holds_alternative<AioError>(op.body) && obs.ret > 0) {
+    ret = absl::StrCat("ret=", ErrnoName(static_cast<int>(obs.ret)));
+  } else {
+    ret = RetText(obs.ret, obs.err);
+  }
+  std::string out = absl::StrCat(name, " ", ret);
+  if (obs.data.has_value()) absl::StrAppend(&out, " data=", ShowBytes(*obs.data));
+  return out;
+}
+
+}  // namespace aiospec
