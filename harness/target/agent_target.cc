@@ -66,6 +66,7 @@ absl::StatusOr<ObservationLog> AgentTarget::Run(const Trace& trace,
   }
   SubprocessOptions sub;
   sub.timeout = options.watchdog;
+  sub.env_overrides = env_overrides_;
   absl::StatusOr<SubprocessResult> run = RunSubprocess(
       {binary_path_, "--work-dir", work_dir.path()}, EncodeWire(trace), sub);
   if (!run.ok()) {

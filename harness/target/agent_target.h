@@ -20,6 +20,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "harness/target/target.h"
@@ -28,8 +29,13 @@ namespace aiospec {
 
 class AgentTarget : public Target {
  public:
-  AgentTarget(std::string name, std::string binary_path)
-      : name_(std::move(name)), binary_path_(std::move(binary_path)) {}
+  // `env_overrides`: "NAME=VALUE" entries for the agent's environment, e.g.
+  // LD_PRELOAD of the drop-in library for the bundled-preload target.
+  AgentTarget(std::string name, std::string binary_path,
+              std::vector<std::string> env_overrides = {})
+      : name_(std::move(name)),
+        binary_path_(std::move(binary_path)),
+        env_overrides_(std::move(env_overrides)) {}
   const std::string& name() const override { return name_; }
   const std::string& binary_path() const { return binary_path_; }
   absl::StatusOr<ObservationLog> Run(const Trace& trace,
@@ -38,6 +44,7 @@ class AgentTarget : public Target {
  private:
   std::string name_;
   std::string binary_path_;
+  std::vector<std::string> env_overrides_;
 };
 
 // The agent binary `file_name`, looked up next to the running executable

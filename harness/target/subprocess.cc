@@ -159,7 +159,24 @@ class SigpipeBlock {
   bool was_pending_ = false;
 };
 
-absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, Fds& fds) {
+// environ with each NAME=... of `overrides` replacing an entry of that NAME.
+std::vector<std::string> ChildEnvironment(const std::vector<std::string>& overrides) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    bool replaced = false;
+    for (const std::string& o : overrides) {
+      size_t eq = o.find('=');
+      if (entry.substr(0, eq + 1) == std::string_view(o).substr(0, eq + 1)) replaced = true;
+    }
+    if (!replaced) env.emplace_back(entry);
+  }
+  env.insert(env.end(), overrides.begin(), overrides.end());
+  return env;
+}
+
+absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv,
+                            const std::vector<std::string>& env_overrides, Fds& fds) {
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&actions);
@@ -181,9 +198,13 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, Fds& fds) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<std::string> env = ChildEnvironment(env_overrides);
+  std::vector<char*> envp;
+  for (std::string& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = -1;
   int rc = posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(),
-                       environ);
+                       envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
@@ -222,7 +243,7 @@ absl::StatusOr<SubprocessResult> RunSubprocess(
   const int64_t deadline =
       MonotonicNanos() + absl::ToInt64Nanoseconds(options.timeout);
   SigpipeBlock sigpipe_block;
-  absl::StatusOr<pid_t> spawned = Spawn(argv, fds);
+  absl::StatusOr<pid_t> spawned = Spawn(argv, options.env_overrides, fds);
   fds.CloseChildEnds();
   if (!spawned.ok()) return spawned.status();
   const pid_t pid = *spawned;

@@ -35,6 +35,9 @@ struct SubprocessOptions {
   // child is killed rather than buffering without bound.
   size_t max_stdout_bytes = size_t{256} << 20;
   size_t stderr_tail_bytes = 4096;  // the last bytes of stderr are kept
+  // "NAME=VALUE" entries that replace or extend the harness's environment
+  // (e.g. LD_PRELOAD for the drop-in bundled implementation).
+  std::vector<std::string> env_overrides;
 };
 
 struct SubprocessResult {

@@ -31,7 +31,13 @@ constexpr AgentSpec kAgents[] = {
     {"glibc", "aiospec-agent-glibc", "build the aiospec-agent-glibc target"},
     {"musl", "aiospec-agent-musl",
      "is musl-gcc installed? see ci/bootstrap"},
+    {"bundled", "aiospec-agent-bundled", "build the aiospec-agent-bundled target"},
 };
+
+// The glibc agent with the drop-in bundled library preloaded: what any
+// unmodified program gets with LD_PRELOAD=libaiospec_aio.so.
+constexpr char kPreloadSpec[] = "bundled-preload";
+constexpr char kPreloadLibrary[] = "libaiospec_aio.so";
 
 absl::StatusOr<std::unique_ptr<Target>> MakeKnownAgent(const AgentSpec& a) {
   absl::StatusOr<std::string> path = FindAgentBinary(a.binary);
@@ -41,6 +47,18 @@ absl::StatusOr<std::unique_ptr<Target>> MakeKnownAgent(const AgentSpec& a) {
                      " not found (", a.hint, ")"));
   }
   return std::unique_ptr<Target>(new AgentTarget(a.spec, *path));
+}
+
+absl::StatusOr<std::unique_ptr<Target>> MakePreloadAgent() {
+  absl::StatusOr<std::string> agent = FindAgentBinary("aiospec-agent-glibc");
+  absl::StatusOr<std::string> library = FindAgentBinary(kPreloadLibrary);
+  if (!agent.ok() || !library.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "target ", kPreloadSpec, ": needs aiospec-agent-glibc and ",
+        kPreloadLibrary, " next to aiospec (build the aiospec_aio target)"));
+  }
+  return std::unique_ptr<Target>(new AgentTarget(
+      kPreloadSpec, *agent, {absl::StrCat("LD_PRELOAD=", *library)}));
 }
 
 absl::StatusOr<std::unique_ptr<Target>> MakePathAgent(std::string_view spec) {
@@ -60,6 +78,7 @@ absl::StatusOr<std::unique_ptr<Target>> MakeTarget(std::string_view spec) {
   for (const AgentSpec& a : kAgents) {
     if (spec == a.spec) return MakeKnownAgent(a);
   }
+  if (spec == kPreloadSpec) return MakePreloadAgent();
   if (spec == "glibc-inproc") {
 #ifdef AIOSPEC_HAVE_INPROC_AGENT
     return std::unique_ptr<Target>(new InProcessTarget());
@@ -78,7 +97,7 @@ absl::StatusOr<std::unique_ptr<Target>> MakeTarget(std::string_view spec) {
 }
 
 std::vector<std::string> KnownTargets() {
-  return {"glibc", "glibc-inproc", "musl"};
+  return {"glibc", "glibc-inproc", "musl", "bundled", kPreloadSpec};
 }
 
 }  // namespace aiospec

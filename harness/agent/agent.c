@@ -1,0 +1,1492 @@
+/* The agent's executor: parses the wire format (wire.h), runs each op
+ * against struct aiospec_aio_ops, and emits the observation log.
+ *
+ * Memory handed to the C library (aiocbs, their buffers, lio_listio lists
+ * and sigevents) is never freed or reused while a request on it may be in
+ * flight: an aiocb handle's memory is reused only when the trace has seen
+ * its last request finish; otherwise the handle gets fresh memory and the
+ * old one stays until the end, where it is freed only if its request is
+ * known done (else it is leaked on purpose).
+ *
+ * Nothing here blocks on a descriptor an AIO worker may also be using:
+ * fill/drain/write use private non-blocking open file descriptions of pipes
+ * (/proc/self/fd/N) and MSG_DONTWAIT on sockets.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include "harness/agent/agent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/agent/log_text.h"
+#include "harness/agent/notify.h"
+#include "harness/agent/wire.h"
+
+#ifndef PIPE_BUF
+#define PIPE_BUF 4096
+#endif
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0
+#endif
+
+enum {
+  kMaxTableSize = 1 << 20,
+  kMaxOps = 1 << 24,
+  kMaxObservedBytes = 64 << 20, /* drain and readback stop here */
+  kCleanupMillis = 2000,
+  kStragglerMillis = 200,
+  kWaitSliceMillis = 100
+};
+
+/* ------------------------------------------------------------------------ */
+/* Wire parsing                                                             */
+
+struct span {
+  const char *p;
+  size_t n;
+};
+
+/* A request: REQ of wire.h, plus the LIO_OP of a lio_listio element. */
+struct wire_req {
+  int lio_op;
+  int cb, fd;
+  long long offset, nbytes;
+  int reqprio, notify_kind, notify_value;
+  struct span data; /* hex */
+};
+
+struct wire_op {
+  int code;
+  long long a[4];
+  struct span hex;
+  struct wire_req req;
+  int count;
+  int *cbs;               /* aio_suspend, wait */
+  struct wire_req *elems; /* lio_listio */
+};
+
+struct cursor {
+  const char *p, *end;
+};
+
+struct tables {
+  int files, fds, cbs;
+};
+
+static int at_token_end(const struct cursor *c) {
+  return c->p >= c->end || *c->p == ' ';
+}
+
+/* " <decimal>" */
+static int tok_int(struct cursor *c, long long *out) {
+  if (c->p >= c->end || *c->p != ' ') return -1;
+  ++c->p;
+  int neg = 0;
+  if (c->p < c->end && *c->p == '-') {
+    neg = 1;
+    ++c->p;
+  }
+  unsigned long long v = 0;
+  const char *digits = c->p;
+  while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+    if (v > (ULLONG_MAX - 9) / 10) return -1;
+    v = v * 10 + (unsigned)(*c->p - '0');
+    ++c->p;
+  }
+  if (c->p == digits || !at_token_end(c)) return -1;
+  if (v > (unsigned long long)LLONG_MAX + (unsigned)neg) return -1;
+  *out = neg ? (long long)(0 - v) : (long long)v;
+  return 0;
+}
+
+static int tok_int_in(struct cursor *c, int *out, long long lo, long long hi) {
+  long long v;
+  if (tok_int(c, &v) != 0 || v < lo || v > hi) return -1;
+  *out = (int)v;
+  return 0;
+}
+
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+/* " -" or " <lowercase hex, even length>" */
+static int tok_hex(struct cursor *c, struct span *out) {
+  if (c->p >= c->end || *c->p != ' ') return -1;
+  ++c->p;
+  const char *start = c->p;
+  if (c->p < c->end && *c->p == '-') {
+    ++c->p;
+    out->p = start;
+    out->n = 0;
+    return at_token_end(c) ? 0 : -1;
+  }
+  while (c->p < c->end && hex_digit(*c->p) >= 0) ++c->p;
+  size_t n = (size_t)(c->p - start);
+  if (n == 0 || n % 2 != 0 || !at_token_end(c)) return -1;
+  out->p = start;
+  out->n = n;
+  return 0;
+}
+
+static size_t hex_bytes(struct span s) { return s.n / 2; }
+
+static void hex_decode(struct span s, unsigned char *out) {
+  for (size_t i = 0; i + 1 < s.n; i += 2) {
+    out[i / 2] = (unsigned char)(hex_digit(s.p[i]) * 16 + hex_digit(s.p[i + 1]));
+  }
+}
+
+static int fd_arg(struct cursor *c, const struct tables *t, int *out,
+                  int allow_bad) {
+  if (tok_int_in(c, out, AIOSPEC_WIRE_BADFD, t->fds - 1) != 0) return -1;
+  if (*out == AIOSPEC_WIRE_BADFD && !allow_bad) return -1;
+  if (*out == AIOSPEC_WIRE_NULL) return -1;
+  return 0;
+}
+
+static int cb_arg(struct cursor *c, const struct tables *t, int *out,
+                  int allow_null) {
+  if (tok_int_in(c, out, AIOSPEC_WIRE_NULL, t->cbs - 1) != 0) return -1;
+  return *out == AIOSPEC_WIRE_NULL && !allow_null ? -1 : 0;
+}
+
+static int parse_req(struct cursor *c, const struct tables *t,
+                     struct wire_req *r, int is_write) {
+  long long v;
+  if (cb_arg(c, t, &r->cb, 0) != 0) return -1;
+  /* A lio `nop` may leave fd unset (NULL handle): the agent passes -1. */
+  if (tok_int(c, &v) != 0 || v < AIOSPEC_WIRE_BADFD || v >= t->fds) return -1;
+  r->fd = (int)v;
+  if (r->fd == AIOSPEC_WIRE_NULL && r->lio_op != AIOSPEC_WIRE_LIO_NOP) {
+    return -1;
+  }
+  if (tok_int(c, &r->offset) != 0 || tok_int(c, &r->nbytes) != 0) return -1;
+  if (tok_int_in(c, &r->reqprio, INT_MIN, INT_MAX) != 0) return -1;
+  if (tok_int_in(c, &r->notify_kind, AIOSPEC_WIRE_NOTIFY_NONE,
+                 AIOSPEC_WIRE_NOTIFY_THREAD) != 0) {
+    return -1;
+  }
+  if (tok_int_in(c, &r->notify_value, INT32_MIN, INT32_MAX) != 0) return -1;
+  if (tok_hex(c, &r->data) != 0) return -1;
+  if (!is_write && r->data.n != 0) return -1;
+  if (hex_bytes(r->data) > AIOSPEC_WIRE_MAX_PAYLOAD) return -1;
+  return 0;
+}
+
+static int parse_cb_list(struct cursor *c, const struct tables *t,
+                         struct wire_op *op, int allow_null) {
+  if (tok_int_in(c, &op->count, 0, kMaxTableSize) != 0) return -1;
+  op->cbs = calloc((size_t)op->count + 1, sizeof *op->cbs);
+  if (!op->cbs) return -1;
+  for (int i = 0; i < op->count; ++i) {
+    if (cb_arg(c, t, &op->cbs[i], allow_null) != 0) return -1;
+  }
+  return 0;
+}
+
+static void free_op(struct wire_op *op) {
+  free(op->cbs);
+  free(op->elems);
+  op->cbs = NULL;
+  op->elems = NULL;
+}
+
+/* Parses one op line [p, end). Returns 0, or -1 with *why set. */
+static int parse_op(const char *p, const char *end, const struct tables *t,
+                    struct wire_op *op, const char **why) {
+  memset(op, 0, sizeof *op);
+  /* The opcode is the first token; the argument parsers want a leading
+   * space, so the opcode is read by hand. */
+  struct cursor c = {p, end};
+  long long code = 0;
+  while (c.p < end && *c.p >= '0' && *c.p <= '9' && code < 1000) {
+    code = code * 10 + (*c.p - '0');
+    ++c.p;
+  }
+  if (c.p == p || !at_token_end(&c)) {
+    *why = "bad opcode";
+    return -1;
+  }
+  op->code = (int)code;
+  *why = "bad arguments";
+  int v;
+  switch (code) {
+    case AIOSPEC_WIRE_FILE:
+      if (tok_int_in(&c, &v, 0, t->files - 1) != 0) return -1;
+      op->a[0] = v;
+      if (tok_hex(&c, &op->hex) != 0) return -1;
+      break;
+    case AIOSPEC_WIRE_PIPE:
+    case AIOSPEC_WIRE_SOCKETPAIR:
+    case AIOSPEC_WIRE_DUP:
+    case AIOSPEC_WIRE_DUP2:
+      /* Two descriptors; only the source of dup (second) and of dup2
+       * (first) may be badfd. */
+      if (fd_arg(&c, t, &v, code == AIOSPEC_WIRE_DUP2) != 0) return -1;
+      op->a[0] = v;
+      if (fd_arg(&c, t, &v, code == AIOSPEC_WIRE_DUP) != 0) return -1;
+      op->a[1] = v;
+      if (op->a[0] == op->a[1] && code != AIOSPEC_WIRE_DUP2) return -1;
+      break;
+    case AIOSPEC_WIRE_OPEN:
+      if (fd_arg(&c, t, &v, 0) != 0) return -1;
+      op->a[0] = v;
+      if (tok_int_in(&c, &v, 0, t->files - 1) != 0) return -1;
+      op->a[1] = v;
+      if (tok_int_in(&c, &v, 0, 31) != 0) return -1;
+      op->a[2] = v;
+      break;
+    case AIOSPEC_WIRE_CLOSE:
+    case AIOSPEC_WIRE_FILL:
+      if (fd_arg(&c, t, &v, 1) != 0) return -1;
+      op->a[0] = v;
+      break;
+    case AIOSPEC_WIRE_AIO_READ:
+    case AIOSPEC_WIRE_AIO_WRITE:
+      op->req.lio_op = code == AIOSPEC_WIRE_AIO_READ ? AIOSPEC_WIRE_LIO_READ
+                                                     : AIOSPEC_WIRE_LIO_WRITE;
+      if (parse_req(&c, t, &op->req, code == AIOSPEC_WIRE_AIO_WRITE) != 0) {
+        return -1;
+      }
+      break;
+    case AIOSPEC_WIRE_AIO_FSYNC:
+      if (cb_arg(&c, t, &v, 0) != 0) return -1;
+      op->a[0] = v;
+      if (fd_arg(&c, t, &v, 1) != 0) return -1;
+      op->a[1] = v;
+      if (tok_int_in(&c, &v, AIOSPEC_WIRE_FSYNC_SYNC,
+                     AIOSPEC_WIRE_FSYNC_INVALID) != 0) {
+        return -1;
+      }
+      op->a[2] = v;
+      if (tok_int_in(&c, &op->req.notify_kind, AIOSPEC_WIRE_NOTIFY_NONE,
+                     AIOSPEC_WIRE_NOTIFY_THREAD) != 0 ||
+          tok_int_in(&c, &op->req.notify_value, INT32_MIN, INT32_MAX) != 0) {
+        return -1;
+      }
+      break;
+    case AIOSPEC_WIRE_AIO_ERROR:
+    case AIOSPEC_WIRE_AIO_RETURN:
+      if (cb_arg(&c, t, &v, 0) != 0) return -1;
+      op->a[0] = v;
+      break;
+    case AIOSPEC_WIRE_AIO_SUSPEND:
+    case AIOSPEC_WIRE_WAIT:
+      /* TIMEOUT: a[1] = 1 for none, a[0] = nanoseconds. */
+      if (tok_int(&c, &op->a[1]) != 0 || op->a[1] < 0 || op->a[1] > 1 ||
+          tok_int(&c, &op->a[0]) != 0) {
+        return -1;
+      }
+      if (parse_cb_list(&c, t, op, code == AIOSPEC_WIRE_AIO_SUSPEND) != 0) {
+        return -1;
+      }
+      break;
+    case AIOSPEC_WIRE_AIO_CANCEL:
+      if (fd_arg(&c, t, &v, 1) != 0) return -1;
+      op->a[0] = v;
+      if (cb_arg(&c, t, &v, 1) != 0) return -1;
+      op->a[1] = v;
+      break;
+    case AIOSPEC_WIRE_LIO_LISTIO:
+      if (tok_int_in(&c, &v, 0, 1) != 0) return -1;
+      op->a[0] = v;
+      if (tok_int_in(&c, &op->req.notify_kind, AIOSPEC_WIRE_NOTIFY_NONE,
+                     AIOSPEC_WIRE_NOTIFY_THREAD) != 0 ||
+          tok_int_in(&c, &op->req.notify_value, INT32_MIN, INT32_MAX) != 0) {
+        return -1;
+      }
+      if (tok_int_in(&c, &op->count, 0, kMaxTableSize) != 0) return -1;
+      op->elems = calloc((size_t)op->count + 1, sizeof *op->elems);
+      if (!op->elems) return -1;
+      for (int i = 0; i < op->count; ++i) {
+        struct wire_req *e = &op->elems[i];
+        if (tok_int_in(&c, &e->lio_op, AIOSPEC_WIRE_LIO_READ,
+                       AIOSPEC_WIRE_LIO_NULL) != 0) {
+          return -1;
+        }
+        if (e->lio_op == AIOSPEC_WIRE_LIO_NULL) {
+          /* Placeholder fields: seven integers and `-`. */
+          long long ignored;
+          for (int k = 0; k < 7; ++k) {
+            if (tok_int(&c, &ignored) != 0) return -1;
+          }
+          if (tok_hex(&c, &e->data) != 0) return -1;
+          continue;
+        }
+        if (parse_req(&c, t, e, e->lio_op == AIOSPEC_WIRE_LIO_WRITE) != 0) {
+          return -1;
+        }
+      }
+      break;
+    case AIOSPEC_WIRE_DRAIN:
+      if (fd_arg(&c, t, &v, 1) != 0) return -1;
+      op->a[0] = v;
+      if (tok_int(&c, &op->a[1]) != 0 || op->a[1] < -1) return -1;
+      break;
+    case AIOSPEC_WIRE_WRITE:
+      if (fd_arg(&c, t, &v, 1) != 0) return -1;
+      op->a[0] = v;
+      if (tok_hex(&c, &op->hex) != 0) return -1;
+      if (hex_bytes(op->hex) > AIOSPEC_WIRE_MAX_PAYLOAD) return -1;
+      break;
+    case AIOSPEC_WIRE_READBACK:
+      if (tok_int_in(&c, &v, 0, t->files - 1) != 0) return -1;
+      op->a[0] = v;
+      break;
+    default:
+      *why = "unknown opcode";
+      return -1;
+  }
+  if (c.p != end) {
+    *why = "unexpected text after the arguments";
+    return -1;
+  }
+  return 0;
+}
+
+/* Splits the wire text into lines; *line and *line_end are the next one. */
+static int next_line(struct cursor *c, const char **line,
+                     const char **line_end) {
+  if (c->p >= c->end) return 0;
+  const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
+  *line = c->p;
+  *line_end = nl ? nl : c->end;
+  c->p = nl ? nl + 1 : c->end;
+  return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Execution state                                                          */
+
+struct request {
+  struct aiocb *cb;
+  unsigned char *buf;
+  size_t buf_len;
+  int done;    /* known not in flight: memory may be reused or freed */
+  int is_read; /* aio_return reports data */
+};
+
+struct agent {
+  const struct aiospec_aio_ops *ops;
+  const char *work_dir;
+  aiospec_emit_fn emit;
+  void *ctx;
+  struct tables t;
+  int *fd_num;       /* per descriptor handle: the number, or -1 if closed */
+  char *file_made;   /* per file handle: created by the trace */
+  int *cb_req;       /* per aiocb handle: index into reqs, or -1 */
+  struct request *reqs;
+  size_t nreqs, reqs_cap;
+  void **deferred; /* lio lists and sigevents: freed at the end if safe */
+  size_t ndeferred, deferred_cap;
+  struct aiospec_line line;
+  unsigned expected_notifications;
+  int last_op;
+  int oom;
+};
+
+static void emit_line(struct agent *ag) {
+  if (ag->line.oom) {
+    static const char kMsg[] = "# error: out of memory formatting a line";
+    ag->emit(ag->ctx, kMsg, sizeof kMsg - 1);
+    aiospec_line_clear(&ag->line);
+    return;
+  }
+  ag->emit(ag->ctx, ag->line.text ? ag->line.text : "", ag->line.len);
+  aiospec_line_clear(&ag->line);
+}
+
+static void emit_text(struct agent *ag, const char *text) {
+  aiospec_line_clear(&ag->line);
+  aiospec_line_puts(&ag->line, text);
+  emit_line(ag);
+}
+
+static int64_t now_millis(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now_nanos(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void sleep_millis(int ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+static int resolve_fd(const struct agent *ag, int handle) {
+  if (handle < 0) return -1; /* badfd, or an unset nop fd */
+  return ag->fd_num[handle];
+}
+
+static void file_path(const struct agent *ag, int file, char *out, size_t n) {
+  snprintf(out, n, "%s/f%d", ag->work_dir, file);
+}
+
+static int defer_free(struct agent *ag, void *p) {
+  if (ag->ndeferred == ag->deferred_cap) {
+    size_t cap = ag->deferred_cap ? 2 * ag->deferred_cap : 16;
+    void **d = realloc(ag->deferred, cap * sizeof *d);
+    if (!d) return -1;
+    ag->deferred = d;
+    ag->deferred_cap = cap;
+  }
+  ag->deferred[ag->ndeferred++] = p;
+  return 0;
+}
+
+/* A request slot for aiocb handle `cb` with a buffer of at least `need`
+ * bytes; reuses the handle's memory only if its last request is done.
+ * Returns the index into ag->reqs, or -1 when out of memory. */
+static int prepare_request(struct agent *ag, int cb, size_t need) {
+  if (need == 0) need = 1;
+  int cur = ag->cb_req[cb];
+  if (cur >= 0 && ag->reqs[cur].done) {
+    struct request *r = &ag->reqs[cur];
+    aiospec_notify_untrack_cb(r->cb);
+    if (r->buf_len < need) {
+      unsigned char *buf = malloc(need);
+      if (!buf) return -1;
+      free(r->buf);
+      r->buf = buf;
+      r->buf_len = need;
+    }
+    memset(r->cb, 0, sizeof *r->cb);
+    r->done = 0;
+    r->is_read = 0;
+    return cur;
+  }
+  if (ag->nreqs == ag->reqs_cap) {
+    size_t cap = ag->reqs_cap ? 2 * ag->reqs_cap : 16;
+    struct request *reqs = realloc(ag->reqs, cap * sizeof *reqs);
+    if (!reqs) return -1;
+    ag->reqs = reqs;
+    ag->reqs_cap = cap;
+  }
+  struct request r;
+  memset(&r, 0, sizeof r);
+  r.cb = calloc(1, sizeof *r.cb);
+  r.buf = malloc(need);
+  if (!r.cb || !r.buf) {
+    free(r.cb);
+    free(r.buf);
+    return -1;
+  }
+  r.buf_len = need;
+  ag->reqs[ag->nreqs] = r;
+  ag->cb_req[cb] = (int)ag->nreqs;
+  return (int)ag->nreqs++;
+}
+
+/* The aiocb of a handle for a query (aio_error, aio_return, aio_suspend,
+ * aio_cancel, wait); a handle never submitted gets a zeroed aiocb. */
+static struct aiocb *query_cb(struct agent *ag, int cb) {
+  if (ag->cb_req[cb] < 0) {
+    int idx = prepare_request(ag, cb, 1);
+    if (idx < 0) return NULL;
+    ag->reqs[idx].done = 1;
+  }
+  return ag->reqs[ag->cb_req[cb]].cb;
+}
+
+static void set_sigevent(struct sigevent *se, int kind, int value) {
+  memset(se, 0, sizeof *se);
+  switch (kind) {
+    case AIOSPEC_WIRE_NOTIFY_SIGNAL:
+      se->sigev_notify = SIGEV_SIGNAL;
+      se->sigev_signo = aiospec_notify_signo();
+      break;
+    case AIOSPEC_WIRE_NOTIFY_THREAD:
+      se->sigev_notify = SIGEV_THREAD;
+      se->sigev_notify_function = aiospec_notify_thread_fn;
+      se->sigev_notify_attributes = NULL;
+      break;
+    default:
+      se->sigev_notify = SIGEV_NONE;
+      break;
+  }
+  se->sigev_value.sival_int = value;
+}
+
+/* Fills the aiocb of a read/write/nop request. Returns the request index,
+ * or -1 when out of memory. *track is the notify table slot (or -1). */
+static int setup_io(struct agent *ag, const struct wire_req *w, int *track) {
+  *track = -1;
+  size_t need = 1;
+  if (w->nbytes > 0) {
+    need = w->nbytes > AIOSPEC_WIRE_MAX_PAYLOAD ? AIOSPEC_WIRE_MAX_PAYLOAD
+                                                : (size_t)w->nbytes;
+  }
+  int idx = prepare_request(ag, w->cb, need);
+  if (idx < 0) return -1;
+  struct request *r = &ag->reqs[idx];
+  if (w->lio_op == AIOSPEC_WIRE_LIO_WRITE) {
+    memset(r->buf, 0, r->buf_len);
+    size_t n = hex_bytes(w->data);
+    if (n > r->buf_len) n = r->buf_len;
+    hex_decode((struct span){w->data.p, 2 * n}, r->buf);
+  } else {
+    memset(r->buf, '?', r->buf_len); /* kUnwrittenByte */
+  }
+  r->is_read = w->lio_op == AIOSPEC_WIRE_LIO_READ;
+  struct aiocb *cb = r->cb;
+  cb->aio_fildes = resolve_fd(ag, w->fd);
+  cb->aio_offset = (off_t)w->offset;
+  cb->aio_buf = r->buf;
+  /* A negative or huge nbytes is passed as given: it tests EINVAL. */
+  cb->aio_nbytes = (size_t)w->nbytes;
+  cb->aio_reqprio = w->reqprio;
+  cb->aio_lio_opcode = w->lio_op == AIOSPEC_WIRE_LIO_READ    ? LIO_READ
+                       : w->lio_op == AIOSPEC_WIRE_LIO_WRITE ? LIO_WRITE
+                                                             : LIO_NOP;
+  set_sigevent(&cb->aio_sigevent, w->notify_kind, w->notify_value);
+  if (w->notify_kind != AIOSPEC_WIRE_NOTIFY_NONE &&
+      w->lio_op != AIOSPEC_WIRE_LIO_NOP) {
+    *track = aiospec_notify_track(w->notify_value, cb);
+  }
+  return idx;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Log line pieces                                                          */
+
+static void put_head(struct agent *ag, int k, const char *name) {
+  aiospec_line_clear(&ag->line);
+  aiospec_line_printf(&ag->line, "%d %s", k, name);
+}
+
+static void put_ret(struct agent *ag, long long ret, int err) {
+  aiospec_line_printf(&ag->line, " ret=%lld", ret);
+  if (ret == -1 && err != 0) {
+    char name[AIOSPEC_NAME_MAX];
+    aiospec_line_printf(&ag->line, " errno=%s", aiospec_errno_name(err, name));
+  }
+}
+
+static void put_data(struct agent *ag, const unsigned char *p, size_t n) {
+  aiospec_line_puts(&ag->line, " data=");
+  aiospec_line_bytes(&ag->line, p, n);
+}
+
+static void emit_notifications(struct agent *ag, int after, int as_comment) {
+  struct aiospec_notify_record r;
+  while (aiospec_notify_next(&r)) {
+    char signo[AIOSPEC_NAME_MAX], code[AIOSPEC_NAME_MAX];
+    aiospec_line_clear(&ag->line);
+    if (as_comment) aiospec_line_puts(&ag->line, "# late ");
+    if (r.kind == AIOSPEC_NOTIFY_SIGNAL) {
+      aiospec_line_printf(&ag->line,
+                          "notify after=%d kind=signal signo=%s code=%s "
+                          "value=%d",
+                          after, aiospec_signal_name(r.signo, signo),
+                          aiospec_si_code_name(r.code, code), r.value);
+    } else {
+      aiospec_line_printf(&ag->line,
+                          "notify after=%d kind=thread signo=0 code=0 value=%d",
+                          after, r.value);
+    }
+    if (r.has_status) {
+      char status[AIOSPEC_NAME_MAX];
+      if (r.status > 0) {
+        aiospec_line_printf(&ag->line, " status=%s",
+                            aiospec_errno_name(r.status, status));
+      } else {
+        aiospec_line_printf(&ag->line, " status=%d", r.status);
+      }
+    }
+    emit_line(ag);
+  }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Non-blocking I/O on pipes and sockets                                    */
+
+struct nbio {
+  int fd;        /* what to call read/write/send/recv on */
+  int own_fd;    /* fd is a private description: close it after */
+  int is_socket; /* use send/recv with MSG_DONTWAIT */
+  int poll_first; /* no private description: guard each call with poll */
+};
+
+/* Prepares non-blocking I/O on `fd` in one direction. Returns 0, or -1 with
+ * errno set (EBADF for a descriptor not open in that direction, EINVAL for
+ * a kind of file fill/drain/write do not handle). */
+static int nbio_open(struct nbio *io, int fd, int for_write) {
+  memset(io, 0, sizeof *io);
+  io->fd = fd;
+  struct stat st;
+  if (fstat(fd, &st) != 0) return -1;
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0) return -1;
+  int acc = fl & O_ACCMODE;
+  if ((for_write && acc == O_RDONLY) || (!for_write && acc == O_WRONLY)) {
+    errno = EBADF;
+    return -1;
+  }
+  if (S_ISSOCK(st.st_mode)) {
+    io->is_socket = 1;
+    return 0;
+  }
+  if (S_ISREG(st.st_mode)) return 0; /* never blocks */
+  if (!S_ISFIFO(st.st_mode)) {
+    errno = EINVAL;
+    return -1;
+  }
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  int priv = open(path, (for_write ? O_WRONLY : O_RDONLY) | O_NONBLOCK |
+                            O_CLOEXEC);
+  if (priv >= 0) {
+    io->fd = priv;
+    io->own_fd = 1;
+    return 0;
+  }
+  /* ENXIO: no reader, so a write fails with EPIPE at once and cannot block. */
+  if (errno != ENXIO) io->poll_first = 1;
+  return 0;
+}
+
+static void nbio_close(struct nbio *io) {
+  if (io->own_fd) close(io->fd);
+  io->own_fd = 0;
+}
+
+static ssize_t nbio_write(struct nbio *io, const void *p, size_t n) {
+  if (io->is_socket) return send(io->fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (io->poll_first) {
+    struct pollfd pfd = {io->fd, POLLOUT, 0};
+    if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & (POLLOUT | POLLERR))) {
+      errno = EAGAIN;
+      return -1;
+    }
+  }
+  return write(io->fd, p, n);
+}
+
+static ssize_t nbio_read(struct nbio *io, void *p, size_t n) {
+  if (io->is_socket) return recv(io->fd, p, n, MSG_DONTWAIT);
+  if (io->poll_first) {
+    struct pollfd pfd = {io->fd, POLLIN, 0};
+    if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
+      errno = EAGAIN;
+      return -1;
+    }
+  }
+  return read(io->fd, p, n);
+}
+
+struct bytes {
+  unsigned char *p;
+  size_t n, cap;
+};
+
+static int bytes_reserve(struct bytes *b, size_t extra) {
+  if (b->n + extra <= b->cap) return 0;
+  size_t cap = b->cap ? b->cap : 4096;
+  while (cap < b->n + extra) cap *= 2;
+  unsigned char *p = realloc(b->p, cap);
+  if (!p) return -1;
+  b->p = p;
+  b->cap = cap;
+  return 0;
+}
+
+/* Reads until EAGAIN or EOF, at most `max` bytes (-1: no limit but the
+ * agent's cap). Returns 0, or -1 with errno when nothing could be read. */
+static int read_available(struct nbio *io, long long max, struct bytes *out) {
+  size_t limit = kMaxObservedBytes;
+  if (max >= 0 && (unsigned long long)max < limit) limit = (size_t)max;
+  while (out->n < limit) {
+    size_t want = limit - out->n;
+    if (want > 65536) want = 65536;
+    if (bytes_reserve(out, want) != 0) {
+      errno = ENOMEM;
+      return out->n ? 0 : -1;
+    }
+    ssize_t got = nbio_read(io, out->p + out->n, want);
+    if (got > 0) {
+      out->n += (size_t)got;
+      continue;
+    }
+    if (got == 0) return 0;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    return out->n ? 0 : -1;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Ops                                                                      */
+
+static void op_file(struct agent *ag, int k, const struct wire_op *op) {
+  char path[PATH_MAX];
+  file_path(ag, (int)op->a[0], path, sizeof path);
+  size_t n = hex_bytes(op->hex);
+  unsigned char *content = malloc(n + 1);
+  long long ret = -1;
+  int err = ENOMEM;
+  if (content) {
+    hex_decode(op->hex, content);
+    errno = 0;
+    int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+    err = errno;
+    if (fd >= 0) {
+      ag->file_made[op->a[0]] = 1;
+      size_t done = 0;
+      ret = 0;
+      while (done < n) {
+        ssize_t w = write(fd, content + done, n - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+          ret = -1;
+          err = errno;
+          break;
+        }
+        done += (size_t)w;
+      }
+      close(fd);
+    }
+    free(content);
+  }
+  put_head(ag, k, "file");
+  put_ret(ag, ret, err);
+}
+
+static void op_pair(struct agent *ag, int k, const struct wire_op *op) {
+  int p[2] = {-1, -1};
+  errno = 0;
+  int ret = op->code == AIOSPEC_WIRE_PIPE
+                ? pipe(p)
+                : socketpair(AF_UNIX, SOCK_STREAM, 0, p);
+  int err = errno;
+  put_head(ag, k, op->code == AIOSPEC_WIRE_PIPE ? "pipe" : "socketpair");
+  put_ret(ag, ret, err);
+  if (ret == 0) {
+    ag->fd_num[op->a[0]] = p[0];
+    ag->fd_num[op->a[1]] = p[1];
+    aiospec_line_printf(&ag->line, " fd=%d,%d", p[0], p[1]);
+  }
+}
+
+static void op_open(struct agent *ag, int k, const struct wire_op *op) {
+  char path[PATH_MAX];
+  file_path(ag, (int)op->a[1], path, sizeof path);
+  unsigned flags = (unsigned)op->a[2];
+  int oflags = O_RDONLY;
+  if ((flags & AIOSPEC_WIRE_OPEN_READ) && (flags & AIOSPEC_WIRE_OPEN_WRITE)) {
+    oflags = O_RDWR;
+  } else if (flags & AIOSPEC_WIRE_OPEN_WRITE) {
+    oflags = O_WRONLY;
+  }
+  if (flags & AIOSPEC_WIRE_OPEN_APPEND) oflags |= O_APPEND;
+  if (flags & AIOSPEC_WIRE_OPEN_SYNC) oflags |= O_SYNC;
+  if (flags & AIOSPEC_WIRE_OPEN_DSYNC) oflags |= O_DSYNC;
+  errno = 0;
+  int fd = open(path, oflags);
+  int err = errno;
+  if (fd >= 0) ag->fd_num[op->a[0]] = fd;
+  put_head(ag, k, "open");
+  put_ret(ag, fd, err);
+}
+
+static void op_close(struct agent *ag, int k, const struct wire_op *op) {
+  int handle = (int)op->a[0];
+  errno = 0;
+  int ret = ag->ops->close(resolve_fd(ag, handle));
+  int err = errno;
+  /* Linux frees the number even when close fails. */
+  if (handle >= 0) ag->fd_num[handle] = -1;
+  put_head(ag, k, "close");
+  put_ret(ag, ret, err);
+}
+
+static void op_dup(struct agent *ag, int k, const struct wire_op *op) {
+  /* dup NEW OLD, dup2 OLD TARGET: the handle that receives the number. */
+  const int is_dup2 = op->code == AIOSPEC_WIRE_DUP2;
+  int old = resolve_fd(ag, (int)op->a[is_dup2 ? 0 : 1]);
+  int target = (int)op->a[is_dup2 ? 1 : 0];
+  int ret;
+  errno = 0;
+  if (is_dup2 && ag->fd_num[target] >= 0) {
+    ret = ag->ops->dup2(old, ag->fd_num[target]);
+  } else {
+    ret = dup(old);
+  }
+  int err = errno;
+  if (ret >= 0) ag->fd_num[target] = ret;
+  put_head(ag, k, op->code == AIOSPEC_WIRE_DUP2 ? "dup2" : "dup");
+  put_ret(ag, ret, err);
+}
+
+static void op_io(struct agent *ag, int k, const struct wire_op *op) {
+  const char *name = op->code == AIOSPEC_WIRE_AIO_READ ? "aio_read" : "aio_write";
+  int track;
+  int idx = setup_io(ag, &op->req, &track);
+  long long ret = -1;
+  int err = ENOMEM;
+  if (idx >= 0) {
+    struct aiocb *cb = ag->reqs[idx].cb;
+    errno = 0;
+    ret = op->code == AIOSPEC_WIRE_AIO_READ ? ag->ops->aio_read(cb)
+                                            : ag->ops->aio_write(cb);
+    err = errno;
+    if (ret != 0) {
+      aiospec_notify_untrack(track);
+      ag->reqs[idx].done = 1; /* not queued */
+    } else if (op->req.notify_kind != AIOSPEC_WIRE_NOTIFY_NONE) {
+      ++ag->expected_notifications;
+    }
+  }
+  put_head(ag, k, name);
+  put_ret(ag, ret, err);
+}
+
+static void op_fsync(struct agent *ag, int k, const struct wire_op *op) {
+  long long ret = -1;
+  int err = ENOMEM;
+  int idx = prepare_request(ag, (int)op->a[0], 1);
+  if (idx >= 0) {
+    struct aiocb *cb = ag->reqs[idx].cb;
+    cb->aio_fildes = resolve_fd(ag, (int)op->a[1]);
+    cb->aio_buf = ag->reqs[idx].buf;
+    set_sigevent(&cb->aio_sigevent, op->req.notify_kind,
+                 op->req.notify_value);
+    int track = -1;
+    if (op->req.notify_kind != AIOSPEC_WIRE_NOTIFY_NONE) {
+      track = aiospec_notify_track(op->req.notify_value, cb);
+    }
+    int how = op->a[2] == AIOSPEC_WIRE_FSYNC_SYNC    ? O_SYNC
+              : op->a[2] == AIOSPEC_WIRE_FSYNC_DSYNC ? O_DSYNC
+                                                     : 0;
+    errno = 0;
+    ret = ag->ops->aio_fsync(how, cb);
+    err = errno;
+    if (ret != 0) {
+      aiospec_notify_untrack(track);
+      ag->reqs[idx].done = 1;
+    } else if (op->req.notify_kind != AIOSPEC_WIRE_NOTIFY_NONE) {
+      ++ag->expected_notifications;
+    }
+  }
+  put_head(ag, k, "aio_fsync");
+  put_ret(ag, ret, err);
+}
+
+static void op_error(struct agent *ag, int k, const struct wire_op *op) {
+  struct aiocb *cb = query_cb(ag, (int)op->a[0]);
+  int ret = -1, err = ENOMEM;
+  if (cb) {
+    errno = 0;
+    ret = ag->ops->aio_error(cb);
+    err = errno;
+    if (ret >= 0 && ret != EINPROGRESS) {
+      ag->reqs[ag->cb_req[op->a[0]]].done = 1;
+    }
+  }
+  put_head(ag, k, "aio_error");
+  if (ret > 0) {
+    char name[AIOSPEC_NAME_MAX];
+    aiospec_line_printf(&ag->line, " ret=%s", aiospec_errno_name(ret, name));
+  } else {
+    put_ret(ag, ret, err);
+  }
+}
+
+static void op_return(struct agent *ag, int k, const struct wire_op *op) {
+  struct aiocb *cb = query_cb(ag, (int)op->a[0]);
+  put_head(ag, k, "aio_return");
+  if (!cb) {
+    put_ret(ag, -1, ENOMEM);
+    return;
+  }
+  struct request *r = &ag->reqs[ag->cb_req[op->a[0]]];
+  /* A private status check: the memory may be reused only if the request
+   * had finished (aio_return on a running request is undefined). */
+  int status = ag->ops->aio_error(cb);
+  errno = 0;
+  ssize_t ret = ag->ops->aio_return(cb);
+  int err = errno;
+  if (status >= 0 && status != EINPROGRESS) r->done = 1;
+  put_ret(ag, (long long)ret, err);
+  if (r->is_read && ret > 0) {
+    size_t n = (size_t)ret < r->buf_len ? (size_t)ret : r->buf_len;
+    put_data(ag, r->buf, n);
+  }
+}
+
+/* A negative count gives a negative tv_nsec on purpose: the trace asked
+ * for an invalid timeout, and the library must say EINVAL. */
+static struct timespec nanos_to_timespec(long long nanos) {
+  struct timespec ts;
+  ts.tv_sec = (time_t)(nanos / 1000000000);
+  ts.tv_nsec = (long)(nanos % 1000000000);
+  return ts;
+}
+
+static void op_suspend(struct agent *ag, int k, const struct wire_op *op) {
+  const struct aiocb **list = calloc((size_t)op->count + 1, sizeof *list);
+  long long ret = -1;
+  int err = ENOMEM;
+  int ok = list != NULL;
+  for (int i = 0; ok && i < op->count; ++i) {
+    if (op->cbs[i] == AIOSPEC_WIRE_NULL) continue;
+    list[i] = query_cb(ag, op->cbs[i]);
+    if (!list[i]) ok = 0;
+  }
+  if (ok) {
+    struct timespec ts = nanos_to_timespec(op->a[0]);
+    errno = 0;
+    ret = ag->ops->aio_suspend((const struct aiocb *const *)list, op->count,
+                               op->a[1] ? NULL : &ts);
+    err = errno;
+  }
+  free(list);
+  put_head(ag, k, "aio_suspend");
+  put_ret(ag, ret, err);
+}
+
+static void op_cancel(struct agent *ag, int k, const struct wire_op *op) {
+  struct aiocb *cb = NULL;
+  int ret = -1, err = ENOMEM;
+  if (op->a[1] == AIOSPEC_WIRE_NULL || (cb = query_cb(ag, (int)op->a[1]))) {
+    errno = 0;
+    ret = ag->ops->aio_cancel(resolve_fd(ag, (int)op->a[0]), cb);
+    err = errno;
+  }
+  put_head(ag, k, "aio_cancel");
+  if (ret == -1) {
+    put_ret(ag, ret, err);
+  } else {
+    char name[AIOSPEC_NAME_MAX];
+    aiospec_line_printf(&ag->line, " ret=%s",
+                        aiospec_cancel_result_name(ret, name));
+  }
+}
+
+static void op_lio(struct agent *ag, int k, const struct wire_op *op) {
+  long long ret = -1;
+  int err = ENOMEM;
+  int n = op->count;
+  /* The list and the sigevent stay valid until the end of the run: an
+   * implementation may read them until the requests complete (LIO-08). */
+  struct aiocb **list = calloc((size_t)n + 1, sizeof *list);
+  int *idx = calloc((size_t)n + 1, sizeof *idx);
+  struct sigevent *sig = NULL;
+  int ok = list && idx && defer_free(ag, list) == 0;
+  if (!ok) free(list);
+  unsigned tracked = 0;
+  for (int i = 0; ok && i < n; ++i) {
+    const struct wire_req *e = &op->elems[i];
+    idx[i] = -1;
+    if (e->lio_op == AIOSPEC_WIRE_LIO_NULL) continue;
+    int track;
+    idx[i] = setup_io(ag, e, &track);
+    if (idx[i] < 0) {
+      ok = 0;
+      break;
+    }
+    list[i] = ag->reqs[idx[i]].cb;
+    (void)track;
+    if (e->notify_kind != AIOSPEC_WIRE_NOTIFY_NONE &&
+        e->lio_op != AIOSPEC_WIRE_LIO_NOP) {
+      ++tracked;
+    }
+  }
+  if (ok && op->req.notify_kind != AIOSPEC_WIRE_NOTIFY_NONE) {
+    sig = malloc(sizeof *sig);
+    if (!sig || defer_free(ag, sig) != 0) {
+      free(sig);
+      sig = NULL;
+      ok = 0;
+    } else {
+      set_sigevent(sig, op->req.notify_kind, op->req.notify_value);
+      aiospec_notify_track(op->req.notify_value, NULL);
+    }
+  }
+  if (ok) {
+    errno = 0;
+    ret = ag->ops->lio_listio(op->a[0] ? LIO_WAIT : LIO_NOWAIT, list, n, sig);
+    err = errno;
+    if (ret == 0) {
+      ag->expected_notifications += tracked;
+      if (sig && !op->a[0]) ++ag->expected_notifications;
+    }
+  }
+  /* Requests the library never saw, or that LIO_WAIT saw finish. */
+  for (int i = 0; idx && i < n; ++i) {
+    if (idx[i] < 0) continue;
+    const struct wire_req *e = &op->elems[i];
+    if (e->lio_op == AIOSPEC_WIRE_LIO_NOP || !ok || (ret == 0 && op->a[0])) {
+      ag->reqs[idx[i]].done = 1;
+    }
+  }
+  free(idx);
+  put_head(ag, k, "lio_listio");
+  put_ret(ag, ret, err);
+}
+
+static void op_fill(struct agent *ag, int k, const struct wire_op *op) {
+  char fill_bytes[PIPE_BUF];
+  memset(fill_bytes, 'F', sizeof fill_bytes); /* kFillByte */
+  struct nbio io;
+  long long ret = -1;
+  errno = 0;
+  int err = 0;
+  if (nbio_open(&io, resolve_fd(ag, (int)op->a[0]), 1) != 0) {
+    err = errno;
+  } else {
+    long long total = 0;
+    size_t sizes[2] = {PIPE_BUF, 1};
+    for (int s = 0; s < 2 && !err; ++s) {
+      while (total < kMaxObservedBytes) {
+        ssize_t w = nbio_write(&io, fill_bytes, sizes[s]);
+        if (w > 0) {
+          total += w;
+          continue;
+        }
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) err = errno;
+        break;
+      }
+    }
+    nbio_close(&io);
+    ret = total;
+    if (total == 0 && err) ret = -1;
+  }
+  put_head(ag, k, "fill");
+  put_ret(ag, ret, err);
+}
+
+static void op_drain(struct agent *ag, int k, const struct wire_op *op) {
+  struct nbio io;
+  struct bytes got = {NULL, 0, 0};
+  long long ret = -1;
+  errno = 0;
+  int err = 0;
+  if (nbio_open(&io, resolve_fd(ag, (int)op->a[0]), 0) != 0) {
+    err = errno;
+  } else {
+    if (read_available(&io, op->a[1], &got) == 0) {
+      ret = (long long)got.n;
+    } else {
+      err = errno;
+    }
+    nbio_close(&io);
+  }
+  put_head(ag, k, "drain");
+  put_ret(ag, ret, err);
+  if (ret >= 0) put_data(ag, got.p, got.n);
+  free(got.p);
+}
+
+static void op_write(struct agent *ag, int k, const struct wire_op *op) {
+  size_t n = hex_bytes(op->hex);
+  unsigned char *data = malloc(n + 1);
+  struct nbio io;
+  long long ret = -1;
+  int err = ENOMEM;
+  if (data) {
+    hex_decode(op->hex, data);
+    errno = 0;
+    if (nbio_open(&io, resolve_fd(ag, (int)op->a[0]), 1) != 0) {
+      err = errno;
+    } else {
+      do {
+        errno = 0;
+        ret = nbio_write(&io, data, n);
+      } while (ret < 0 && errno == EINTR);
+      err = errno;
+      nbio_close(&io);
+    }
+    free(data);
+  }
+  put_head(ag, k, "write");
+  put_ret(ag, ret, err);
+}
+
+static void op_readback(struct agent *ag, int k, const struct wire_op *op) {
+  char path[PATH_MAX];
+  file_path(ag, (int)op->a[0], path, sizeof path);
+  struct bytes got = {NULL, 0, 0};
+  long long ret = -1;
+  errno = 0;
+  int err = 0;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    err = errno;
+  } else if (st.st_size > kMaxObservedBytes) {
+    err = EFBIG; /* more than a log should carry */
+  } else {
+    struct nbio io = {fd, 0, 0, 0};
+    if (read_available(&io, -1, &got) == 0) {
+      ret = (long long)got.n;
+    } else {
+      err = errno;
+    }
+  }
+  if (fd >= 0) close(fd);
+  put_head(ag, k, "readback");
+  put_ret(ag, ret, err);
+  if (ret >= 0) put_data(ag, got.p, got.n);
+  free(got.p);
+}
+
+static void op_wait(struct agent *ag, int k, const struct wire_op *op) {
+  const struct aiocb **pending = calloc((size_t)op->count + 1, sizeof *pending);
+  long long ret = -1;
+  int err = ENOMEM;
+  const int infinite = op->a[1] != 0;
+  /* Saturate: a trace may ask for INT64_MAX nanoseconds. */
+  const int64_t start = now_nanos();
+  const int64_t deadline =
+      infinite ? 0
+               : (op->a[0] > INT64_MAX - start ? INT64_MAX : start + op->a[0]);
+  while (pending) {
+    int npending = 0;
+    int oom = 0;
+    for (int i = 0; i < op->count; ++i) {
+      struct aiocb *cb = query_cb(ag, op->cbs[i]);
+      if (!cb) {
+        oom = 1;
+        break;
+      }
+      int status = ag->ops->aio_error(cb);
+      if (status == EINPROGRESS) {
+        pending[npending++] = cb;
+      } else if (status >= 0) {
+        ag->reqs[ag->cb_req[op->cbs[i]]].done = 1;
+      }
+    }
+    if (oom) break;
+    if (npending == 0) {
+      ret = 0;
+      err = 0;
+      break;
+    }
+    int64_t slice = (int64_t)kWaitSliceMillis * 1000000;
+    if (!infinite) {
+      int64_t left = deadline - now_nanos();
+      if (left <= 0) {
+        err = ETIMEDOUT;
+        break;
+      }
+      if (left < slice) slice = left;
+    }
+    /* Slices, so a lost wakeup in aio_suspend costs time, not the run. */
+    struct timespec ts = nanos_to_timespec(slice);
+    if (ag->ops->aio_suspend(pending, npending, &ts) != 0 && errno != EAGAIN &&
+        errno != EINTR) {
+      sleep_millis(1);
+    }
+  }
+  free(pending);
+  put_head(ag, k, "wait");
+  put_ret(ag, ret, err);
+}
+
+static void run_op(struct agent *ag, int k, const struct wire_op *op) {
+  switch (op->code) {
+    case AIOSPEC_WIRE_FILE: op_file(ag, k, op); break;
+    case AIOSPEC_WIRE_PIPE:
+    case AIOSPEC_WIRE_SOCKETPAIR: op_pair(ag, k, op); break;
+    case AIOSPEC_WIRE_OPEN: op_open(ag, k, op); break;
+    case AIOSPEC_WIRE_CLOSE: op_close(ag, k, op); break;
+    case AIOSPEC_WIRE_DUP:
+    case AIOSPEC_WIRE_DUP2: op_dup(ag, k, op); break;
+    case AIOSPEC_WIRE_AIO_READ:
+    case AIOSPEC_WIRE_AIO_WRITE: op_io(ag, k, op); break;
+    case AIOSPEC_WIRE_AIO_FSYNC: op_fsync(ag, k, op); break;
+    case AIOSPEC_WIRE_AIO_ERROR: op_error(ag, k, op); break;
+    case AIOSPEC_WIRE_AIO_RETURN: op_return(ag, k, op); break;
+    case AIOSPEC_WIRE_AIO_SUSPEND: op_suspend(ag, k, op); break;
+    case AIOSPEC_WIRE_AIO_CANCEL: op_cancel(ag, k, op); break;
+    case AIOSPEC_WIRE_LIO_LISTIO: op_lio(ag, k, op); break;
+    case AIOSPEC_WIRE_FILL: op_fill(ag, k, op); break;
+    case AIOSPEC_WIRE_DRAIN: op_drain(ag, k, op); break;
+    case AIOSPEC_WIRE_WRITE: op_write(ag, k, op); break;
+    case AIOSPEC_WIRE_READBACK: op_readback(ag, k, op); break;
+    case AIOSPEC_WIRE_WAIT: op_wait(ag, k, op); break;
+    default: break; /* parse_op rejects unknown codes */
+  }
+  emit_line(ag);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Bringing everything to rest                                              */
+
+/* Requests still running; marks the finished ones done. */
+static int count_in_flight(struct agent *ag) {
+  int n = 0;
+  for (size_t i = 0; i < ag->nreqs; ++i) {
+    struct request *r = &ag->reqs[i];
+    if (r->done) continue;
+    int status = ag->ops->aio_error(r->cb);
+    if (status == EINPROGRESS) {
+      ++n;
+    } else if (status >= 0) {
+      r->done = 1;
+    }
+  }
+  return n;
+}
+
+static int fd_used_in_flight(const struct agent *ag, int fd) {
+  for (size_t i = 0; i < ag->nreqs; ++i) {
+    if (!ag->reqs[i].done && ag->reqs[i].cb->aio_fildes == fd) return 1;
+  }
+  return 0;
+}
+
+/* One round of releasing held requests: closes pipe write ends nobody has
+ * a request on (readers then see EOF), drains pipe read ends and sockets
+ * (blocked writers then finish). */
+static void release_round(struct agent *ag) {
+  for (int h = 0; h < ag->t.fds; ++h) {
+    int fd = ag->fd_num[h];
+    if (fd < 0) continue;
+    struct stat st;
+    if (fstat(fd, &st) != 0) continue;
+    int acc = fcntl(fd, F_GETFL) & O_ACCMODE;
+    if (S_ISFIFO(st.st_mode) && acc == O_WRONLY) {
+      if (!fd_used_in_flight(ag, fd)) {
+        ag->ops->close(fd);
+        ag->fd_num[h] = -1;
+      }
+      continue;
+    }
+    if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+      struct nbio io;
+      if (nbio_open(&io, fd, 0) != 0) continue;
+      struct bytes sink = {NULL, 0, 0};
+      read_available(&io, -1, &sink);
+      free(sink.p);
+      nbio_close(&io);
+    }
+  }
+}
+
+static void come_to_rest(struct agent *ag) {
+  const int64_t deadline = now_millis() + kCleanupMillis;
+  int in_flight = count_in_flight(ag);
+  if (in_flight > 0) {
+    /* Sockets: shutdown wakes blocked readers and writers on both ends,
+     * without freeing a descriptor number a worker may still use. */
+    for (int h = 0; h < ag->t.fds; ++h) {
+      int fd = ag->fd_num[h];
+      struct stat st;
+      if (fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        shutdown(fd, SHUT_RDWR);
+      }
+    }
+    for (int h = 0; h < ag->t.fds; ++h) {
+      if (ag->fd_num[h] >= 0) ag->ops->aio_cancel(ag->fd_num[h], NULL);
+    }
+  }
+  while (in_flight > 0 && now_millis() < deadline) {
+    release_round(ag);
+    sleep_millis(2);
+    in_flight = count_in_flight(ag);
+  }
+  if (in_flight > 0) {
+    aiospec_line_clear(&ag->line);
+    aiospec_line_printf(&ag->line,
+                        "# cleanup: %d requests still in progress; their "
+                        "memory and descriptors are leaked",
+                        in_flight);
+    emit_line(ag);
+  }
+  /* Notifications of finished requests may still be on their way. */
+  const int64_t straggler_deadline = now_millis() + kStragglerMillis;
+  while (aiospec_notify_arrived() < ag->expected_notifications &&
+         now_millis() < straggler_deadline) {
+    sleep_millis(1);
+  }
+  emit_notifications(ag, ag->last_op, /*as_comment=*/1);
+
+  for (int h = 0; h < ag->t.fds; ++h) {
+    int fd = ag->fd_num[h];
+    if (fd < 0 || fd_used_in_flight(ag, fd)) continue;
+    /* Another handle may share the number only if a close raced; skip
+     * numbers already closed through an earlier handle. */
+    int dup_earlier = 0;
+    for (int g = 0; g < h; ++g) dup_earlier |= ag->fd_num[g] == fd;
+    if (!dup_earlier) ag->ops->close(fd);
+  }
+  for (int h = 0; h < ag->t.fds; ++h) ag->fd_num[h] = -1;
+  for (int f = 0; f < ag->t.files; ++f) {
+    if (!ag->file_made[f]) continue;
+    char path[PATH_MAX];
+    file_path(ag, f, path, sizeof path);
+    unlink(path);
+  }
+}
+
+static void free_agent(struct agent *ag) {
+  aiospec_notify_end(); /* no handler may look at an aiocb after this */
+  int all_done = 1;
+  for (size_t i = 0; i < ag->nreqs; ++i) {
+    struct request *r = &ag->reqs[i];
+    if (!r->done) {
+      all_done = 0;
+      continue; /* may still be in flight: leak it */
+    }
+    free(r->cb);
+    free(r->buf);
+  }
+  if (all_done) {
+    for (size_t i = 0; i < ag->ndeferred; ++i) free(ag->deferred[i]);
+  }
+  free(ag->deferred);
+  free(ag->reqs);
+  free(ag->fd_num);
+  free(ag->file_made);
+  free(ag->cb_req);
+  aiospec_line_free(&ag->line);
+}
+
+/* ------------------------------------------------------------------------ */
+
+static int wire_error(struct agent *ag, int line_no, const char *why) {
+  aiospec_line_clear(&ag->line);
+  aiospec_line_printf(&ag->line, "# error: wire line %d: %s", line_no, why);
+  emit_line(ag);
+  aiospec_line_free(&ag->line);
+  return -1;
+}
+
+/* Parses the header and checks every op line; returns the op count or -1. */
+static int validate(struct agent *ag, const char *wire, size_t len,
+                    struct cursor *ops_start) {
+  struct cursor c = {wire, wire + len};
+  const char *line, *end;
+  if (!next_line(&c, &line, &end)) return wire_error(ag, 1, "empty input");
+  static const char kMagic[] = AIOSPEC_WIRE_MAGIC;
+  const size_t magic_len = sizeof kMagic - 1;
+  if ((size_t)(end - line) < magic_len || memcmp(line, kMagic, magic_len) != 0) {
+    return wire_error(ag, 1, "expected 'aiospec-wire'");
+  }
+  struct cursor h = {line + magic_len, end};
+  int version, nops;
+  if (tok_int_in(&h, &version, 0, INT_MAX) != 0 ||
+      version != AIOSPEC_WIRE_VERSION) {
+    return wire_error(ag, 1, "unsupported wire version");
+  }
+  if (tok_int_in(&h, &ag->t.files, 0, kMaxTableSize) != 0 ||
+      tok_int_in(&h, &ag->t.fds, 0, kMaxTableSize) != 0 ||
+      tok_int_in(&h, &ag->t.cbs, 0, kMaxTableSize) != 0 ||
+      tok_int_in(&h, &nops, 0, kMaxOps) != 0 || h.p != end) {
+    return wire_error(ag, 1, "bad header");
+  }
+  *ops_start = c;
+  for (int k = 0; k < nops; ++k) {
+    if (!next_line(&c, &line, &end)) {
+      return wire_error(ag, k + 2, "input ends before the last op");
+    }
+    struct wire_op op;
+    const char *why = NULL;
+    int bad = parse_op(line, end, &ag->t, &op, &why);
+    free_op(&op);
+    if (bad) return wire_error(ag, k + 2, why);
+  }
+  if (!next_line(&c, &line, &end) || end - line != 3 ||
+      memcmp(line, "end", 3) != 0) {
+    return wire_error(ag, nops + 2, "expected 'end'");
+  }
+  while (next_line(&c, &line, &end)) {
+    if (end != line) return wire_error(ag, nops + 3, "text after 'end'");
+  }
+  return nops;
+}
+
+int aiospec_agent_run(const struct aiospec_aio_ops *ops, const char *wire,
+                      size_t wire_len, const char *work_dir,
+                      aiospec_emit_fn emit, void *ctx) {
+  struct agent ag;
+  memset(&ag, 0, sizeof ag);
+  ag.ops = ops;
+  ag.work_dir = work_dir;
+  ag.emit = emit;
+  ag.ctx = ctx;
+  ag.last_op = -1;
+
+  struct cursor ops_start;
+  int nops = validate(&ag, wire, wire_len, &ops_start);
+  if (nops < 0) return -1;
+
+  ag.fd_num = malloc(((size_t)ag.t.fds + 1) * sizeof *ag.fd_num);
+  ag.file_made = calloc((size_t)ag.t.files + 1, 1);
+  ag.cb_req = malloc(((size_t)ag.t.cbs + 1) * sizeof *ag.cb_req);
+  if (!ag.fd_num || !ag.file_made || !ag.cb_req) {
+    free(ag.fd_num);
+    free(ag.file_made);
+    free(ag.cb_req);
+    return wire_error(&ag, 0, "out of memory");
+  }
+  for (int i = 0; i < ag.t.fds; ++i) ag.fd_num[i] = -1;
+  for (int i = 0; i < ag.t.cbs; ++i) ag.cb_req[i] = -1;
+
+  emit_text(&ag, "aiospec-log 1");
+  aiospec_line_printf(&ag.line, "target %s", ops->name ? ops->name : "unknown");
+  emit_line(&ag);
+  if (aiospec_notify_begin(ops) != 0) {
+    emit_text(&ag, "# error: cannot install the notification handler");
+  }
+
+  struct cursor c = ops_start;
+  for (int k = 0; k < nops; ++k) {
+    const char *line = c.p, *end = c.p;
+    next_line(&c, &line, &end);
+    struct wire_op op;
+    const char *why = NULL;
+    aiospec_line_clear(&ag.line);
+    aiospec_line_printf(&ag.line, "# begin %d", k);
+    emit_line(&ag);
+    if (parse_op(line, end, &ag.t, &op, &why) != 0) {
+      /* Validated above; only an allocation can fail here. */
+      free_op(&op);
+      emit_text(&ag, "# error: out of memory parsing an op");
+      break;
+    }
+    run_op(&ag, k, &op);
+    free_op(&op);
+    ag.last_op = k;
+    emit_notifications(&ag, k, /*as_comment=*/0);
+  }
+
+  come_to_rest(&ag);
+  unsigned dropped = aiospec_notify_dropped();
+  if (dropped) {
+    aiospec_line_clear(&ag.line);
+    aiospec_line_printf(&ag.line, "# notify log full: %u records lost",
+                        dropped);
+    emit_line(&ag);
+  }
+  emit_text(&ag, "end completed");
+  free_agent(&ag);
+  return 0;
+}

@@ -1,0 +1,204 @@
+/* Notification records (see notify.h).
+ *
+ * Writers are the signal handler (on any thread, possibly interrupting the
+ * main thread) and SIGEV_THREAD functions (on threads the C library makes);
+ * the only reader is the agent's main thread. No locks, no allocation:
+ *
+ * Record log invariants:
+ *  - g_reserved counts slots handed out; a writer owns slot s = the value
+ *    its fetch_add returned, and no one else ever writes slot s in this run.
+ *  - g_ring[s].ready becomes 1 (release) only after the record's fields are
+ *    written; the reader copies a slot only after seeing ready (acquire).
+ *  - the reader consumes slots in order; a slot reserved but not yet ready
+ *    stops it until a later call, so records are reported in reservation
+ *    order and none is skipped.
+ *  - past kRingSize slots, writers count a drop and write nothing.
+ *  - only aiospec_notify_begin resets the log, when the caller guarantees
+ *    no notification of an earlier run can still arrive (it brought every
+ *    request to rest and waited for stragglers at the end of that run).
+ *
+ * Value table invariants:
+ *  - only the main thread writes it; entries [0, g_track_count) are
+ *    initialized before g_track_count is published (release), so a handler
+ *    that loads the count (acquire) reads only initialized entries.
+ *  - an entry is retired (live = 0) when its aiocb is about to be reused or
+ *    its submission failed; entries are never removed before notify_end.
+ *  - g_handlers_active counts handlers between their first and last touch
+ *    of the table; notify_end empties the table and then waits for it to be
+ *    zero, so once it returns no handler dereferences an old aiocb.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include "harness/agent/notify.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+enum { kRingSize = 4096, kTableSize = 4096 };
+
+struct ring_slot {
+  struct aiospec_notify_record record;
+  int ready;
+};
+
+struct track_entry {
+  int value;
+  int live;
+  const struct aiocb *cb;
+};
+
+static struct ring_slot g_ring[kRingSize];
+static unsigned g_reserved;
+static unsigned g_dropped;
+static unsigned g_read_cursor; /* main thread only */
+
+static struct track_entry g_table[kTableSize];
+static unsigned g_track_count;
+static int g_table_overflow;
+static int g_handlers_active;
+static const struct aiospec_aio_ops *g_ops;
+
+int aiospec_notify_signo(void) { return SIGRTMIN + 1; }
+
+/* The status of the one live request that notifies with `value`. */
+static void lookup_status(int value, struct aiospec_notify_record *r) {
+  __atomic_add_fetch(&g_handlers_active, 1, __ATOMIC_SEQ_CST);
+  unsigned n = __atomic_load_n(&g_track_count, __ATOMIC_SEQ_CST);
+  const struct aiospec_aio_ops *ops = __atomic_load_n(&g_ops, __ATOMIC_ACQUIRE);
+  const struct aiocb *match = NULL;
+  int matches = 0;
+  for (unsigned i = 0; i < n && i < kTableSize; ++i) {
+    if (!__atomic_load_n(&g_table[i].live, __ATOMIC_ACQUIRE)) continue;
+    if (g_table[i].value != value) continue;
+    if (matches == 0 || g_table[i].cb != match) ++matches;
+    match = g_table[i].cb;
+  }
+  if (matches == 1 && match != NULL && ops != NULL &&
+      !__atomic_load_n(&g_table_overflow, __ATOMIC_ACQUIRE)) {
+    r->has_status = 1;
+    r->status = ops->aio_error(match);
+  }
+  __atomic_sub_fetch(&g_handlers_active, 1, __ATOMIC_SEQ_CST);
+}
+
+static void append_record(const struct aiospec_notify_record *r) {
+  unsigned slot = __atomic_fetch_add(&g_reserved, 1, __ATOMIC_ACQ_REL);
+  if (slot >= kRingSize) {
+    __atomic_fetch_add(&g_dropped, 1, __ATOMIC_RELAXED);
+    return;
+  }
+  g_ring[slot].record = *r;
+  __atomic_store_n(&g_ring[slot].ready, 1, __ATOMIC_RELEASE);
+}
+
+static void on_signal(int signo, siginfo_t *info, void *uctx) {
+  (void)uctx;
+  int saved_errno = errno;
+  struct aiospec_notify_record r;
+  memset(&r, 0, sizeof r);
+  r.kind = AIOSPEC_NOTIFY_SIGNAL;
+  r.signo = signo;
+  r.code = info ? info->si_code : 0;
+  r.value = info ? info->si_value.sival_int : 0;
+  lookup_status(r.value, &r);
+  append_record(&r);
+  errno = saved_errno;
+}
+
+void aiospec_notify_thread_fn(union sigval value) {
+  struct aiospec_notify_record r;
+  memset(&r, 0, sizeof r);
+  r.kind = AIOSPEC_NOTIFY_THREAD;
+  r.value = value.sival_int;
+  lookup_status(r.value, &r);
+  append_record(&r);
+}
+
+int aiospec_notify_begin(const struct aiospec_aio_ops *ops) {
+  for (unsigned i = 0; i < kRingSize; ++i) {
+    __atomic_store_n(&g_ring[i].ready, 0, __ATOMIC_RELAXED);
+  }
+  __atomic_store_n(&g_dropped, 0, __ATOMIC_RELAXED);
+  g_read_cursor = 0;
+  __atomic_store_n(&g_reserved, 0, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&g_track_count, 0, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&g_table_overflow, 0, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&g_ops, ops, __ATOMIC_RELEASE);
+
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_signal;
+  /* SA_RESTART: an in-process host's own blocking calls must not see EINTR
+   * because of us. aio_suspend with a timeout still reports EINTR. */
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(aiospec_notify_signo(), &sa, NULL) != 0) return -1;
+  struct sigaction ignore;
+  memset(&ignore, 0, sizeof ignore);
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  if (sigaction(SIGPIPE, &ignore, NULL) != 0) return -1;
+  /* The handler must run: make sure this thread does not block it. */
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, aiospec_notify_signo());
+  pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+  return 0;
+}
+
+int aiospec_notify_track(int value, const struct aiocb *cb) {
+  unsigned n = __atomic_load_n(&g_track_count, __ATOMIC_RELAXED);
+  if (n >= kTableSize) {
+    __atomic_store_n(&g_table_overflow, 1, __ATOMIC_SEQ_CST);
+    return -1;
+  }
+  g_table[n].value = value;
+  g_table[n].cb = cb;
+  __atomic_store_n(&g_table[n].live, 1, __ATOMIC_RELEASE);
+  __atomic_store_n(&g_track_count, n + 1, __ATOMIC_SEQ_CST);
+  return (int)n;
+}
+
+void aiospec_notify_untrack(int slot) {
+  if (slot < 0 || slot >= kTableSize) return;
+  __atomic_store_n(&g_table[slot].live, 0, __ATOMIC_RELEASE);
+}
+
+void aiospec_notify_untrack_cb(const struct aiocb *cb) {
+  unsigned n = __atomic_load_n(&g_track_count, __ATOMIC_RELAXED);
+  for (unsigned i = 0; i < n; ++i) {
+    if (g_table[i].cb == cb) aiospec_notify_untrack((int)i);
+  }
+}
+
+int aiospec_notify_next(struct aiospec_notify_record *out) {
+  if (g_read_cursor >= kRingSize) return 0;
+  struct ring_slot *slot = &g_ring[g_read_cursor];
+  if (!__atomic_load_n(&slot->ready, __ATOMIC_ACQUIRE)) return 0;
+  *out = slot->record;
+  ++g_read_cursor;
+  return 1;
+}
+
+unsigned aiospec_notify_arrived(void) {
+  unsigned n = 0;
+  while (n < kRingSize && __atomic_load_n(&g_ring[n].ready, __ATOMIC_ACQUIRE)) {
+    ++n;
+  }
+  return n + __atomic_load_n(&g_dropped, __ATOMIC_RELAXED);
+}
+
+unsigned aiospec_notify_dropped(void) {
+  return __atomic_load_n(&g_dropped, __ATOMIC_RELAXED);
+}
+
+void aiospec_notify_end(void) {
+  __atomic_store_n(&g_track_count, 0, __ATOMIC_SEQ_CST);
+  while (__atomic_load_n(&g_handlers_active, __ATOMIC_SEQ_CST) != 0) {
+    struct timespec ms = {0, 1000000};
+    nanosleep(&ms, NULL);
+  }
+}

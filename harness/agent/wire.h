@@ -1,0 +1,127 @@
+/* The wire format: how the host hands a trace to the agent.
+ *
+ * It is the trace with every name resolved to an index and every byte
+ * payload spelled out, so the C agent parses it with strtoll and a hex
+ * decoder and nothing else. It is text, one record a line, tokens separated
+ * by single spaces:
+ *
+ *   aiospec-wire 1 FILES FDS CBS OPS     header: version and table sizes
+ *   OPCODE ARG ARG ...                   one line per op, in trace order
+ *   end                                  end of the trace
+ *
+ * Every ARG is a decimal integer (possibly negative) except the ones marked
+ * HEX below: bytes in lowercase hex, two digits a byte, or `-` for none.
+ * Handles are indices into the trace's tables: FILE < FILES, FD < FDS,
+ * CB < CBS. An FD argument may also be AIOSPEC_WIRE_BADFD (`badfd`, the
+ * agent passes -1 to the C library); a CB argument of aio_cancel, or an
+ * aio_suspend list entry, may be AIOSPEC_WIRE_NULL.
+ *
+ * A request (REQ, used by aio_read, aio_write and each lio_listio element)
+ * is the seven integers and one HEX
+ *   CB FD OFFSET NBYTES REQPRIO NOTIFY_KIND NOTIFY_VALUE DATA
+ * where NOTIFY_KIND is an enum aiospec_wire_notify and DATA is the bytes a
+ * write sends (exactly min(NBYTES, 16 MiB) of them; `-` for reads).
+ * A TIMEOUT is the two integers INFINITE NANOS: `1 0` for none (a NULL
+ * timespec), else `0 N` with N in nanoseconds, negative ones included (they
+ * test EINVAL).
+ *
+ *   1  file        FILE CONTENT(HEX)
+ *   2  pipe        READ_FD WRITE_FD
+ *   3  socketpair  FD FD
+ *   4  open        FD FILE FLAGS            FLAGS: OpenFlag bits of trace.h
+ *   5  close       FD
+ *   6  dup         NEW_FD OLD_FD
+ *   7  dup2        OLD_FD TARGET_FD
+ *   8  aio_read    REQ
+ *   9  aio_write   REQ
+ *   10 aio_fsync   CB FD FSYNC_OP NOTIFY_KIND NOTIFY_VALUE
+ *   11 aio_error   CB
+ *   12 aio_return  CB
+ *   13 aio_suspend TIMEOUT COUNT CB...
+ *   14 aio_cancel  FD CB
+ *   15 lio_listio  WAIT(0|1) NOTIFY_KIND NOTIFY_VALUE COUNT (LIO_OP REQ)...
+ *   16 fill        FD
+ *   17 drain       FD MAX                   MAX -1: all that is available
+ *   18 write       FD DATA(HEX)
+ *   19 readback    FILE
+ *   20 wait        TIMEOUT COUNT CB...      (TIMEOUT is two integers)
+ *
+ * Example (file f="hello world"; open fd rdonly; read 5 bytes at 6):
+ *
+ *   aiospec-wire 1 1 1 1 4
+ *   1 0 68656c6c6f20776f726c64
+ *   4 0 0 1
+ *   8 0 0 6 5 0 0 0 -
+ *   12 0
+ *   end
+ *
+ * The numbers here are shared by the C agent and the C++ encoder
+ * (wire_encode.cc); both include this header.
+ */
+#ifndef AIOSPEC_HARNESS_AGENT_WIRE_H_
+#define AIOSPEC_HARNESS_AGENT_WIRE_H_
+
+#define AIOSPEC_WIRE_MAGIC "aiospec-wire"
+#define AIOSPEC_WIRE_VERSION 1
+
+/* Handle values with a meaning of their own (equal to trace.h's). */
+#define AIOSPEC_WIRE_NULL (-1)  /* kNullHandle */
+#define AIOSPEC_WIRE_BADFD (-2) /* kBadFd */
+
+/* Largest byte payload a write carries (payload.h's kMaxPayloadBytes). */
+#define AIOSPEC_WIRE_MAX_PAYLOAD (16 << 20)
+
+enum aiospec_wire_op {
+  AIOSPEC_WIRE_FILE = 1,
+  AIOSPEC_WIRE_PIPE = 2,
+  AIOSPEC_WIRE_SOCKETPAIR = 3,
+  AIOSPEC_WIRE_OPEN = 4,
+  AIOSPEC_WIRE_CLOSE = 5,
+  AIOSPEC_WIRE_DUP = 6,
+  AIOSPEC_WIRE_DUP2 = 7,
+  AIOSPEC_WIRE_AIO_READ = 8,
+  AIOSPEC_WIRE_AIO_WRITE = 9,
+  AIOSPEC_WIRE_AIO_FSYNC = 10,
+  AIOSPEC_WIRE_AIO_ERROR = 11,
+  AIOSPEC_WIRE_AIO_RETURN = 12,
+  AIOSPEC_WIRE_AIO_SUSPEND = 13,
+  AIOSPEC_WIRE_AIO_CANCEL = 14,
+  AIOSPEC_WIRE_LIO_LISTIO = 15,
+  AIOSPEC_WIRE_FILL = 16,
+  AIOSPEC_WIRE_DRAIN = 17,
+  AIOSPEC_WIRE_WRITE = 18,
+  AIOSPEC_WIRE_READBACK = 19,
+  AIOSPEC_WIRE_WAIT = 20,
+  AIOSPEC_WIRE_OP_LIMIT /* one past the last opcode */
+};
+
+/* NOTIFY_KIND: how a request or list reports completion. */
+enum aiospec_wire_notify {
+  AIOSPEC_WIRE_NOTIFY_NONE = 0,   /* SIGEV_NONE */
+  AIOSPEC_WIRE_NOTIFY_SIGNAL = 1, /* SIGEV_SIGNAL, SIGRTMIN+1, sival_int */
+  AIOSPEC_WIRE_NOTIFY_THREAD = 2  /* SIGEV_THREAD, attributes NULL */
+};
+
+/* FSYNC_OP of aio_fsync. */
+enum aiospec_wire_fsync {
+  AIOSPEC_WIRE_FSYNC_SYNC = 0,   /* O_SYNC */
+  AIOSPEC_WIRE_FSYNC_DSYNC = 1,  /* O_DSYNC */
+  AIOSPEC_WIRE_FSYNC_INVALID = 2 /* 0: neither */
+};
+
+/* LIO_OP of a lio_listio element. */
+enum aiospec_wire_lio_op {
+  AIOSPEC_WIRE_LIO_READ = 0,
+  AIOSPEC_WIRE_LIO_WRITE = 1,
+  AIOSPEC_WIRE_LIO_NOP = 2,
+  AIOSPEC_WIRE_LIO_NULL = 3 /* a NULL list entry; its REQ is all zeros, `-` */
+};
+
+/* OpenFlag bits (trace.h), repeated for C. */
+#define AIOSPEC_WIRE_OPEN_READ (1u << 0)
+#define AIOSPEC_WIRE_OPEN_WRITE (1u << 1)
+#define AIOSPEC_WIRE_OPEN_APPEND (1u << 2)
+#define AIOSPEC_WIRE_OPEN_SYNC (1u << 3)
+#define AIOSPEC_WIRE_OPEN_DSYNC (1u << 4)
+
+#endif /* AIOSPEC_HARNESS_AGENT_WIRE_H_ */
