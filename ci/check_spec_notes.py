@@ -28,9 +28,9 @@ def main(notes_path, trace_dir):
     problems = []
     for n, line in enumerate(pathlib.Path(notes_path).read_text().splitlines(), 1):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 5 or not ID.fullmatch(cells[0]):
+        if len(cells) < 6 or not ID.fullmatch(cells[0]):
             continue
-        ident, _level, _rule, tests, status = cells[:5]
+        ident, _level, _check, _rule, tests, status = cells[:6]
         if ident in rows:
             problems.append(f"{notes_path}:{n}: {ident} has two rows")
         rows[ident] = n

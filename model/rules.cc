@@ -998,7 +998,9 @@ RuleOutcome ApplyReadback(const State& s, const Readback& op,
                            s.ofds[r->ofd].file != op.file;
     if (elsewhere && data.find(payload) != std::string::npos &&
         content.find(payload) == std::string::npos) {
-      ids.push_back("AIO-PROC-02");
+      // The write went to the wrong file: that is the descriptor-reuse
+      // clause alone, not a fault of how writes combine in this file.
+      ids = {"AIO-PROC-02"};
       message = absl::StrCat("the bytes of '", ctx.trace->cb_names[cb],
                              "', submitted on another open file description, "
                              "landed in this file");

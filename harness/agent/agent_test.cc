@@ -538,6 +538,14 @@ TEST_P(AgentBinaryTest, RandomTracesGiveCompleteParsableLogs) {
     if (getenv("AIOSPEC_AGENT_RANDOM_DUMP")) {
       std::cerr << "seed " << seed << " rc=" << run.rc << " "
                 << (run.lines.empty() ? "" : run.lines.back()) << "\n";
+      if (run.rc != 0) {
+        std::ofstream(absl::StrCat(getenv("AIOSPEC_AGENT_RANDOM_DUMP"), "/seed",
+                                   seed, ".wire"))
+            << EncodeWire(trace);
+        std::ofstream(absl::StrCat(getenv("AIOSPEC_AGENT_RANDOM_DUMP"), "/seed",
+                                   seed, ".trace"))
+            << PrintTrace(trace);
+      }
     }
     if (run.rc == 137 || run.rc == -1) continue;  // killed: hung by design
     ASSERT_EQ(run.rc, 0) << "seed " << seed << "\n" << PrintTrace(trace);

@@ -7,6 +7,7 @@
 //
 // Exit codes are in harness/cli/exit_codes.h and README.md.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -217,9 +218,13 @@ int ReportCommand(const std::vector<std::string>& args) {
     }
     Baseline observed;
     size_t done = 0;
+    const bool progress = isatty(STDERR_FILENO);
     for (const std::string& path : *traces) {
-      std::cerr << "\r[" << name << "] " << ++done << "/" << traces->size() << " "
-                << TraceNameFromPath(path) << "\033[K" << std::flush;
+      ++done;
+      if (progress) {
+        std::cerr << "\r[" << name << "] " << done << "/" << traces->size() << " "
+                  << TraceNameFromPath(path) << "\033[K" << std::flush;
+      }
       absl::StatusOr<Judgement> j = JudgeTraceFile(path, **target, *options);
       if (!j.ok()) {
         std::cerr << "\naiospec: " << j.status().message() << "\n";
@@ -237,7 +242,7 @@ int ReportCommand(const std::vector<std::string>& args) {
                                                   : (c.matches ? kExitPass : kExitFail));
       report.results.push_back(std::move(entry));
     }
-    std::cerr << "\r\033[K";
+    if (progress) std::cerr << "\r\033[K";
     if (absl::GetFlag(FLAGS_write_baselines) && !baseline_dir.empty()) {
       absl::Status s = WriteFile(
           absl::StrCat(baseline_dir, "/", name, ".txt"),

@@ -99,16 +99,16 @@ std::string RenderSummary(const Report& report) {
     }
     std::vector<std::string> parts;
     for (const auto& [v, n] : counts) parts.push_back(absl::StrCat(n, " ", VerdictName(v)));
-    absl::StrAppendFormat(&out, "  %-14s %s\n", t,
+    absl::StrAppendFormat(&out, "  %-16s %s\n", t,
                           parts.empty() ? "no results" : absl::StrJoin(parts, ", "));
   }
   for (const BrokenTarget& b : report.broken) {
-    absl::StrAppendFormat(&out, "  %-14s NOT RUN: %s\n", b.target, b.reason);
+    absl::StrAppendFormat(&out, "  %-16s NOT RUN: %s\n", b.target, b.reason);
   }
   for (const ReportEntry& e : report.results) {
     const Judgement& j = e.judgement;
     if (j.result.verdict == Verdict::kPass) continue;
-    absl::StrAppendFormat(&out, "  %-6s %-10s %s%s%s\n", VerdictName(j.result.verdict),
+    absl::StrAppendFormat(&out, "  %-6s %-16s %s%s%s\n", VerdictName(j.result.verdict),
                           j.target, j.trace_name,
                           j.result.failure ? absl::StrCat(" [", absl::StrJoin(j.result.failure->assertion_ids, " "), "]") : "",
                           e.matches_baseline ? " (known)" : " (NEW: differs from baseline)");
