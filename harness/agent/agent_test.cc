@@ -527,14 +527,15 @@ TEST(AgentBinaryNameTest, MuslAgentSaysMusl) {
 TEST_P(AgentBinaryTest, RandomTracesGiveCompleteParsableLogs) {
   if (Binary().empty()) GTEST_SKIP() << "musl-gcc was not found at build time";
   const char* seeds_env = getenv("AIOSPEC_AGENT_RANDOM_SEEDS");
-  const int seeds = seeds_env ? atoi(seeds_env) : 40;
+  const int seeds = seeds_env ? atoi(seeds_env) : 25;
   for (int seed = 0; seed < seeds; ++seed) {
     std::mt19937_64 rng(seed);
     Trace trace = RandomTrace(rng, 25);
     // `timeout` bounds a trace that waits forever by design (aio_suspend
-    // with timeout=none on a held request).
-    AgentRun run = RunBinary(absl::StrCat("timeout -s KILL 20 ", Binary()),
+    // with timeout=none on a held request, or on a list of nulls).
+    AgentRun run = RunBinary(absl::StrCat("timeout -s KILL 8 ", Binary()),
                              EncodeWire(trace));
+    // AIOSPEC_AGENT_RANDOM_DUMP=DIR: report each seed, keep failing traces.
     if (getenv("AIOSPEC_AGENT_RANDOM_DUMP")) {
       std::cerr << "seed " << seed << " rc=" << run.rc << " "
                 << (run.lines.empty() ? "" : run.lines.back()) << "\n";
