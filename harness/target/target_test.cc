@@ -190,7 +190,8 @@ TEST(MakeTargetTest, UnknownSpec) {
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(Msg(t.status()),
-            "unknown target 'x' (known: glibc, glibc-inproc, musl, agent:PATH)");
+            "unknown target 'x' (known: glibc, glibc-inproc, musl, bundled, "
+            "bundled-preload, agent:PATH)");
 }
 
 TEST(MakeTargetTest, AgentPathMustBeExecutable) {
@@ -202,7 +203,8 @@ TEST(MakeTargetTest, AgentPathMustBeExecutable) {
 }
 
 TEST(MakeTargetTest, KnownTargets) {
-  EXPECT_THAT(KnownTargets(), ElementsAre("glibc", "glibc-inproc", "musl"));
+  EXPECT_THAT(KnownTargets(), ElementsAre("glibc", "glibc-inproc", "musl", "bundled",
+                                         "bundled-preload"));
 }
 
 void ExpectMissingMuslMessage(const absl::Status& status) {
