@@ -19,6 +19,10 @@
 
 #include "harness/agent/agent.h"
 
+/* The implementation this binary drives: libc_agent_ops.c for the linked C
+ * library, bundled/bundled_agent_ops.c for the bundled implementation. */
+void aiospec_agent_ops(struct aiospec_aio_ops *ops);
+
 static void write_all(int fd, const char *p, size_t n) {
   while (n > 0) {
     ssize_t w = write(fd, p, n);
@@ -112,7 +116,7 @@ int main(int argc, char **argv) {
     own_dir = 1;
   }
   struct aiospec_aio_ops ops;
-  aiospec_libc_aio_ops(&ops);
+  aiospec_agent_ops(&ops);
   int rc = aiospec_agent_run(&ops, wire, len, work_dir, emit_stdout, NULL);
   if (own_dir) remove_work_dir(work_dir);
   /* _exit: requests leaked by a misbehaving library must not run exit-time
