@@ -86,7 +86,7 @@ int aiospec_aio_cancel(int fd, struct aiocb *cb) {
     matched++;
     if (r->state != AIO_REQ_RUNNING) {
       aiospec_i_pool_unlink_locked(r);
-      aiospec_i_sys_close(r->priv_fd);
+      aiospec_i_dup_close_own(r); /* a shared one goes in retire */
       /* Retiring may free q (when r was its last entry); next is safe: it
        * is a later entry of the same queue. */
       aiospec_i_retire_locked(r, -1, ECANCELED);

@@ -3,9 +3,13 @@
  * aio_return.
  *
  * Invariants:
- *  - One mutex, aiospec_i_g.lock, guards every index, every request record
- *    and the pool counters. It is never held across blocking I/O, and never
- *    taken by aio_error, aio_return or aio_suspend (async-signal-safe).
+ *  - One mutex, aiospec_i_g.lock, guards every index, every request record,
+ *    the descriptor cache (aio_dup.c) and the pool counters. Critical
+ *    sections are short: no system call runs under it on the hot paths
+ *    (the descriptor checks and duplicates of submission run before it is
+ *    taken), it is never held across I/O, and it is never taken by
+ *    aio_error, aio_return or aio_suspend (async-signal-safe). Where the
+ *    C library offers one it is an adaptive (spin, then sleep) mutex.
  *  - A request is in its file's queue from submission to retirement. Its
  *    ndeps counts the earlier requests in that queue it conflicts with
  *    (conflicts() below); it becomes runnable when ndeps reaches zero.
@@ -18,9 +22,10 @@
  *    error status with release order) under the lock and removes the
  *    request from every index in the same critical section, so aio_cancel
  *    never reports AIO_ALLDONE while aio_error still says EINPROGRESS.
- *    Our duplicate descriptor is closed before publication, so a caller
- *    who sees completion sees the descriptor count it expects (a pipe's
- *    reader gets EOF once the writer's last descriptor is closed).
+ *    A request's own duplicate descriptor (not a regular file's shared
+ *    one, aio_dup.c) is closed before publication, so a caller who sees
+ *    completion sees the descriptor count it expects (a pipe's reader gets
+ *    EOF once the writer's last descriptor is closed).
  *  - Notification (signal, thread, lio list) happens after publication and
  *    after the lock is released, from the retiring thread, which by then
  *    owns the record alone and frees it.
@@ -42,7 +47,23 @@
 #include "bundled/aio_internal.h"
 #include "bundled/aiospec_aio.h"
 
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+struct aio_state aiospec_i_g = {.lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP};
+#else
 struct aio_state aiospec_i_g = {.lock = PTHREAD_MUTEX_INITIALIZER};
+#endif
+
+void aiospec_i_mutex_init(pthread_mutex_t *m) {
+  pthread_mutexattr_t attr;
+  pthread_mutexattr_init(&attr);
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+  /* The lock is held for a few hundred nanoseconds: spinning beats a futex
+   * round trip. */
+  pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+  pthread_mutex_init(m, &attr);
+  pthread_mutexattr_destroy(&attr);
+}
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
@@ -69,6 +90,12 @@ static int pick_dup_base(void) {
 static void init_state(void) {
   init_cond(&aiospec_i_g.work_cv);
   init_cond(&aiospec_i_g.cancel_cv);
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  __atomic_store_n(&aiospec_i_g.spin, ncpu > 1, __ATOMIC_RELAXED);
+  /* One CPU is left to the submitters. */
+  aiospec_i_g.max_awake = ncpu < 3 ? 1
+                          : ncpu > AIOSPEC_POOL_MAX ? AIOSPEC_POOL_MAX
+                                                    : (int)ncpu - 1;
   aiospec_i_pool_install_wake_signal();
   aiospec_i_fd_register_atfork();
   /* Last: a non-zero dup_base tells close() that the state exists. */
@@ -88,7 +115,8 @@ void aiospec_i_reset_in_child(void) {
       struct aio_req *r = f->head;
       while (r) {
         struct aio_req *next = r->file_next;
-        aiospec_i_sys_close(r->priv_fd);
+        aiospec_i_dup_close_own(r);
+        aiospec_i_dup_release_locked(r);
         free(r);
         r = next;
       }
@@ -99,6 +127,7 @@ void aiospec_i_reset_in_child(void) {
     struct aio_fdq *q = aiospec_i_g.fdqs[b];
     while (q) {
       struct aio_fdq *next = q->hash_next;
+      aiospec_i_dup_uncache_locked(q);
       free(q);
       q = next;
     }
@@ -107,12 +136,13 @@ void aiospec_i_reset_in_child(void) {
   /* lio groups still referenced by the dropped records are leaked: their
    * reference counts are not known here and they are small. */
   aiospec_i_g.run_head = aiospec_i_g.run_tail = NULL;
+  aiospec_i_g.nrunnable = 0;
   aiospec_i_g.outstanding = 0;
   aiospec_i_g.cancel_waiters = 0;
   init_cond(&aiospec_i_g.cancel_cv);
   aiospec_i_pool_reset_in_child();
   aiospec_i_suspend_reset_in_child();
-  pthread_mutex_init(&aiospec_i_g.lock, NULL);
+  aiospec_i_mutex_init(&aiospec_i_g.lock);
 }
 
 /* ---- status in the aiocb ---- */
@@ -154,7 +184,7 @@ struct aio_fdq *aiospec_i_fdq_find(int fd) {
   return q;
 }
 
-static struct aio_fdq *fdq_get(int fd) {
+struct aio_fdq *aiospec_i_fdq_get(int fd) {
   struct aio_fdq *q = aiospec_i_fdq_find(fd);
   if (q) return q;
   q = calloc(1, sizeof *q);
@@ -166,8 +196,8 @@ static struct aio_fdq *fdq_get(int fd) {
   return q;
 }
 
-static void fdq_free_if_empty(struct aio_fdq *q) {
-  if (q->head) return;
+void aiospec_i_fdq_free_if_unused(struct aio_fdq *q) {
+  if (q->head || q->cache) return;
   struct aio_fdq **p = &aiospec_i_g.fdqs[hash_fd(q->fd)];
   while (*p != q) p = &(*p)->hash_next;
   *p = q->hash_next;
@@ -187,7 +217,7 @@ static void fdq_unlink(struct aio_req *req) {
     q->tail = req->fd_prev;
   req->fdq = NULL;
   req->fd_prev = req->fd_next = NULL;
-  fdq_free_if_empty(q);
+  aiospec_i_fdq_free_if_unused(q);
 }
 
 static struct aio_file *file_get(dev_t dev, ino_t ino) {
@@ -249,6 +279,7 @@ static int conflicts(const struct aio_req *earlier,
 /* ---- retirement ---- */
 
 void aiospec_i_retire_locked(struct aio_req *req, ssize_t ret, int err) {
+  aiospec_i_dup_release_locked(req);
   aiospec_i_publish(req->cb, ret, err);
   fdq_unlink(req);
   struct aio_file *f = req->file;
@@ -267,7 +298,7 @@ void aiospec_i_retire_locked(struct aio_req *req, ssize_t ret, int err) {
     f->tail = req->file_prev;
   req->file = NULL;
   file_free_if_empty(f);
-  aiospec_i_g.outstanding--;
+  __atomic_sub_fetch(&aiospec_i_g.outstanding, 1, __ATOMIC_RELAXED);
 }
 
 void aiospec_i_after_retire(struct aio_req *req) {
@@ -302,45 +333,50 @@ static int fail(int err) {
 int aiospec_i_submit(struct aiocb *cb, enum aio_op op,
                      struct aio_lio_group *group) {
   int fd = cb->aio_fildes;
-  int fl = fcntl(fd, F_GETFL);
-  if (fl < 0) return fail(EBADF);
-  int acc = fl & O_ACCMODE;
-#ifdef O_PATH
-  if ((fl & O_PATH) == O_PATH) return fail(EBADF);
-#endif
-  if (op == AIO_OP_READ && acc != O_RDONLY && acc != O_RDWR) return fail(EBADF);
-  if (op == AIO_OP_WRITE && acc != O_WRONLY && acc != O_RDWR)
-    return fail(EBADF);
-  if (!aiospec_i_sigevent_valid(&cb->aio_sigevent)) return fail(EINVAL);
-  struct stat st;
-  if (fstat(fd, &st) != 0) return fail(EBADF);
-  int seekable = lseek(fd, 0, SEEK_CUR) >= 0;
-  if (op == AIO_OP_READ || op == AIO_OP_WRITE) {
-    /* aio_fsync ignores these fields (AIO-FSYNC-09). */
-    if (cb->aio_reqprio < 0 || cb->aio_reqprio > AIOSPEC_AIO_PRIO_DELTA_MAX)
-      return fail(EINVAL);
-    if (cb->aio_nbytes > (size_t)SSIZE_MAX) return fail(EINVAL);
-    if (seekable && cb->aio_offset < 0) return fail(EINVAL);
-  } else if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) &&
-             !S_ISBLK(st.st_mode)) {
-    return fail(EINVAL); /* fsync() is not possible here (AIO-FSYNC-14) */
-  }
-
   aiospec_i_init();
-  struct aio_req *req = calloc(1, sizeof *req);
+  struct aio_req *req = malloc(sizeof *req);
   if (!req) return fail(EAGAIN);
-  req->priv_fd = fcntl(fd, F_DUPFD_CLOEXEC, aiospec_i_g.dup_base);
-  if (req->priv_fd < 0) req->priv_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (req->priv_fd < 0) {
+  memset(req, 0, sizeof *req);
+  struct aio_fd_facts facts;
+  if (aiospec_i_dup_acquire(fd, req, &facts) != 0) {
     int e = errno;
     free(req);
-    return fail(e == EBADF ? EBADF : EAGAIN);
+    return fail(e);
+  }
+  /* The checks, in the order the errors take precedence. */
+  int fl = facts.flags, acc = fl & O_ACCMODE, err = 0;
+#ifdef O_PATH
+  if ((fl & O_PATH) == O_PATH) err = EBADF;
+#endif
+  if (op == AIO_OP_READ && acc != O_RDONLY && acc != O_RDWR) err = EBADF;
+  if (op == AIO_OP_WRITE && acc != O_WRONLY && acc != O_RDWR) err = EBADF;
+  if (!err && !aiospec_i_sigevent_valid(&cb->aio_sigevent)) err = EINVAL;
+  if (err) {
+  } else if (op == AIO_OP_READ || op == AIO_OP_WRITE) {
+    /* aio_fsync ignores these fields (AIO-FSYNC-09). */
+    if (cb->aio_reqprio < 0 || cb->aio_reqprio > AIOSPEC_AIO_PRIO_DELTA_MAX ||
+        cb->aio_nbytes > (size_t)SSIZE_MAX ||
+        (facts.seekable && cb->aio_offset < 0))
+      err = EINVAL;
+  } else if (!S_ISREG(facts.mode) && !S_ISDIR(facts.mode) &&
+             !S_ISBLK(facts.mode)) {
+    err = EINVAL; /* fsync() is not possible here (AIO-FSYNC-14) */
+  }
+  if (err) {
+    aiospec_i_dup_close_own(req);
+    if (req->shared) {
+      pthread_mutex_lock(&aiospec_i_g.lock);
+      aiospec_i_dup_release_locked(req);
+      pthread_mutex_unlock(&aiospec_i_g.lock);
+    }
+    free(req);
+    return fail(err);
   }
   req->cb = cb;
   req->op = op;
-  req->seekable = seekable;
+  req->seekable = facts.seekable;
   req->append = op == AIO_OP_WRITE && (fl & O_APPEND) != 0;
-  req->may_block = !seekable;
+  req->may_block = !facts.seekable;
   req->offset = cb->aio_offset;
   req->nbytes = cb->aio_nbytes;
   req->buf = (void *)cb->aio_buf;
@@ -350,11 +386,12 @@ int aiospec_i_submit(struct aiocb *cb, enum aio_op op,
   pthread_mutex_lock(&aiospec_i_g.lock);
   struct aio_fdq *q = NULL;
   struct aio_file *f = NULL;
-  if (aiospec_i_g.outstanding >= AIOSPEC_AIO_MAX || !(q = fdq_get(fd)) ||
-      !(f = file_get(st.st_dev, st.st_ino))) {
-    if (q) fdq_free_if_empty(q);
+  if (aiospec_i_g.outstanding >= AIOSPEC_AIO_MAX ||
+      !(q = aiospec_i_fdq_get(fd)) || !(f = file_get(facts.dev, facts.ino))) {
+    if (q) aiospec_i_fdq_free_if_unused(q);
+    aiospec_i_dup_release_locked(req);
     pthread_mutex_unlock(&aiospec_i_g.lock);
-    aiospec_i_sys_close(req->priv_fd);
+    aiospec_i_dup_close_own(req);
     free(req);
     return fail(EAGAIN);
   }
@@ -376,12 +413,12 @@ int aiospec_i_submit(struct aiocb *cb, enum aio_op op,
   else
     q->head = req;
   q->tail = req;
-  aiospec_i_g.outstanding++;
+  __atomic_add_fetch(&aiospec_i_g.outstanding, 1, __ATOMIC_RELAXED);
   req->state = AIO_REQ_WAITING;
   if (req->ndeps == 0 && aiospec_i_pool_push_locked(req) != 0) {
     /* No worker at all: undo. Nothing can depend on the last request. */
     aiospec_i_pool_unlink_locked(req);
-    aiospec_i_g.outstanding--;
+    __atomic_sub_fetch(&aiospec_i_g.outstanding, 1, __ATOMIC_RELAXED);
     fdq_unlink(req);
     f->tail = req->file_prev;
     if (f->tail)
@@ -389,8 +426,9 @@ int aiospec_i_submit(struct aiocb *cb, enum aio_op op,
     else
       f->head = NULL;
     file_free_if_empty(f);
+    aiospec_i_dup_release_locked(req);
     pthread_mutex_unlock(&aiospec_i_g.lock);
-    aiospec_i_sys_close(req->priv_fd);
+    aiospec_i_dup_close_own(req);
     free(req);
     return fail(EAGAIN);
   }

@@ -5,7 +5,8 @@
  *    closing the caller's number never affects their I/O, and a reused
  *    number is never touched by them (AIO-PROC-02).
  *  - close(fd) cancels nothing (AIO-PROC-01, our choice): it detaches every
- *    request from fd's index entry under the lock, then closes. Detached
+ *    request from fd's index entry and drops fd's cached duplicate
+ *    (aio_dup.c) under the lock, then closes. Detached
  *    requests complete and notify normally (AIO-PROC-03); aio_cancel on the
  *    number (reused or not) no longer finds them. close never waits for
  *    I/O (AIO-PROC-04). Closing another descriptor of the same open file
@@ -52,6 +53,7 @@ void aiospec_i_fd_detach(int fd) {
       r->fd_prev = r->fd_next = NULL;
       r = next;
     }
+    aiospec_i_dup_uncache_locked(q);
     free(q);
   }
   pthread_mutex_unlock(&aiospec_i_g.lock);

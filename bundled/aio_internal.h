@@ -2,6 +2,10 @@
  *
  * Data structures (owned by aiospec_i_g.lock unless a field says otherwise):
  *
+ *  struct aio_dup  a duplicate of a caller's descriptor that requests do
+ *                  their I/O on (aio_dup.c): shared and cached per
+ *                  descriptor for regular files, one per request otherwise.
+ *
  *  struct aio_req  one outstanding request, from a successful submission
  *                  to its completion. It sits in up to three lists:
  *                  - the per-file queue (struct aio_file, keyed by st_dev and
@@ -46,6 +50,7 @@ enum aio_req_state {
   AIO_REQ_RUNNING,  /* a worker owns the I/O */
 };
 
+struct aio_dup;
 struct aio_file;
 struct aio_fdq;
 struct aio_lio_group;
@@ -54,6 +59,7 @@ struct aio_req {
   struct aiocb *cb;
   enum aio_op op;
   int priv_fd;   /* our duplicate of the caller's descriptor */
+  struct aio_dup *shared; /* priv_fd's owner when shared, else NULL */
   int seekable;  /* lseek works: positioned I/O, range ordering */
   int append;    /* O_APPEND: the range is the whole file */
   int may_block; /* unseekable: the I/O may wait forever */
@@ -74,9 +80,20 @@ struct aio_req {
   struct aio_req *done_next; /* a caller-local list of finished requests */
 };
 
+struct aio_dup {
+  int fd;   /* the duplicate, close-on-exec */
+  int refs; /* the cache's (while cached) + one per request */
+  int flags; /* F_GETFL of the caller's descriptor when cached */
+  dev_t dev;
+  ino_t ino;
+};
+
+/* A caller's descriptor number: its requests, and its cached duplicate.
+ * Freed when it has neither. */
 struct aio_fdq {
   int fd;
   struct aio_req *head, *tail;
+  struct aio_dup *cache; /* regular files only; see aio_dup.c */
   struct aio_fdq *hash_next;
 };
 
@@ -94,6 +111,7 @@ struct aio_state {
   struct aio_fdq *fdqs[AIO_HASH_BUCKETS];
   struct aio_file *files[AIO_HASH_BUCKETS];
   struct aio_req *run_head, *run_tail;
+  int nrunnable; /* length of the run queue; atomic reads allowed */
   int outstanding; /* atomic reads allowed; writes under lock */
   int dup_base;    /* lowest number for our duplicates */
   /* Pool (aio_pool.c). */
@@ -102,6 +120,9 @@ struct aio_state {
   int nidle;     /* waiting on work_cv and not yet handed a wake token */
   int nwake;     /* wake tokens handed out and not yet taken */
   int nblocking; /* running a may_block request */
+  int nspinning; /* polling nrunnable without the lock before sleeping */
+  int spin;      /* more than one CPU: spinning can pay off (set once) */
+  int max_awake; /* bounded-work workers kept awake: the CPUs (set once) */
   /* aio_cancel waiting for interrupted workers (aio_cancel.c). */
   pthread_cond_t cancel_cv;
   int cancel_waiters;
@@ -116,6 +137,10 @@ int aiospec_i_submit(struct aiocb *cb, enum aio_op op,
 void aiospec_i_publish(struct aiocb *cb, ssize_t ret, int err);
 int aiospec_i_sigevent_valid(const struct sigevent *sev);
 struct aio_fdq *aiospec_i_fdq_find(int fd);
+struct aio_fdq *aiospec_i_fdq_get(int fd); /* NULL: out of memory */
+/* Frees q if it holds no request and no cached duplicate. Lock held. */
+void aiospec_i_fdq_free_if_unused(struct aio_fdq *q);
+void aiospec_i_mutex_init(pthread_mutex_t *m);
 /* Removes a finished request from every index, releases the requests that
  * waited for it, publishes its status. Lock held. */
 void aiospec_i_retire_locked(struct aio_req *req, ssize_t ret, int err);
@@ -149,6 +174,28 @@ struct aio_lio_group {
   struct sigevent sev;
 };
 void aiospec_i_lio_group_put(struct aio_lio_group *group);
+
+/* aio_dup.c */
+/* What submission needs to know about the caller's descriptor. */
+struct aio_fd_facts {
+  int flags; /* F_GETFL */
+  int seekable;
+  mode_t mode;
+  dev_t dev;
+  ino_t ino;
+};
+/* Fills *facts and req->priv_fd/req->shared with a duplicate of fd, taking
+ * the cached one when fd still looks the same (aio_dup.c). Lock not held.
+ * 0, or -1 with errno EBADF (fd not open) or EAGAIN (no descriptor left). */
+int aiospec_i_dup_acquire(int fd, struct aio_req *req,
+                          struct aio_fd_facts *facts);
+/* Closes the request's own duplicate (not a shared one). Lock optional. */
+void aiospec_i_dup_close_own(struct aio_req *req);
+/* Drops the request's reference to a shared duplicate. Lock held. */
+void aiospec_i_dup_release_locked(struct aio_req *req);
+/* Drops q's cached duplicate, if any. Lock held. */
+void aiospec_i_dup_uncache_locked(struct aio_fdq *q);
+void aiospec_i_dup_put_locked(struct aio_dup *d);
 
 /* aio_fd.c */
 void aiospec_i_fd_register_atfork(void);

@@ -3,6 +3,22 @@
  * Invariants (all counters under aiospec_i_g.lock):
  *  - Workers are reused across requests and exit after AIO_IDLE_SECONDS
  *    without work. No thread is created per request while one is idle.
+ *  - A worker that finishes a request takes the next runnable one in the
+ *    same critical section as the retirement (one lock round trip per
+ *    request while there is work).
+ *  - With more than one CPU, a worker that runs out of work first spins
+ *    for up to AIO_WORKER_SPIN_NS, polling nrunnable without the lock,
+ *    before it sleeps; at most AIO_MAX_SPINNERS do so at a time (nspinning,
+ *    under the lock). A push wakes nobody while the spinners outnumber the
+ *    runnable requests: a spinner re-takes the lock, decrements nspinning
+ *    and looks at the run queue before it may sleep, and a push sees
+ *    nspinning under the same lock, so no request is left without a
+ *    worker. The submitting thread never waits for a worker.
+ *  - Bounded work (regular files) wakes or starts a worker only while
+ *    fewer than max_awake (the CPUs but one) workers are awake on it (not
+ *    idle, not blocked on an unseekable file): an awake worker takes the
+ *    next runnable request after each retirement, so the queue drains, and
+ *    more threads than CPUs would only fight over the lock.
  *  - nidle counts workers waiting for work that no one has woken yet; a
  *    push that finds one hands it a wake token (nwake++) and signals. A
  *    worker consumes a token when it wakes, so two pushes never count on
@@ -31,6 +47,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -40,6 +57,10 @@
 #include "bundled/aiospec_aio.h"
 
 #define AIO_IDLE_SECONDS 1
+/* Long enough to cover a submitter's turnaround between two cached 4 KiB
+ * requests, short enough that an idle process stops burning CPU at once. */
+#define AIO_WORKER_SPIN_NS 50000
+#define AIO_MAX_SPINNERS 1
 
 int aiospec_i_sys_close(int fd) { return (int)syscall(SYS_close, fd); }
 
@@ -59,6 +80,7 @@ void aiospec_i_pool_reset_in_child(void) {
   aiospec_i_g.nidle = 0;
   aiospec_i_g.nwake = 0;
   aiospec_i_g.nblocking = 0;
+  aiospec_i_g.nspinning = 0;
   pthread_condattr_t attr;
   pthread_condattr_init(&attr);
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -138,7 +160,13 @@ static void do_unseekable(struct aio_req *req, ssize_t *ret, int *err) {
 
 /* ---- queue and workers ---- */
 
+static void set_nrunnable(int delta) {
+  __atomic_store_n(&aiospec_i_g.nrunnable, aiospec_i_g.nrunnable + delta,
+                   __ATOMIC_RELAXED);
+}
+
 static void run_append(struct aio_req *req) {
+  set_nrunnable(1);
   req->run_next = NULL;
   req->run_prev = aiospec_i_g.run_tail;
   if (aiospec_i_g.run_tail)
@@ -150,6 +178,7 @@ static void run_append(struct aio_req *req) {
 
 void aiospec_i_pool_unlink_locked(struct aio_req *req) {
   if (req->state != AIO_REQ_RUNNABLE) return;
+  set_nrunnable(-1);
   if (req->run_prev)
     req->run_prev->run_next = req->run_next;
   else
@@ -183,6 +212,9 @@ static int spawn_worker_locked(void) {
 
 /* Makes sure someone will take the head of the run queue. */
 static int kick_locked(int may_block) {
+  if (aiospec_i_g.nspinning >= aiospec_i_g.nrunnable) return 0;
+  int awake = aiospec_i_g.nworkers - aiospec_i_g.nidle - aiospec_i_g.nblocking;
+  if (!may_block && awake >= aiospec_i_g.max_awake) return 0;
   if (aiospec_i_g.nidle > 0) {
     aiospec_i_g.nidle--;
     aiospec_i_g.nwake++;
@@ -202,17 +234,55 @@ int aiospec_i_pool_push_locked(struct aio_req *req) {
   return kick_locked(req->may_block);
 }
 
-static struct aio_req *take_locked(void) {
+static int64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+/* Takes the head of the run queue for this worker. Lock held. */
+static struct aio_req *take_locked(pid_t tid) {
   struct aio_req *req = aiospec_i_g.run_head;
   aiospec_i_pool_unlink_locked(req);
   req->state = AIO_REQ_RUNNING;
+  req->worker_tid = tid;
+  if (req->may_block) {
+    aiospec_i_g.nblocking++;
+    /* We may block forever: let someone else take what is queued. */
+    if (aiospec_i_g.run_head) kick_locked(aiospec_i_g.run_head->may_block);
+  }
   return req;
 }
 
+/* Polls for work without the lock, briefly. Lock held on entry and exit. */
+static void spin_locked(void) {
+  if (!aiospec_i_g.spin || aiospec_i_g.nspinning >= AIO_MAX_SPINNERS) return;
+  aiospec_i_g.nspinning++;
+  pthread_mutex_unlock(&aiospec_i_g.lock);
+  int64_t deadline = mono_ns() + AIO_WORKER_SPIN_NS;
+  for (unsigned i = 1;; ++i) {
+    if (__atomic_load_n(&aiospec_i_g.nrunnable, __ATOMIC_RELAXED) > 0) break;
+    cpu_relax();
+    if (i % 64 == 0 && mono_ns() > deadline) break;
+  }
+  pthread_mutex_lock(&aiospec_i_g.lock);
+  aiospec_i_g.nspinning--;
+}
+
 /* Waits for work. Returns NULL when the worker should exit. Lock held. */
-static struct aio_req *wait_for_work_locked(void) {
+static struct aio_req *wait_for_work_locked(pid_t tid) {
   for (;;) {
-    if (aiospec_i_g.run_head) return take_locked();
+    if (aiospec_i_g.run_head) return take_locked(tid);
+    spin_locked();
+    if (aiospec_i_g.run_head) return take_locked(tid);
     struct timespec deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
     deadline.tv_sec += AIO_IDLE_SECONDS;
@@ -226,7 +296,7 @@ static struct aio_req *wait_for_work_locked(void) {
       continue;
     }
     aiospec_i_g.nidle--;
-    if (aiospec_i_g.run_head) return take_locked();
+    if (aiospec_i_g.run_head) return take_locked(tid);
     aiospec_i_g.nworkers--;
     return NULL;
   }
@@ -241,34 +311,32 @@ static void *worker_main(void *arg) {
   pid_t tid = (pid_t)syscall(SYS_gettid);
 
   pthread_mutex_lock(&aiospec_i_g.lock);
-  for (;;) {
-    struct aio_req *req = wait_for_work_locked();
-    if (!req) break;
-    req->worker_tid = tid;
-    if (req->may_block) {
-      aiospec_i_g.nblocking++;
-      /* We may block forever: let someone else take what is queued. */
-      if (aiospec_i_g.run_head) kick_locked(aiospec_i_g.run_head->may_block);
-    }
-    pthread_mutex_unlock(&aiospec_i_g.lock);
-
+  struct aio_req *req = wait_for_work_locked(tid);
+  pthread_mutex_unlock(&aiospec_i_g.lock);
+  while (req) {
     ssize_t ret;
     int err;
     if (req->may_block)
       do_unseekable(req, &ret, &err);
     else
       do_seekable(req, &ret, &err);
-    aiospec_i_sys_close(req->priv_fd);
+    aiospec_i_dup_close_own(req);
 
     pthread_mutex_lock(&aiospec_i_g.lock);
     if (req->may_block) aiospec_i_g.nblocking--;
     aiospec_i_retire_locked(req, ret, err);
     if (aiospec_i_g.cancel_waiters > 0)
       pthread_cond_broadcast(&aiospec_i_g.cancel_cv);
+    struct aio_req *next =
+        aiospec_i_g.run_head ? take_locked(tid) : NULL;
     pthread_mutex_unlock(&aiospec_i_g.lock);
     aiospec_i_after_retire(req);
-    pthread_mutex_lock(&aiospec_i_g.lock);
+    if (!next) {
+      pthread_mutex_lock(&aiospec_i_g.lock);
+      next = wait_for_work_locked(tid);
+      pthread_mutex_unlock(&aiospec_i_g.lock);
+    }
+    req = next;
   }
-  pthread_mutex_unlock(&aiospec_i_g.lock);
   return NULL;
 }

@@ -898,3 +898,89 @@ TEST(BundledAio, ManyThreadsManyFiles) {
 }
 
 }  // namespace
+
+namespace {
+
+// The per-descriptor duplicate cache (aio_dup.c) must follow the number to
+// its new file after close (through the hook) and open.
+TEST(BundledAioDupCache, RequestAfterCloseAndReopenGoesToNewFile) {
+  char p1[] = "/tmp/aiospec-cache-a-XXXXXX";
+  char p2[] = "/tmp/aiospec-cache-b-XXXXXX";
+  int a = mkstemp(p1);
+  int b = mkstemp(p2);
+  ASSERT_GE(a, 0);
+  ASSERT_GE(b, 0);
+  close(b);
+  char x = 'x';
+  aiocb cb = MakeCb(a, &x, 1, 0);
+  ASSERT_EQ(aiospec_aio_write(&cb), 0);  // caches a duplicate of a
+  ASSERT_TRUE(WaitDone(&cb));
+  ASSERT_EQ(aiospec_close(a), 0);
+  int again = open(p2, O_RDWR);
+  ASSERT_EQ(again, a);  // the same number, another file
+  char y = 'y';
+  cb = MakeCb(again, &y, 1, 0);
+  ASSERT_EQ(aiospec_aio_write(&cb), 0);
+  ASSERT_TRUE(WaitDone(&cb));
+  EXPECT_EQ(FileContents(again), "y");
+  int first = open(p1, O_RDONLY);
+  EXPECT_EQ(FileContents(first), "x");
+  close(first);
+  aiospec_close(again);
+  unlink(p1);
+  unlink(p2);
+}
+
+// A number closed behind the hooks (raw system call) and reused for another
+// file, or not reused at all, is never taken for the cached one.
+TEST(BundledAioDupCache, RawCloseIsDetected) {
+  char p1[] = "/tmp/aiospec-cache-c-XXXXXX";
+  char p2[] = "/tmp/aiospec-cache-d-XXXXXX";
+  int a = mkstemp(p1);
+  int b = mkstemp(p2);
+  ASSERT_GE(a, 0);
+  ASSERT_GE(b, 0);
+  close(b);
+  char x = 'x';
+  aiocb cb = MakeCb(a, &x, 1, 0);
+  ASSERT_EQ(aiospec_aio_write(&cb), 0);
+  ASSERT_TRUE(WaitDone(&cb));
+  ASSERT_EQ(close(a), 0);  // not aiospec_close: the cache is not told
+  cb = MakeCb(a, &x, 1, 0);
+  EXPECT_EQ(aiospec_aio_write(&cb), -1);
+  EXPECT_EQ(errno, EBADF);
+  int again = open(p2, O_RDONLY);
+  ASSERT_EQ(again, a);
+  char y = 'y';
+  cb = MakeCb(again, &y, 1, 0);
+  EXPECT_EQ(aiospec_aio_write(&cb), -1);  // read-only now
+  EXPECT_EQ(errno, EBADF);
+  char got = 0;
+  cb = MakeCb(again, &got, 1, 0);
+  ASSERT_EQ(aiospec_aio_read(&cb), 0);
+  ASSERT_TRUE(WaitDone(&cb));
+  EXPECT_EQ(aiospec_aio_return(&cb), 0);  // the new, empty file
+  aiospec_close(again);
+  unlink(p1);
+  unlink(p2);
+}
+
+// dup2 onto a cached number: later requests go to dup2's source file.
+TEST(BundledAioDupCache, Dup2OntoCachedNumberRetargets) {
+  int a = TempFile();
+  int b = TempFile();
+  char x = 'x';
+  aiocb cb = MakeCb(a, &x, 1, 0);
+  ASSERT_EQ(aiospec_aio_write(&cb), 0);
+  ASSERT_TRUE(WaitDone(&cb));
+  ASSERT_EQ(aiospec_dup2(b, a), a);
+  char y = 'y';
+  cb = MakeCb(a, &y, 1, 0);
+  ASSERT_EQ(aiospec_aio_write(&cb), 0);
+  ASSERT_TRUE(WaitDone(&cb));
+  EXPECT_EQ(FileContents(b), "y");
+  aiospec_close(a);
+  aiospec_close(b);
+}
+
+}  // namespace

@@ -1,11 +1,13 @@
 // The checker: keeps the set of model worlds consistent with the log so far.
 //
 // Invariants of the loop in CheckLog:
-//  - `worlds` holds distinct worlds (by State::Canonical), each with the
+//  - `worlds` holds distinct worlds (by State's equality), each with the
 //    implementation-defined choices some accepted run took to reach it;
 //  - before op i, every world has consumed exactly the observations of ops
 //    0..i-1; completions not yet needed by an observation are still pending
 //    in it (deferred), never dropped;
+//  - an undecided cancellation (cancel_choice.h) is decided, splitting the
+//    world, before the op or notify record that depends on it is judged;
 //  - the verdict is kPass or kFail only when the set stayed within
 //    max_states at every step.
 #include "model/checker.h"
@@ -19,10 +21,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "harness/trace/trace_printer.h"
+#include "model/cancel_choice.h"
 #include "model/completion.h"
 #include "model/notifications.h"
 #include "model/rules.h"
 #include "model/state.h"
+#include "model/state_set.h"
 
 namespace aiospec {
 
@@ -58,26 +62,40 @@ struct World {
   std::vector<std::string> choices;  // sorted, unique
 };
 
-// Worlds deduped by canonical form; choices of merged worlds are united.
+// Worlds deduped by State's equality; choices of merged worlds are united.
 class WorldSet {
  public:
   void Add(State s, const std::vector<std::string>& a,
            const std::vector<std::string>& b) {
-    std::string key = s.Canonical();
-    auto [it, inserted] = index_.try_emplace(std::move(key), worlds_.size());
-    if (inserted) worlds_.push_back({std::move(s), {}});
-    std::vector<std::string>& c = worlds_[it->second].choices;
+    auto [i, inserted] = states_.Insert(std::move(s));
+    if (inserted) {
+      choices_.emplace_back();
+      if (b.empty()) {
+        choices_.back() = a;  // already sorted and unique
+        return;
+      }
+    }
+    std::vector<std::string>& c = choices_[i];
+    if (a.empty() && b.empty()) return;
     c.insert(c.end(), a.begin(), a.end());
     c.insert(c.end(), b.begin(), b.end());
     std::sort(c.begin(), c.end());
     c.erase(std::unique(c.begin(), c.end()), c.end());
   }
-  size_t size() const { return worlds_.size(); }
-  std::vector<World>& worlds() { return worlds_; }
+  size_t size() const { return states_.size(); }
+  std::vector<World> Take() && {
+    std::vector<State> states = std::move(states_).Take();
+    std::vector<World> out;
+    out.reserve(states.size());
+    for (size_t i = 0; i < states.size(); ++i) {
+      out.push_back({std::move(states[i]), std::move(choices_[i])});
+    }
+    return out;
+  }
 
  private:
-  absl::flat_hash_map<std::string, size_t> index_;
-  std::vector<World> worlds_;
+  StateSet states_;
+  std::vector<std::vector<std::string>> choices_;
 };
 
 Explanation At(const Trace& trace, int op_index) {
@@ -94,6 +112,40 @@ void AddUnique(std::vector<std::string>& v, const std::string& s) {
   if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
 }
 
+std::vector<std::string> United(std::vector<std::string> a,
+                                const std::vector<std::string>& b) {
+  if (b.empty()) return a;
+  a.insert(a.end(), b.begin(), b.end());
+  std::sort(a.begin(), a.end());
+  a.erase(std::unique(a.begin(), a.end()), a.end());
+  return a;
+}
+
+// Splits each world on the undecided cancellations `needed(state)` names
+// (cancel_choice.h). False when that passes `limit` worlds.
+template <typename Needed>
+bool DecideWhereNeeded(std::vector<World>& worlds, size_t limit, Needed needed) {
+  if (std::none_of(worlds.begin(), worlds.end(),
+                   [](const World& w) { return HasUndecided(w.state); })) {
+    return true;
+  }
+  std::vector<World> out;
+  for (World& w : worlds) {
+    const std::vector<CbId> cbs = needed(w.state);
+    if (cbs.empty()) {
+      out.push_back(std::move(w));
+      continue;
+    }
+    bool overflow = false;
+    for (Decided& d : DecideAll(w.state, cbs, limit, &overflow)) {
+      out.push_back({std::move(d.state), United(w.choices, d.choices)});
+    }
+    if (overflow || out.size() > limit) return false;
+  }
+  worlds = std::move(out);
+  return true;
+}
+
 // One op over every world. Fills `next`, or `rejections`; returns an
 // unresolved reason when the model cannot judge.
 struct StepResult {
@@ -102,7 +154,8 @@ struct StepResult {
 };
 
 StepResult RunStep(const Trace& trace, int i, const StepObservation& obs,
-                   std::vector<World>& worlds, const CheckOptions& options,
+                   std::vector<World>& worlds,  // consumed
+                   const CheckOptions& options,
                    bool strict_order, WorldSet& next) {
   StepResult result;
   const Op& op = trace.ops[i];
@@ -112,24 +165,35 @@ StepResult RunStep(const Trace& trace, int i, const StepObservation& obs,
   ctx.profile = options.profile;
   ctx.step = StepContext{&trace, strict_order};
   ctx.limit = options.max_states;
-  for (const World& w : worlds) {
-    bool overflow = false;
-    std::vector<State> reach =
-        Explore(w.state, SpecFor(w.state, op, obs), ctx.step, options.max_states,
-                &overflow);
-    if (overflow) {
-      result.unresolved = absl::StrCat(
-          "more than ", options.max_states,
-          " model states while completing pending requests");
-      return result;
+  std::vector<State> reach;
+  for (World& w : worlds) {
+    const ExploreSpec spec = SpecFor(w.state, op, obs);
+    // Most ops need no hidden step: judge the world itself, uncopied.
+    const bool explore = AnySeedPending(w.state, spec);
+    reach.clear();
+    if (explore) {
+      bool overflow = false;
+      reach = Explore(w.state, spec, ctx.step, options.max_states, &overflow);
+      if (overflow) {
+        result.unresolved = absl::StrCat(
+            "more than ", options.max_states,
+            " model states while completing pending requests");
+        return result;
+      }
     }
-    for (const State& r : reach) {
-      RuleOutcome out = ApplyRule(r, op, obs, ctx);
+    const size_t count = explore ? reach.size() : 1;
+    for (size_t k = 0; k < count; ++k) {
+      // The old worlds are dropped after this step, so an accepted world
+      // that is the rule's input moves into `next` instead of being copied.
+      State& r = explore ? reach[k] : w.state;
+      RuleOutcome out = ApplyRuleKeepingInput(r, op, obs, ctx);
       if (out.unresolved) {
         result.unresolved = out.unresolved;
         return result;
       }
-      for (Accepted& a : out.accepted) next.Add(std::move(a.state), w.choices, a.choices);
+      for (Accepted& a : out.accepted) {
+        next.Add(a.same ? std::move(r) : std::move(a.state), w.choices, a.choices);
+      }
       for (Rejection& rj : out.rejections) result.rejections.push_back(std::move(rj));
       if (next.size() > options.max_states) {
         result.unresolved = absl::StrCat("more than ", options.max_states,
@@ -156,12 +220,29 @@ CheckResult Run(const Trace& trace, const ObservationLog& log,
   };
 
   const size_t n = std::min(trace.ops.size(), log.steps.size());
+  // Notify records by the op they arrived during (log order kept).
+  std::vector<std::vector<NotificationObservation>> notes_by_op(n);
+  for (const NotificationObservation& note : log.notifications) {
+    if (note.after_op >= 0 && static_cast<size_t>(note.after_op) < n) {
+      notes_by_op[note.after_op].push_back(note);
+    }
+  }
   for (size_t i = 0; i < n; ++i) {
     const StepObservation& obs = log.steps[i];
     const int op = static_cast<int>(i);
     if (obs.op_index != op) {
       Explanation e = At(trace, op);
       e.message = absl::StrCat("the log's record ", i, " is for op ", obs.op_index);
+      return stop(Verdict::kUnresolved, std::move(e));
+    }
+    if (!DecideWhereNeeded(worlds, options.max_states, [&](const State& w) {
+          return MustDecide(w, trace.ops[i], SpecFor(w, trace.ops[i], obs));
+        })) {
+      Explanation e = At(trace, op);
+      e.observed = FormatObservation(trace.ops[i], obs);
+      e.message = absl::StrCat("more than ", options.max_states,
+                               " model states while deciding which requests "
+                               "an aio_cancel or close cancelled");
       return stop(Verdict::kUnresolved, std::move(e));
     }
     WorldSet next;
@@ -187,12 +268,21 @@ CheckResult Run(const Trace& trace, const ObservationLog& log,
       e.message = message;
       return stop(Verdict::kFail, std::move(e));
     }
-    worlds = std::move(next.worlds());
+    worlds = std::move(next).Take();
     result.peak_states = std::max(result.peak_states, worlds.size());
     result.steps_checked = i + 1;
 
     // Notifications that arrived during this op (AIO-SIG-04/13/14).
-    for (const NotificationObservation& note : NotificationsAfter(log, op)) {
+    for (const NotificationObservation& note : notes_by_op[i]) {
+      if (!DecideWhereNeeded(worlds, options.max_states, [&](const State& w) {
+            return MustDecideForNotification(w, note);
+          })) {
+        Explanation e = At(trace, op);
+        e.message = absl::StrCat("more than ", options.max_states,
+                                 " model states while deciding which requests "
+                                 "an aio_cancel or close cancelled");
+        return stop(Verdict::kUnresolved, std::move(e));
+      }
       std::vector<State> states;
       for (const World& w : worlds) states.push_back(w.state);
       NotificationOutcome nout = CheckNotification(
@@ -211,7 +301,7 @@ CheckResult Run(const Trace& trace, const ObservationLog& log,
       for (auto& [from, st] : nout.worlds) {
         notified.Add(std::move(st), worlds[from].choices, {});
       }
-      worlds = std::move(notified.worlds());
+      worlds = std::move(notified).Take();
     }
   }
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "model/state_set.h"
 
 namespace aiospec {
 namespace {
@@ -51,8 +52,8 @@ bool OrderedAfterPending(const State& s, CbId cb) {
   const Request& r = *s.requests[cb];
   const Ofd* o = ActingOfd(s, r);
   if (o == nullptr) return false;
-  for (CbId other : s.PendingRequests()) {
-    if (other == cb) continue;
+  for (CbId other = 0; other < static_cast<int>(s.requests.size()); ++other) {
+    if (other == cb || !s.IsPending(other)) continue;
     const Request& p = *s.requests[other];
     if (p.seq > r.seq || p.op != RequestOp::kWrite) continue;
     const Ofd* po = ActingOfd(s, p);
@@ -147,7 +148,8 @@ std::vector<State> StepFsync(const State& s, CbId cb, const Ofd& o) {
     return {std::move(t)};
   }
   const int seq = s.requests[cb]->seq;
-  for (CbId other : s.PendingRequests()) {
+  for (CbId other = 0; other < static_cast<int>(s.requests.size()); ++other) {
+    if (!s.IsPending(other)) continue;
     const Request& p = *s.requests[other];
     const Ofd* po = ActingOfd(s, p);
     if (p.op == RequestOp::kWrite && p.seq < seq && po != nullptr &&
@@ -165,6 +167,8 @@ std::vector<State> StepRequest(const State& s, CbId cb,
                                const StepContext& ctx) {
   if (!s.IsPending(cb)) return {};
   const Request& r = *s.requests[cb];
+  // Undecided requests are decided before anything may move them.
+  if (r.undecided != Undecided::kNo) return {};
   if (r.pending_error != 0 || r.ofd == kNone) {
     // The EITHER errors reported asynchronously (AIO-READ-16/17,
     // AIO-WRITE-14/15): return status -1, error status the errno.
@@ -197,6 +201,23 @@ bool EnabledForSure(const State& s, CbId cb) {
               st.capacity);
 }
 
+namespace {
+
+bool PendingWriteInto(const State& s, StreamId st) {
+  for (const std::optional<Request>& r : s.requests) {
+    if (!r || r->status != RequestStatus::kQueued || r->op != RequestOp::kWrite) {
+      continue;
+    }
+    const Ofd* o = ActingOfd(s, *r);
+    if (o != nullptr && o->kind == OfdKind::kStream && o->write_stream == st) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 bool Conflict(const State& s, CbId a, CbId b) {
   const Request& ra = *s.requests[a];
   const Request& rb = *s.requests[b];
@@ -204,6 +225,15 @@ bool Conflict(const State& s, CbId a, CbId b) {
   const Ofd* ob = ActingOfd(s, rb);
   if (oa == nullptr || ob == nullptr || oa->kind != ob->kind) return false;
   if (oa->kind == OfdKind::kStream) {
+    // Reads on the read end of one pipe commute while its queue is empty and
+    // no pending write can fill it: each blocks, or each sees EOF.
+    if (ra.op == RequestOp::kRead && rb.op == RequestOp::kRead &&
+        oa->write_stream == kNone && ob->write_stream == kNone &&
+        oa->read_stream == ob->read_stream &&
+        BytesOf(s.streams[oa->read_stream].queue).empty() &&
+        !PendingWriteInto(s, oa->read_stream)) {
+      return false;
+    }
     // Same stream: who gets which bytes, EOF and EPIPE all depend on order.
     for (StreamId x : StreamsOf(*oa)) {
       for (StreamId y : StreamsOf(*ob)) {
@@ -260,28 +290,20 @@ std::vector<CbId> WritesOnFile(const State& s, FileId file) {
 std::vector<State> Reachable(const State& s, const std::vector<CbId>& cbs,
                              const StepContext& ctx, size_t limit,
                              bool* overflow) {
-  std::vector<State> out;
-  absl::flat_hash_set<std::string> seen;
-  std::deque<State> frontier;
-  seen.insert(s.Canonical());
-  frontier.push_back(s);
-  while (!frontier.empty()) {
-    State cur = std::move(frontier.front());
-    frontier.pop_front();
+  // Breadth first, the set doubling as the queue.
+  StateSet set;
+  set.Insert(s);
+  for (size_t i = 0; i < set.size(); ++i) {
     for (CbId cb : cbs) {
-      for (State& next : StepRequest(cur, cb, ctx)) {
-        if (seen.insert(next.Canonical()).second) {
-          if (seen.size() > limit) {
-            *overflow = true;
-            return out;
-          }
-          frontier.push_back(std::move(next));
+      for (State& next : StepRequest(set[i], cb, ctx)) {
+        if (set.Insert(std::move(next)).second && set.size() > limit) {
+          *overflow = true;
+          return {};
         }
       }
     }
-    out.push_back(std::move(cur));
   }
-  return out;
+  return std::move(set).Take();
 }
 
 namespace {
@@ -334,36 +356,44 @@ std::vector<State> ExploreAll(const State& s, const std::vector<CbId>& seeds,
       }
     }
   }
+  if (relevant.empty()) return {s};
   std::vector<State> worlds = {s};
   for (const std::vector<CbId>& comp : Components(s, relevant)) {
-    std::vector<State> next;
-    absl::flat_hash_set<std::string> seen;
+    StateSet next;
     for (const State& w : worlds) {
       std::vector<State> reach = Reachable(w, comp, ctx, limit, overflow);
       if (*overflow) return {};
-      std::vector<State> good;
-      for (State& r : reach) {
-        bool ok = std::all_of(required.begin(), required.end(), [&](CbId cb) {
+      auto ok = [&](const State& r) {
+        return std::all_of(required.begin(), required.end(), [&](CbId cb) {
           return !Contains(comp, cb) || !r.IsPending(cb);
         });
-        if (ok) good.push_back(std::move(r));
-      }
+      };
       // Nothing satisfies the spec: keep every world so the rule explains.
-      if (good.empty()) good = Reachable(w, comp, ctx, limit, overflow);
-      for (State& g : good) {
-        if (seen.insert(g.Canonical()).second) next.push_back(std::move(g));
+      const bool any_ok = std::any_of(reach.begin(), reach.end(), ok);
+      for (State& r : reach) {
+        if (!any_ok || ok(r)) next.Insert(std::move(r));
       }
       if (next.size() > limit) {
         *overflow = true;
         return {};
       }
     }
-    worlds = std::move(next);
+    worlds = std::move(next).Take();
   }
   return worlds;
 }
 
 }  // namespace
+
+bool AnySeedPending(const State& s, const ExploreSpec& spec) {
+  for (CbId cb : spec.must_complete) {
+    if (s.IsPending(cb)) return true;
+  }
+  for (CbId cb : spec.either) {
+    if (s.IsPending(cb)) return true;
+  }
+  return false;
+}
 
 std::vector<State> Explore(const State& s, const ExploreSpec& spec,
                            const StepContext& ctx, size_t limit,
@@ -377,22 +407,20 @@ std::vector<State> Explore(const State& s, const ExploreSpec& spec,
   // At least one of must_complete: one branch per candidate; the others'
   // completions are deferred (they commute with the observation). The
   // unchanged world is kept too, so a rule can see an already complete one.
-  std::vector<State> out;
-  absl::flat_hash_set<std::string> seen;
-  seen.insert(s.Canonical());
-  out.push_back(s);
+  StateSet out;
+  out.Insert(s);
   for (CbId cb : spec.must_complete) {
     std::vector<CbId> seeds = spec.either;
     seeds.push_back(cb);
     for (State& w : ExploreAll(s, seeds, {cb}, ctx, limit, overflow)) {
-      if (seen.insert(w.Canonical()).second) out.push_back(std::move(w));
+      out.Insert(std::move(w));
     }
     if (*overflow || out.size() > limit) {
       *overflow = true;
       return {};
     }
   }
-  return out;
+  return std::move(out).Take();
 }
 
 }  // namespace aiospec

@@ -59,6 +59,10 @@ struct ExploreSpec {
   std::vector<CbId> either;         // may or may not complete
 };
 
+// Some request the spec names is pending in `s`: Explore could move
+// something. Otherwise Explore(s, spec, ...) is just {s}.
+bool AnySeedPending(const State& s, const ExploreSpec& spec);
+
 // All worlds reachable from `s` by hidden steps of relevant requests that
 // satisfy the spec (or, when no world satisfies it, every reachable world, so
 // the rule can explain why). Includes `s` itself when it qualifies. Sets

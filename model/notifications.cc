@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <csignal>
 
-#include "absl/container/flat_hash_set.h"
+#include "model/state_set.h"
 #include "absl/strings/str_cat.h"
 #include "harness/observation/host_names.h"
 
@@ -61,7 +61,8 @@ NotificationOutcome CheckNotification(const Trace& trace,
                 "published");
   }
   NotificationOutcome out;
-  absl::flat_hash_set<std::string> seen;
+  StateSet seen;
+  std::vector<size_t> from;  // by index in `seen`
   bool any_candidate = false;
   bool group_candidate = false;
   for (size_t i = 0; i < worlds.size(); ++i) {
@@ -83,7 +84,7 @@ NotificationOutcome CheckNotification(const Trace& trace,
           continue;
         }
         ++t.requests[cb]->notifications;
-        if (seen.insert(t.Canonical()).second) out.worlds.push_back({i, std::move(t)});
+        if (seen.Insert(std::move(t)).second) from.push_back(i);
       }
       if (overflow) {
         out.failure = NotificationFailure{Describe(n), {}, {}, "too many worlds"};
@@ -111,7 +112,7 @@ NotificationOutcome CheckNotification(const Trace& trace,
         for (CbId cb : group.members) all_done = all_done && !t.IsPending(cb);
         if (!all_done) continue;
         ++t.lio_groups[g].notifications;
-        if (seen.insert(t.Canonical()).second) out.worlds.push_back({i, std::move(t)});
+        if (seen.Insert(std::move(t)).second) from.push_back(i);
       }
       if (overflow) {
         out.failure = NotificationFailure{Describe(n), {}, {}, "too many worlds"};
@@ -119,7 +120,13 @@ NotificationOutcome CheckNotification(const Trace& trace,
       }
     }
   }
-  if (!out.worlds.empty()) return out;
+  if (!seen.empty()) {
+    std::vector<State> states = std::move(seen).Take();
+    for (size_t k = 0; k < states.size(); ++k) {
+      out.worlds.push_back({from[k], std::move(states[k])});
+    }
+    return out;
+  }
   if (!any_candidate) {
     return Fail(n, {"AIO-SIG-14", "AIO-SIG-04"},
                 "no notification (no request with this value is due one)",

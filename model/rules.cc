@@ -14,6 +14,7 @@
 #include "harness/common/byte_literal.h"
 #include "harness/observation/host_names.h"
 #include "harness/trace/payload.h"
+#include "model/cancel_choice.h"
 
 namespace aiospec {
 namespace {
@@ -41,6 +42,12 @@ void AddUniqueText(std::vector<std::string>& v, std::string s) {
 RuleOutcome Accept(State s, std::vector<std::string> choices = {}) {
   RuleOutcome out;
   out.accepted.push_back({std::move(s), std::move(choices)});
+  return out;
+}
+// Accepts the input world unchanged; the checker keeps it without a copy.
+RuleOutcome AcceptSame() {
+  RuleOutcome out;
+  out.accepted.push_back({State{}, {}, /*same=*/true});
   return out;
 }
 RuleOutcome Reject(std::vector<std::string> ids, std::string allowed,
@@ -85,7 +92,8 @@ RuleOutcome SetupFailed(const Op& op, const StepObservation& obs) {
 // Closes a descriptor handle (close, and dup2 onto an open target:
 // AIO-PROC-06). Requests keep their description alive (AIO-PROC-02/03).
 // close may cancel pending requests submitted on this descriptor
-// (AIO-PROC-01, implementation-defined): each subset is a branch. Requests
+// (AIO-PROC-01, implementation-defined): each subset is a branch, taken at
+// once for a few requests and lazily for more (cancel_choice.h). Requests
 // submitted through another descriptor for the same description are not
 // "against fildes" and are never cancelled (AIO-PROC-06).
 RuleOutcome CloseHandle(const State& s, FdId fd, const std::string& why) {
@@ -98,15 +106,20 @@ RuleOutcome CloseHandle(const State& s, FdId fd, const std::string& why) {
       cancelable.push_back(cb);
     }
   }
-  // More than a few requests: only none or all, to keep branching bounded.
-  std::vector<uint32_t> subsets;
-  if (cancelable.size() <= 4) {
-    for (uint32_t m = 0; m < (1u << cancelable.size()); ++m) subsets.push_back(m);
-  } else {
-    subsets = {0u, 0xffffffffu};
-  }
   RuleOutcome out;
-  for (uint32_t mask : subsets) {
+  if (cancelable.size() > kEagerCancelLimit) {
+    // Each request cancelled or not, decided when an observation needs it
+    // (cancel_choice.h).
+    State t = s;
+    for (CbId cb : cancelable) {
+      MarkUndecided(t, cb, why == "dup2" ? Undecided::kDup2 : Undecided::kClose, -1);
+    }
+    t.fds[fd] = kNone;
+    t.Unref(ofd);
+    out.accepted.push_back({std::move(t), {}});
+    return out;
+  }
+  for (uint32_t mask = 0; mask < (1u << cancelable.size()); ++mask) {
     State t = s;
     std::vector<std::string> choices;
     for (size_t i = 0; i < cancelable.size(); ++i) {
@@ -533,13 +546,14 @@ std::vector<CbId> CancelTargets(const State& s, const AioCancel& op) {
 // cancelled (status ECANCELED, return -1) or, being in progress, not;
 // AIO_NOTCANCELED if any was not, else AIO_CANCELED if any was, else
 // AIO_ALLDONE. Which requests are cancelable is implementation-defined: each
-// is a branch, recorded as a choice. A large stream write that has moved
+// is a branch, recorded as a choice (taken lazily past kEagerCancelLimit
+// requests: cancel_choice.h). A large stream write that has moved
 // bytes is in progress and cannot be cancelled (AIO-CANCEL-16).
 RuleOutcome ApplyCancel(const State& s, const AioCancel& op,
                         const StepObservation& obs, const RuleContext& ctx) {
   const OfdId ofd = op.fd == kBadFd ? kNone : s.fds[op.fd];
   if (ofd == kNone) {
-    if (obs.ret == -1 && obs.err == EBADF) return Accept(s);
+    if (obs.ret == -1 && obs.err == EBADF) return AcceptSame();
     return Reject({"AIO-CANCEL-14", "AIO-CANCEL-13"}, "aio_cancel ret=-1 errno=EBADF");
   }
   if (op.cb != kNullHandle) {
@@ -559,13 +573,48 @@ RuleOutcome ApplyCancel(const State& s, const AioCancel& op,
   for (CbId cb : CancelTargets(s, op)) {
     if (s.IsPending(cb)) pending.push_back(cb);
   }
-  if (pending.size() > 4) {
-    return Unresolved("model covers aio_cancel of at most 4 pending requests");
-  }
   auto name = [](int v) { return CancelResultName(v); };
   RuleOutcome out;
   std::vector<std::string> allowed;
-  for (uint32_t mask = 0; mask < (1u << pending.size()); ++mask) {
+  if (pending.size() > kEagerCancelLimit) {
+    // Too many subsets to branch on at once. AIO_CANCELED: all were
+    // cancelled. AIO_NOTCANCELED: each cancelled or not, at least one not,
+    // decided when an observation needs it (cancel_choice.h).
+    std::vector<CbId> cancelable;
+    bool forced_left = false;  // a request that moved bytes stays in progress
+    for (CbId cb : pending) {
+      if (s.requests[cb]->transferred > 0) {
+        forced_left = true;
+      } else {
+        cancelable.push_back(cb);
+      }
+    }
+    if (!forced_left) {
+      AddUniqueText(allowed, absl::StrCat("aio_cancel ret=", name(AIO_CANCELED)));
+    }
+    AddUniqueText(allowed, absl::StrCat("aio_cancel ret=", name(AIO_NOTCANCELED)));
+    if (obs.ret == AIO_CANCELED && !forced_left) {
+      State t = s;
+      for (CbId cb : pending) {
+        Request& r = *t.requests[cb];
+        r.status = RequestStatus::kDone;
+        r.ret = -1;
+        r.err = ECANCELED;
+        t.Unref(r.ofd);
+      }
+      return Accept(std::move(t),
+                    {"AIO-CANCEL-09: a pending request was cancelable"});
+    }
+    if (obs.ret == AIO_NOTCANCELED) {
+      State t = s;
+      const int group = forced_left ? -1 : ctx.op_index;
+      for (CbId cb : cancelable) MarkUndecided(t, cb, Undecided::kAioCancel, group);
+      return Accept(std::move(t),
+                    {"AIO-CANCEL-09: a pending request was not cancelable"});
+    }
+  }
+  const uint32_t masks = pending.size() > kEagerCancelLimit ? 0u : 1u << pending.size();
+  for (uint32_t mask = 0; mask < masks; ++mask) {
     State t = s;
     std::vector<std::string> choices;
     bool any_cancelled = false;
@@ -624,11 +673,11 @@ RuleOutcome ApplyAioError(const State& s, CbId cb, const StepObservation& obs,
   const bool says_in_progress = obs.ret == EINPROGRESS;
   switch (r.status) {
     case RequestStatus::kQueued:
-      if (says_in_progress) return Accept(s);
+      if (says_in_progress) return AcceptSame();
       return Reject({"AIO-ERROR-02", "AIO-GEN-02"}, "aio_error ret=EINPROGRESS",
                     "the request cannot have completed yet");
     case RequestStatus::kDone: {
-      if (obs.ret == r.err) return Accept(s);
+      if (obs.ret == r.err) return AcceptSame();
       const std::string allowed =
           absl::StrCat("aio_error ret=", r.err == 0 ? "0" : ErrnoName(r.err));
       if (says_in_progress) {
@@ -658,7 +707,7 @@ RuleOutcome ApplyAioError(const State& s, CbId cb, const StepObservation& obs,
     }
     case RequestStatus::kReturned:
       if (obs.ret == r.err || (obs.ret == -1 && obs.err == EINVAL)) {
-        return Accept(s);
+        return AcceptSame();
       }
       return Reject({"AIO-ERROR-07", "AIO-ERROR-09"},
                     absl::StrCat("aio_error ret=",
@@ -706,7 +755,7 @@ RuleOutcome ApplyAioReturn(const State& s, CbId cb, const StepObservation& obs,
     }
     case RequestStatus::kReturned:
       if (obs.ret == r.ret || (obs.ret == -1 && obs.err == EINVAL)) {
-        return Accept(s);
+        return AcceptSame();
       }
       return Reject({"AIO-RETURN-03"},
                     absl::StrCat("aio_return ret=", r.ret,
@@ -738,11 +787,11 @@ RuleOutcome ApplySuspend(const State& s, const AioSuspend& op,
       op.timeout.infinite ? "blocks until one completes"
                           : "aio_suspend ret=-1 errno=EAGAIN";
   if (obs.ret == 0) {
-    if (any_complete) return Accept(s);
+    if (any_complete) return AcceptSame();
     return Reject({"AIO-SUSP-01", "AIO-SUSP-07"}, timeout_text,
                   "aio_suspend returned 0 with no listed request complete");
   }
-  if (obs.ret == -1 && obs.err == EINTR) return Accept(s);
+  if (obs.ret == -1 && obs.err == EINTR) return AcceptSame();
   if (obs.ret == -1 && obs.err == EAGAIN) {
     if (any_complete) {
       return Reject({"AIO-SUSP-02"}, "aio_suspend ret=0",
@@ -753,7 +802,7 @@ RuleOutcome ApplySuspend(const State& s, const AioSuspend& op,
       return Reject({"AIO-SUSP-11", "AIO-SUSP-05"}, timeout_text,
                     "EAGAIN without a timeout");
     }
-    return Accept(s);
+    return AcceptSame();
   }
   return Reject({"AIO-SUSP-08", "AIO-SUSP-05", "AIO-SUSP-09"},
                 any_complete ? "aio_suspend ret=0"
@@ -772,7 +821,7 @@ RuleOutcome ApplyWait(const State& s, const Wait& op, const StepObservation& obs
     if (s.IsPending(cb)) pending.push_back(cb);
   }
   if (obs.ret == 0) {
-    if (pending.empty()) return Accept(s);
+    if (pending.empty()) return AcceptSame();
     std::vector<std::string> ids = {"AIO-GEN-02", "AIO-ERROR-02"};
     for (CbId cb : pending) {
       const Request& r = *s.requests[cb];
@@ -801,7 +850,7 @@ RuleOutcome ApplyWait(const State& s, const Wait& op, const StepObservation& obs
                                    "' could proceed but stayed EINPROGRESS"));
       }
     }
-    return Accept(s);
+    return AcceptSame();
   }
   return Reject({"AIO-ERROR-06"},
                 pending.empty() ? "wait ret=0" : "wait ret=0 or ETIMEDOUT");
@@ -947,7 +996,7 @@ RuleOutcome ApplyWrite(const State& s, const Write& op, const StepObservation& o
   const int64_t capacity = s.streams[st].capacity;
   const std::vector<std::string> ids = {"AIO-GEN-25"};
   if (!s.HasReader(st)) {
-    if (obs.ret == -1 && obs.err == EPIPE) return Accept(s);
+    if (obs.ret == -1 && obs.err == EPIPE) return AcceptSame();
     return Reject(ids, "write ret=-1 errno=EPIPE", "the stream has no reader");
   }
   const int64_t room = capacity < 0 ? -1 : capacity - static_cast<int64_t>(q.size());
@@ -980,7 +1029,7 @@ RuleOutcome ApplyReadback(const State& s, const Readback& op,
   const std::string data = obs.data.value_or("");
   if (obs.ret < 0) return SetupFailed(Op{op, {}}, obs);
   if (data == content && obs.ret == static_cast<int64_t>(content.size())) {
-    return Accept(s);
+    return AcceptSame();
   }
   std::vector<std::string> ids = {"AIO-WRITE-01", "AIO-WRITE-06"};
   for (const Ofd& o : s.ofds) {
@@ -1058,6 +1107,19 @@ ExploreSpec SpecFor(const State& s, const Op& op, const StepObservation& obs) {
 
 RuleOutcome ApplyRule(const State& s, const Op& op, const StepObservation& obs,
                       const RuleContext& ctx) {
+  RuleOutcome out = ApplyRuleKeepingInput(s, op, obs, ctx);
+  for (Accepted& a : out.accepted) {
+    if (a.same) {
+      a.state = s;
+      a.same = false;
+    }
+  }
+  return out;
+}
+
+RuleOutcome ApplyRuleKeepingInput(const State& s, const Op& op,
+                                  const StepObservation& obs,
+                                  const RuleContext& ctx) {
   return std::visit(
       [&](const auto& body) -> RuleOutcome {
         using T = std::decay_t<decltype(body)>;

@@ -53,6 +53,9 @@ struct Rejection {
 struct Accepted {
   State state;
   std::vector<std::string> choices;
+  // ApplyRuleKeepingInput only: the world is the rule's input, unchanged;
+  // `state` is left empty.
+  bool same = false;
 };
 
 struct RuleOutcome {
@@ -68,6 +71,12 @@ ExploreSpec SpecFor(const State& s, const Op& op, const StepObservation& obs);
 
 RuleOutcome ApplyRule(const State& s, const Op& op, const StepObservation& obs,
                       const RuleContext& ctx);
+
+// ApplyRule for the checker's hot loop: an accepted world that is `s`
+// itself comes back as Accepted::same instead of a copy of `s`.
+RuleOutcome ApplyRuleKeepingInput(const State& s, const Op& op,
+                                  const StepObservation& obs,
+                                  const RuleContext& ctx);
 
 // "aio_error ret=EINPROGRESS", "aio_read ret=-1 errno=EAGAIN",
 // "aio_return ret=5 data=\"hello\"".

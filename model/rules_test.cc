@@ -108,8 +108,16 @@ TEST(RulesTest, ConflictFollowsOverlapAndObjects) {
   EXPECT_FALSE(Conflict(s, cb("a"), cb("c")));  // disjoint writes commute
   EXPECT_FALSE(Conflict(s, cb("a"), cb("x")));  // write ends before the read
   EXPECT_FALSE(Conflict(s, cb("a"), cb("y")));  // another file
-  EXPECT_TRUE(Conflict(s, cb("p"), cb("q")));   // same pipe
+  // Reads on an empty pipe that nothing can fill commute (each blocks or
+  // sees EOF); with a pending write into the pipe, who reads what depends
+  // on their order.
+  EXPECT_FALSE(Conflict(s, cb("p"), cb("q")));
   EXPECT_FALSE(Conflict(s, cb("p"), cb("a")));
+  Trace t2 = TraceOf({"pipe r w", "aio_read p fd=r offset=0 nbytes=1",
+                "aio_read q fd=r offset=0 nbytes=1",
+                "aio_write v fd=w offset=0 nbytes=1"});
+  State s2 = WorldAfter(t2, 4);
+  EXPECT_TRUE(Conflict(s2, 0, 1));  // same pipe, a write pending
 }
 
 TEST(RulesTest, ExploreDefersRequestsTheObservationDoesNotNeed) {

@@ -3,17 +3,29 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 
 namespace aiospec {
 
 Bytes MakeBytes(std::string s) {
-  return std::make_shared<const std::string>(std::move(s));
+  const size_t hash = absl::HashOf(s);
+  return std::make_shared<const ByteString>(ByteString{std::move(s), hash});
 }
 
 const std::string& BytesOf(const Bytes& b) {
   static const std::string* const kEmpty = new std::string();
-  return b ? *b : *kEmpty;
+  return b ? b->data : *kEmpty;
+}
+
+size_t BytesHash(const Bytes& b) {
+  static const size_t kEmptyHash = absl::HashOf(std::string());
+  return b ? b->hash : kEmptyHash;
+}
+
+bool SameBytes(const Bytes& a, const Bytes& b) {
+  if (a.get() == b.get()) return true;
+  return BytesHash(a) == BytesHash(b) && BytesOf(a) == BytesOf(b);
 }
 
 OfdId State::AddOfd(const Ofd& ofd) {
@@ -98,7 +110,8 @@ std::string State::Canonical() const {
     absl::StrAppend(&out, r->submit_op, ",", r->seq, ",", r->ofd, ",",
                     r->pending_error, ",", static_cast<int>(r->status), ",",
                     r->transferred, ",", r->ret, ",", r->err, ",",
-                    r->notifications, ",");
+                    r->notifications, ",", static_cast<int>(r->undecided), ",",
+                    r->cancel_group, ",");
     AppendBytes(out, r->read_data);
   }
   absl::StrAppend(&out, "L");
@@ -107,6 +120,113 @@ std::string State::Canonical() const {
   }
   absl::StrAppend(&out, "N", next_seq);
   return out;
+}
+
+namespace {
+
+// boost::hash_combine, widened to 64 bits: enough spread for sets of a few
+// thousand worlds; equality decides, the hash only sorts into buckets.
+inline void Mix(uint64_t& h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+}
+
+bool SameRequest(const std::optional<Request>& a,
+                 const std::optional<Request>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  if (!a.has_value()) return true;
+  return a->submit_op == b->submit_op && a->seq == b->seq &&
+         a->ofd == b->ofd && a->pending_error == b->pending_error &&
+         a->status == b->status && a->transferred == b->transferred &&
+         a->ret == b->ret && a->err == b->err &&
+         a->notifications == b->notifications &&
+         a->undecided == b->undecided && a->cancel_group == b->cancel_group &&
+         SameBytes(a->read_data, b->read_data);
+}
+
+}  // namespace
+
+size_t State::Hash() const {
+  uint64_t h = files.size();
+  for (const RegularFile& f : files) Mix(h, BytesHash(f.content));
+  Mix(h, streams.size());
+  for (const Stream& s : streams) {
+    Mix(h, static_cast<uint64_t>(s.capacity));
+    Mix(h, BytesHash(s.queue));
+  }
+  Mix(h, ofds.size());
+  for (const Ofd& o : ofds) {
+    Mix(h, (static_cast<uint64_t>(o.kind) << 3) | (o.readable << 2) |
+               (o.writable << 1) | o.append);
+    Mix(h, (static_cast<uint64_t>(static_cast<uint32_t>(o.file)) << 32) |
+               static_cast<uint32_t>(o.refs));
+    Mix(h, (static_cast<uint64_t>(static_cast<uint32_t>(o.read_stream)) << 32) |
+               static_cast<uint32_t>(o.write_stream));
+  }
+  Mix(h, fds.size());
+  for (OfdId o : fds) Mix(h, static_cast<uint64_t>(o));
+  Mix(h, requests.size());
+  for (const std::optional<Request>& r : requests) {
+    if (!r.has_value()) {
+      Mix(h, 0x5bd1e995);
+      continue;
+    }
+    Mix(h, (static_cast<uint64_t>(static_cast<uint32_t>(r->submit_op)) << 32) |
+               static_cast<uint32_t>(r->seq));
+    Mix(h, (static_cast<uint64_t>(static_cast<uint32_t>(r->ofd)) << 32) |
+               static_cast<uint32_t>(r->pending_error));
+    Mix(h, (static_cast<uint64_t>(r->status) << 40) |
+               (static_cast<uint64_t>(r->undecided) << 32) |
+               static_cast<uint32_t>(r->err));
+    Mix(h, static_cast<uint64_t>(r->ret));
+    Mix(h, static_cast<uint64_t>(r->transferred));
+    Mix(h, (static_cast<uint64_t>(static_cast<uint32_t>(r->notifications)) << 32) |
+               static_cast<uint32_t>(r->cancel_group));
+    Mix(h, BytesHash(r->read_data));
+  }
+  Mix(h, lio_groups.size());
+  for (const LioGroup& g : lio_groups) {
+    Mix(h, (static_cast<uint64_t>(static_cast<uint32_t>(g.submit_op)) << 32) |
+               static_cast<uint32_t>(g.notifications));
+  }
+  Mix(h, static_cast<uint64_t>(next_seq));
+  return static_cast<size_t>(h);
+}
+
+bool operator==(const State& a, const State& b) {
+  if (a.next_seq != b.next_seq || a.files.size() != b.files.size() ||
+      a.streams.size() != b.streams.size() || a.ofds.size() != b.ofds.size() ||
+      a.fds != b.fds || a.requests.size() != b.requests.size() ||
+      a.lio_groups.size() != b.lio_groups.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.ofds.size(); ++i) {
+    const Ofd& x = a.ofds[i];
+    const Ofd& y = b.ofds[i];
+    if (x.kind != y.kind || x.file != y.file || x.read_stream != y.read_stream ||
+        x.write_stream != y.write_stream || x.readable != y.readable ||
+        x.writable != y.writable || x.append != y.append || x.refs != y.refs) {
+      return false;
+    }
+  }
+  for (size_t i = 0; i < a.requests.size(); ++i) {
+    if (!SameRequest(a.requests[i], b.requests[i])) return false;
+  }
+  for (size_t i = 0; i < a.lio_groups.size(); ++i) {
+    if (a.lio_groups[i].submit_op != b.lio_groups[i].submit_op ||
+        a.lio_groups[i].notifications != b.lio_groups[i].notifications) {
+      return false;
+    }
+  }
+  for (size_t i = 0; i < a.streams.size(); ++i) {
+    if (a.streams[i].capacity != b.streams[i].capacity ||
+        !SameBytes(a.streams[i].queue, b.streams[i].queue)) {
+      return false;
+    }
+  }
+  for (size_t i = 0; i < a.files.size(); ++i) {
+    if (!SameBytes(a.files[i].content, b.files[i].content)) return false;
+  }
+  return true;
 }
 
 State InitialState(const Trace& trace) {

@@ -6,19 +6,23 @@
 // descriptor table, and the request table. The checker keeps a set of them
 // (see checker.h); rules.h moves them.
 //
-// States are copied a lot, so large byte strings are shared and immutable:
-// a Bytes is a shared_ptr<const std::string>, replaced (never mutated) on
-// write. Canonical() renders a State to a string that is equal for two states
-// iff they are the same world; the checker dedupes states by it.
+// States are copied a lot, so byte strings are shared and immutable: a Bytes
+// is a shared_ptr to a ByteString, replaced (never mutated) on write, which
+// carries the hash of its bytes computed once when it was made. Two states
+// are the same world iff operator== says so; Hash() is consistent with it and
+// touches no byte string (it combines their cached hashes), so deduping a
+// set of worlds (state_set.h) costs a walk over the small tables only.
+// Canonical() is a readable rendering for tests and debugging.
 //
 // Usage:
 //   State s = InitialState(trace);
 //   OfdId o = s.AddOfd(Ofd{.kind = OfdKind::kFile, .file = 0, ...});
 //   s.fds[fd] = o;  s.ofds[o].refs++;
-//   std::string key = s.Canonical();
+//   if (s.Hash() == t.Hash() && s == t) ...  // the same world
 #ifndef AIOSPEC_MODEL_STATE_H_
 #define AIOSPEC_MODEL_STATE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -30,10 +34,17 @@
 
 namespace aiospec {
 
-// Shared immutable bytes (file contents, stream queues, payloads).
-using Bytes = std::shared_ptr<const std::string>;
+// Shared immutable bytes (file contents, stream queues, payloads), with the
+// hash of `data` (absl::HashOf) fixed at construction.
+struct ByteString {
+  std::string data;
+  size_t hash = 0;
+};
+using Bytes = std::shared_ptr<const ByteString>;
 Bytes MakeBytes(std::string s);
 const std::string& BytesOf(const Bytes& b);  // "" for null
+size_t BytesHash(const Bytes& b);            // the hash of BytesOf(b)
+bool SameBytes(const Bytes& a, const Bytes& b);
 
 using OfdId = int;     // index into State::ofds
 using StreamId = int;  // index into State::streams
@@ -75,6 +86,10 @@ struct Ofd {
 enum class RequestOp { kRead, kWrite, kFsync };
 enum class RequestStatus { kQueued, kDone, kReturned };
 
+// A queued request that an aio_cancel or close may or may not have
+// cancelled, decided only when an observation depends on it (cancel_choice.h).
+enum class Undecided : uint8_t { kNo, kAioCancel, kClose, kDup2 };
+
 // The current submission of one aiocb (GEN-20: keyed by aiocb; resubmission
 // replaces the record).
 struct Request {
@@ -94,6 +109,11 @@ struct Request {
   int err = 0;              // kDone/kReturned
   Bytes read_data;          // reads: the bytes read
   int notifications = 0;    // notify records matched so far (AIO-SIG-14)
+  // kQueued only: cancelled by an earlier call, or not (cancel_choice.h).
+  Undecided undecided = Undecided::kNo;
+  // aio_cancel AIO_NOTCANCELED: the op of the call; at least one request of
+  // the group was not cancelled (-1: no such constraint).
+  int cancel_group = -1;
 };
 
 // A lio_listio(LIO_NOWAIT) call with a list notification: sent once every
@@ -130,8 +150,13 @@ struct State {
   // Decrements refs of `ofd` (a handle closed or a request completed).
   void Unref(OfdId ofd);
 
-  // An exact rendering: equal strings <=> equal worlds.
+  // An exact rendering: equal strings <=> equal worlds (tests, debugging).
   std::string Canonical() const;
+
+  // Equal worlds have equal hashes. Fields fixed at submission are
+  // determined by (submit_op, seq) and are not compared again.
+  size_t Hash() const;
+  friend bool operator==(const State& a, const State& b);
 };
 
 // Declared files start with their content; everything else empty.

@@ -14,6 +14,9 @@
 #ifdef AIOSPEC_HAVE_INPROC_AGENT
 #include "harness/target/inproc_target.h"
 #endif
+#ifdef AIOSPEC_HAVE_BUNDLED_INPROC
+#include "harness/target/bundled_inproc_target.h"
+#endif
 
 namespace aiospec {
 namespace {
@@ -88,6 +91,15 @@ absl::StatusOr<std::unique_ptr<Target>> MakeTarget(std::string_view spec) {
         "(aiospec_agent_core was not built)");
 #endif
   }
+  if (spec == "bundled-inproc") {
+#ifdef AIOSPEC_HAVE_BUNDLED_INPROC
+    return std::unique_ptr<Target>(new BundledInProcessTarget());
+#else
+    return absl::FailedPreconditionError(
+        "target bundled-inproc: this build has no in-process agent or no "
+        "bundled library (aiospec_agent_core, aiospec_bundled)");
+#endif
+  }
   if (spec.substr(0, sizeof kAgentPrefix - 1) == kAgentPrefix) {
     return MakePathAgent(spec);
   }
@@ -97,7 +109,8 @@ absl::StatusOr<std::unique_ptr<Target>> MakeTarget(std::string_view spec) {
 }
 
 std::vector<std::string> KnownTargets() {
-  return {"glibc", "glibc-inproc", "musl", "bundled", kPreloadSpec};
+  return {"glibc", "glibc-inproc", "musl", "bundled", "bundled-inproc",
+          kPreloadSpec};
 }
 
 }  // namespace aiospec

@@ -1,4 +1,7 @@
 #include "harness/target/target.h"
+#ifdef AIOSPEC_HAVE_BUNDLED_INPROC
+#include "harness/target/bundled_inproc_target.h"
+#endif
 
 #include <signal.h>
 #include <stdlib.h>
@@ -191,7 +194,7 @@ TEST(MakeTargetTest, UnknownSpec) {
   EXPECT_EQ(t.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(Msg(t.status()),
             "unknown target 'x' (known: glibc, glibc-inproc, musl, bundled, "
-            "bundled-preload, agent:PATH)");
+            "bundled-inproc, bundled-preload, agent:PATH)");
 }
 
 TEST(MakeTargetTest, AgentPathMustBeExecutable) {
@@ -203,8 +206,9 @@ TEST(MakeTargetTest, AgentPathMustBeExecutable) {
 }
 
 TEST(MakeTargetTest, KnownTargets) {
-  EXPECT_THAT(KnownTargets(), ElementsAre("glibc", "glibc-inproc", "musl", "bundled",
-                                         "bundled-preload"));
+  EXPECT_THAT(KnownTargets(),
+              ElementsAre("glibc", "glibc-inproc", "musl", "bundled",
+                          "bundled-inproc", "bundled-preload"));
 }
 
 void ExpectMissingMuslMessage(const absl::Status& status) {
@@ -287,7 +291,8 @@ TEST_P(RealTargetTest, RunsASmallReadTrace) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Agents, RealTargetTest,
-                         ::testing::Values("glibc", "glibc-inproc", "musl"),
+                         ::testing::Values("glibc", "glibc-inproc", "musl",
+                                           "bundled-inproc"),
                          [](const auto& info) {
                            std::string name = info.param;
                            for (char& c : name) {
@@ -295,6 +300,38 @@ INSTANTIATE_TEST_SUITE_P(Agents, RealTargetTest,
                            }
                            return name;
                          });
+
+#ifdef AIOSPEC_HAVE_BUNDLED_INPROC
+// The fuzzer runs one input after another in one process: a run that leaves
+// requests held (a read on an empty pipe, a write on a full one) must not
+// leave them to the next run.
+TEST(BundledInProcessTargetTest, HeldRequestsDoNotOutliveTheRun) {
+  absl::StatusOr<Trace> held = ParseTrace(
+      "aiospec-trace 1\n"
+      "pipe r w\n"
+      "aio_read a fd=r offset=0 nbytes=4\n"
+      "socketpair s t\n"
+      "fill s\n"
+      "aio_write b fd=s offset=0 data=\"xyz\"\n"
+      "aio_error a\n",
+      "held.trace");
+  ASSERT_TRUE(held.ok()) << held.status();
+  BundledInProcessTarget target;
+  EXPECT_EQ(target.name(), "bundled-inproc");
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<ObservationLog> log = target.Run(*held, RunOptions{});
+    ASSERT_TRUE(log.ok()) << log.status();
+    ASSERT_EQ(log->steps.size(), held->ops.size());
+    EXPECT_EQ(log->steps[1].ret, 0);            // submitted
+    EXPECT_EQ(log->steps[5].ret, EINPROGRESS);  // held by the empty pipe
+    EXPECT_EQ(BundledInProcessTarget::outstanding(), 0);
+  }
+  absl::StatusOr<ObservationLog> log = target.Run(ReadTrace(), RunOptions{});
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(log->target, "bundled");
+  EXPECT_EQ(log->steps[5].data, "ello");
+}
+#endif
 
 }  // namespace
 }  // namespace aiospec

@@ -1,0 +1,254 @@
+// libFuzzer targets for the AIO implementations, model-guided and
+// structure-aware. One source, three binaries (fuzz/CMakeLists.txt):
+//
+//   aio_fuzzer_bundled  bundled-inproc; a model FAIL is a bug in aiospec's
+//                       own implementation: the finding is written, then
+//                       __builtin_trap() stops the run.
+//   aio_fuzzer_glibc    glibc-inproc; findings are written and counted, and
+//                       the run goes on (a known glibc bug must not stop it).
+//   aio_fuzzer_diff     both on every input, each judged by the model;
+//                       bundled FAILs trap, glibc FAILs are recorded, and
+//                       differences in the implementation-defined choices
+//                       (CheckResult::choices) are written as notes.
+//
+// Inputs are trace texts. Only inputs that pass CheckRunnable
+// (guardrails.h) run; the custom mutator and cross-over (mutator.h) keep
+// nearly all inputs runnable. The model's outcome (step result classes,
+// choices, verdict) feeds libFuzzer as extra counters, so the search is
+// guided by behaviour, not only by code coverage of aiospec itself.
+//
+// Hangs are libFuzzer's -timeout; crashes and sanitizer reports are its own.
+//
+// Run (see ci/fuzz):
+//   AIOSPEC_FUZZ_FINDINGS=/tmp/f aio_fuzzer_bundled -timeout=20 \
+//       -dict=fuzz/aio.dict corpus-out fuzz/corpus/aio
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "fuzz/fuzz_oracle.h"
+#include "fuzz/guardrails.h"
+#include "fuzz/mutator.h"
+#include "harness/target/bundled_inproc_target.h"
+#include "harness/target/target.h"
+#include "harness/trace/trace_parser.h"
+#include "harness/trace/trace_printer.h"
+
+#if defined(AIOSPEC_FUZZ_VARIANT_bundled)
+constexpr bool kRunBundled = true, kRunGlibc = false;
+#elif defined(AIOSPEC_FUZZ_VARIANT_glibc)
+constexpr bool kRunBundled = false, kRunGlibc = true;
+#else
+constexpr bool kRunBundled = true, kRunGlibc = true;
+#endif
+
+extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size,
+                                   size_t max_size);
+
+namespace aiospec {
+namespace {
+
+// libFuzzer clears these before each input and reads them after it.
+constexpr size_t kNumCounters = 1 << 13;
+__attribute__((used, section("__libfuzzer_extra_counters")))
+uint8_t extra_counters[kNumCounters];
+
+struct State {
+  Oracle oracle{OracleConfig::FromEnv()};
+  std::unique_ptr<Target> bundled;
+  std::unique_ptr<Target> glibc;
+  long inputs = 0, judged = 0, skipped = 0, glibc_findings = 0;
+};
+
+State& GetState() {
+  static State* state = new State;
+  return *state;
+}
+
+std::unique_ptr<Target> Make(const char* spec) {
+  absl::StatusOr<std::unique_ptr<Target>> t = MakeTarget(spec);
+  if (!t.ok()) {
+    std::fprintf(stderr, "aio_fuzzer: %s\n",
+                 std::string(t.status().message()).c_str());
+    std::abort();
+  }
+  return *std::move(t);
+}
+
+// The executor's cleanup must leave the bundled library with nothing in
+// flight, or the next input does not start from the same state.
+bool BundledAtRest() {
+  for (int i = 0; i < 200; ++i) {
+    if (BundledInProcessTarget::outstanding() == 0) return true;
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, nullptr);
+  }
+  return false;
+}
+
+// Runs, judges, adds features; returns the judged run.
+Judged RunOne(State& s, Target& target, const Trace& trace) {
+  Judged j = s.oracle.RunAndJudge(target, trace);
+  Oracle::AddFeatures(target.name(), trace, j, extra_counters, kNumCounters);
+  if (j.outcome == Judged::Outcome::kPrecondition) ++s.skipped;
+  if (j.outcome == Judged::Outcome::kJudged) ++s.judged;
+  return j;
+}
+
+bool IsFinding(const Judged& j) {
+  return j.outcome == Judged::Outcome::kRunError ||
+         (j.outcome == Judged::Outcome::kJudged &&
+          j.result.verdict == Verdict::kFail);
+}
+
+void Report(const char* what, Target& target, const Judged& j,
+            const std::string& prefix) {
+  std::fprintf(stderr, "aio_fuzzer: %s on %s: %s -> %s.{trace,log,txt}\n",
+               what, target.name().c_str(),
+               j.outcome == Judged::Outcome::kRunError
+                   ? j.error.c_str()
+                   : FailureSignature(j.result).c_str(),
+               prefix.c_str());
+}
+
+void RunBundled(State& s, const Trace& trace, Judged* out) {
+  Target& target = *s.bundled;
+  Judged j = RunOne(s, target, trace);
+  if (IsFinding(j)) {
+    const std::string prefix = s.oracle.RecordFinding(target, trace, j);
+    Report("FINDING", target, j, prefix.empty() ? "(already recorded)" : prefix);
+    __builtin_trap();
+  }
+  if (!BundledAtRest()) {
+    const std::string prefix = s.oracle.RecordNote(
+        "bundled-not-at-rest", PrintTrace(trace),
+        absl::StrCat("requests still outstanding after the run: ",
+                     BundledInProcessTarget::outstanding(), "\n\n",
+                     PrintTrace(trace)));
+    std::fprintf(stderr, "aio_fuzzer: bundled not at rest after a run: %s\n",
+                 prefix.c_str());
+    __builtin_trap();
+  }
+  *out = std::move(j);
+}
+
+void RunGlibc(State& s, const Trace& trace, Judged* out) {
+  Target& target = *s.glibc;
+  Judged j = RunOne(s, target, trace);
+  if (IsFinding(j)) {
+    const std::string prefix = s.oracle.RecordFinding(target, trace, j);
+    if (!prefix.empty()) {
+      ++s.glibc_findings;
+      Report("finding (recorded, continuing)", target, j, prefix);
+    }
+  }
+  *out = std::move(j);
+}
+
+void CompareChoices(State& s, const Trace& trace, const Judged& b,
+                    const Judged& g) {
+  if (b.outcome != Judged::Outcome::kJudged ||
+      g.outcome != Judged::Outcome::kJudged ||
+      b.result.choices == g.result.choices) {
+    return;
+  }
+  const std::string key = absl::StrCat(absl::StrJoin(b.result.choices, "|"),
+                                       " vs ",
+                                       absl::StrJoin(g.result.choices, "|"));
+  s.oracle.RecordNote(
+      "choices", key,
+      absl::StrCat("bundled-inproc choices:\n  ",
+                   absl::StrJoin(b.result.choices, "\n  "),
+                   "\nglibc-inproc choices:\n  ",
+                   absl::StrJoin(g.result.choices, "\n  "), "\n\n",
+                   PrintTrace(trace)));
+}
+
+}  // namespace
+}  // namespace aiospec
+
+using aiospec::GetState;
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  aiospec::State& s = GetState();
+  if (kRunBundled) s.bundled = aiospec::Make("bundled-inproc");
+  if (kRunGlibc) s.glibc = aiospec::Make("glibc-inproc");
+  std::atexit([] {
+    aiospec::State& st = GetState();
+    std::fprintf(stderr,
+                 "aio_fuzzer: %ld inputs, %ld judged, %ld not judged (a wait "
+                 "timed out before aio_return), %ld new glibc findings; "
+                 "findings dir %s\n",
+                 st.inputs, st.judged, st.skipped, st.glibc_findings,
+                 st.oracle.config().findings_dir.c_str());
+  });
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  aiospec::State& s = GetState();
+  absl::StatusOr<aiospec::Trace> trace = aiospec::ParseTrace(
+      std::string_view(reinterpret_cast<const char*>(data), size), "input");
+  // Never run what the guardrails reject: a finding must be reproducible
+  // from the input exactly as it is.
+  if (!trace.ok() || !aiospec::CheckRunnable(*trace).ok()) return -1;
+  ++s.inputs;
+  aiospec::Judged b, g;
+  if (kRunBundled) aiospec::RunBundled(s, *trace, &b);
+  if (kRunGlibc) aiospec::RunGlibc(s, *trace, &g);
+  if (kRunBundled && kRunGlibc) aiospec::CompareChoices(s, *trace, b, g);
+  return 0;
+}
+
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size,
+                                          size_t max_size, unsigned int seed) {
+  std::mt19937_64 rng(seed);
+  aiospec::MutatorOptions options;
+  options.max_text_bytes = max_size;
+  std::string base(reinterpret_cast<const char*>(data), size);
+  // Now and then a byte-level mutation (with the dictionary): it reaches
+  // values the structural edits do not; the repair makes it runnable.
+  if (rng() % 8 == 0 && max_size > 0) {
+    std::vector<uint8_t> bytes(data, data + size);
+    bytes.resize(max_size);
+    const size_t n = LLVMFuzzerMutate(bytes.data(), size, max_size);
+    absl::StatusOr<aiospec::Trace> t = aiospec::ParseTrace(
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), n),
+        "fuzz");
+    if (t.ok()) {
+      std::string text =
+          aiospec::PrintTrace(aiospec::MakeRunnable(*std::move(t)));
+      if (text.size() <= max_size) {
+        std::memcpy(data, text.data(), text.size());
+        return text.size();
+      }
+    }
+  }
+  const std::string text = aiospec::MutateTraceText(base, rng, options);
+  std::memcpy(data, text.data(), text.size());
+  return text.size();
+}
+
+extern "C" size_t LLVMFuzzerCustomCrossOver(const uint8_t* data1, size_t size1,
+                                            const uint8_t* data2, size_t size2,
+                                            uint8_t* out, size_t max_out_size,
+                                            unsigned int seed) {
+  std::mt19937_64 rng(seed);
+  aiospec::MutatorOptions options;
+  options.max_text_bytes = max_out_size;
+  const std::string text = aiospec::CrossOverTraceText(
+      std::string_view(reinterpret_cast<const char*>(data1), size1),
+      std::string_view(reinterpret_cast<const char*>(data2), size2), rng,
+      options);
+  std::memcpy(out, text.data(), text.size());
+  return text.size();
+}

@@ -1,0 +1,85 @@
+// The fuzzer's oracle: run a runnable trace on an in-process target, judge
+// the log with the model, turn the outcome into coverage features, and
+// write findings (shrunk) to the findings directory.
+//
+// Verdicts come from the model only (model/checker.h), under the profile in
+// $AIOSPEC_FUZZ_PROFILE (posix|qoi, default qoi). Findings go to
+// $AIOSPEC_FUZZ_FINDINGS (default ./fuzz-findings)/<target>/, one set of
+// files per signature (verdict and assertion IDs): NAME.trace (shrunk),
+// NAME.log, NAME.txt (the explanation and the unshrunk trace). A signature
+// already on disk is not written again.
+//
+// Usage:
+//   Oracle oracle(OracleConfig::FromEnv());
+//   Judged j = oracle.RunAndJudge(target, trace);
+//   oracle.AddFeatures(target.name(), trace, j, counters, kNumCounters);
+//   if (j.result.verdict == Verdict::kFail) oracle.RecordFinding(target, trace, j);
+#ifndef AIOSPEC_FUZZ_FUZZ_ORACLE_H_
+#define AIOSPEC_FUZZ_FUZZ_ORACLE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <set>
+#include <string>
+
+#include "harness/observation/observation.h"
+#include "harness/target/target.h"
+#include "harness/trace/trace.h"
+#include "model/checker.h"
+
+namespace aiospec {
+
+struct OracleConfig {
+  Profile profile = Profile::kQoi;
+  std::string findings_dir = "fuzz-findings";
+  int shrink_judgements = 150;
+  static OracleConfig FromEnv();
+};
+
+struct Judged {
+  enum class Outcome {
+    kJudged,         // result holds the model's verdict
+    kRunError,       // the target could not run it (error)
+    kPrecondition,   // a guardrail that only the log can check failed
+  };
+  Outcome outcome = Outcome::kJudged;
+  std::string error;  // kRunError, kPrecondition
+  ObservationLog log;
+  CheckResult result;
+};
+
+// "FAIL AIO-READ-07 AIO-GEN-04": verdict and sorted assertion IDs.
+std::string FailureSignature(const CheckResult& result);
+
+class Oracle {
+ public:
+  explicit Oracle(OracleConfig config) : config_(std::move(config)) {}
+
+  Judged RunAndJudge(Target& target, const Trace& trace) const;
+
+  // Sets counters[h % n] for features of the run: each step's op and
+  // result class (ret, errno), consecutive pairs of them, notifications,
+  // the model's verdict, its implementation-defined choices and its state
+  // count. `salt` tells targets apart in a differential run.
+  static void AddFeatures(const std::string& salt, const Trace& trace,
+                          const Judged& judged, uint8_t* counters, size_t n);
+
+  // Shrinks and writes a finding; returns the path prefix written, or ""
+  // when the signature was already recorded.
+  std::string RecordFinding(Target& target, const Trace& trace,
+                            const Judged& judged);
+
+  // Writes a note (e.g. a differential difference) once per key.
+  std::string RecordNote(const std::string& kind, const std::string& key,
+                         const std::string& text);
+
+  const OracleConfig& config() const { return config_; }
+
+ private:
+  OracleConfig config_;
+  std::set<std::string> recorded_;
+};
+
+}  // namespace aiospec
+
+#endif  // AIOSPEC_FUZZ_FUZZ_ORACLE_H_

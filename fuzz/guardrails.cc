@@ -1,0 +1,575 @@
+#include "fuzz/guardrails.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "harness/trace/trace_parser.h"
+#include "harness/trace/trace_printer.h"
+
+namespace aiospec {
+namespace {
+
+// Where an aiocb is in its life, as far as the text of the trace can tell.
+enum class CbState {
+  kNever,     // never submitted (or last used by a `nop`, which resets it)
+  kInFlight,  // submitted; may be EINPROGRESS
+  kWaited,    // a `wait` covered it since the submission
+  kReturned,  // aio_return'ed since the submission: free for reuse
+};
+
+// The timeout a repair gives a `wait` it inserts before an aio_return.
+constexpr int64_t kInsertedWaitNanos = 100'000'000;
+
+// One pass over the ops. In check mode it stops at the first violation; in
+// repair mode it edits or drops the op and goes on. Either way the state it
+// keeps is the state of the ops it let through.
+class Walker {
+ public:
+  Walker(const Trace& in, const GuardrailOptions& options, bool repair)
+      : options_(options), repair_(repair) {
+    out_.version = in.version;
+    out_.source = in.source;
+    out_.covers = in.covers;
+    out_.about = in.about;
+    out_.file_names = in.file_names;
+    out_.fd_names = in.fd_names;
+    out_.cb_names = in.cb_names;
+    file_declared_.assign(in.file_names.size(), false);
+    fd_open_.assign(in.fd_names.size(), false);
+    fd_stream_.assign(in.fd_names.size(), false);
+    fd_gen_.assign(in.fd_names.size(), 0);
+    cb_state_.assign(in.cb_names.size(), CbState::kNever);
+    cb_fd_.assign(in.cb_names.size(), kNullHandle);
+    cb_fd_gen_.assign(in.cb_names.size(), 0);
+  }
+
+  // Check mode: the first violation, or OK.
+  absl::Status Check(const Trace& in) {
+    for (size_t i = 0; i < in.ops.size(); ++i) {
+      if (static_cast<int>(i) >= options_.max_ops) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "the trace has ", in.ops.size(), " ops; at most ",
+            options_.max_ops, " run in fuzz mode"));
+      }
+      index_ = static_cast<int>(i);
+      current_ = &in.ops[i];
+      Op op = in.ops[i];
+      Visit(op);
+      if (!error_.ok()) return error_;
+    }
+    return absl::OkStatus();
+  }
+
+  Trace Repair(const Trace& in) {
+    for (size_t i = 0; i < in.ops.size(); ++i) {
+      index_ = static_cast<int>(i);
+      current_ = &in.ops[i];
+      Op op = in.ops[i];
+      if (Visit(op)) out_.ops.push_back(std::move(op));
+    }
+    if (static_cast<int>(out_.ops.size()) > options_.max_ops) {
+      out_.ops.resize(options_.max_ops);  // a prefix stays valid
+    }
+    return std::move(out_);
+  }
+
+ private:
+  // Records a violation. Returns true in check mode: the caller stops; in
+  // repair mode the caller fixes the op and goes on.
+  bool Violation(const std::string& why) {
+    if (repair_) return false;
+    if (error_.ok()) {
+      error_ = absl::InvalidArgumentError(absl::StrCat(
+          "op ", index_, " (", PrintOp(out_, *current_), "): ", why));
+    }
+    return true;
+  }
+
+  bool FdOpen(FdId fd) const {
+    return fd >= 0 && fd < static_cast<FdId>(fd_open_.size()) && fd_open_[fd];
+  }
+  bool FdNew(FdId fd) const {
+    return fd >= 0 && fd < static_cast<FdId>(fd_open_.size()) && !fd_open_[fd];
+  }
+  bool CallFdOk(FdId fd) const { return fd == kBadFd || FdOpen(fd); }
+  bool IsStream(FdId fd) const { return FdOpen(fd) && fd_stream_[fd]; }
+  bool CbValid(CbId cb) const {
+    return cb >= 0 && cb < static_cast<CbId>(cb_state_.size());
+  }
+  bool FileValid(FileId f) const {
+    return f >= 0 && f < static_cast<FileId>(file_declared_.size());
+  }
+  void OpenFd(FdId fd, bool stream) {
+    fd_open_[fd] = true;
+    fd_stream_[fd] = stream;
+    ++fd_gen_[fd];
+  }
+
+  // A new aiocb name, unused by every handle kind.
+  CbId FreshCb() {
+    for (;;) {
+      std::string name = absl::StrCat("g", fresh_++);
+      auto used = [&](const std::vector<std::string>& names) {
+        return std::find(names.begin(), names.end(), name) != names.end();
+      };
+      if (used(out_.cb_names) || used(out_.fd_names) ||
+          used(out_.file_names)) {
+        continue;
+      }
+      out_.cb_names.push_back(std::move(name));
+      cb_state_.push_back(CbState::kNever);
+      cb_fd_.push_back(kNullHandle);
+      cb_fd_gen_.push_back(0);
+      return static_cast<CbId>(out_.cb_names.size() - 1);
+    }
+  }
+
+  bool Submittable(CbId cb) const {
+    return cb_state_[cb] == CbState::kNever ||
+           cb_state_[cb] == CbState::kReturned;
+  }
+  void Submitted(CbId cb, FdId fd) {
+    cb_state_[cb] = CbState::kInFlight;
+    cb_fd_[cb] = fd;
+    cb_fd_gen_[cb] = fd >= 0 ? fd_gen_[fd] : 0;
+    if (IsStream(fd)) any_stream_request_ = true;
+  }
+  bool Queryable(CbId cb) const {
+    return CbValid(cb) && cb_state_[cb] != CbState::kNever;
+  }
+
+  int64_t ClampTimeout(Timeout& t, bool allow_negative) {
+    if (t.infinite) {
+      t = Timeout{false, std::min<int64_t>(options_.max_wait_nanos, 1'000'000)};
+    }
+    if (t.nanos > options_.max_wait_nanos) t.nanos = options_.max_wait_nanos;
+    if (!allow_negative && t.nanos < 0) t.nanos = 0;
+    return t.nanos;
+  }
+
+  // Sizes and offsets of a read or write; false: stop (check mode).
+  bool CheckRequest(IoRequest& req, bool is_write) {
+    const int64_t max = options_.max_io_bytes;
+    if (req.nbytes < 0) {
+      if (Violation("negative nbytes: the executor's buffer would be too "
+                    "small for what the call may transfer")) {
+        return false;
+      }
+      req.nbytes = req.nbytes == std::numeric_limits<int64_t>::min()
+                       ? max
+                       : std::min(max, -req.nbytes);
+    }
+    if (req.nbytes > max) {
+      if (Violation(absl::StrCat("nbytes above ", max))) return false;
+      req.nbytes = max;
+    }
+    if (req.data.has_value() && static_cast<int64_t>(req.data->size()) > max) {
+      if (Violation(absl::StrCat("data above ", max, " bytes"))) return false;
+      req.data->resize(max);
+    }
+    if (is_write && req.offset >= 0 &&
+        req.offset != std::numeric_limits<int64_t>::max() &&
+        req.offset > options_.max_file_bytes - req.nbytes) {
+      if (Violation(absl::StrCat("a write past offset ",
+                                 options_.max_file_bytes))) {
+        return false;
+      }
+      req.offset %= std::max<int64_t>(1, options_.max_file_bytes - req.nbytes);
+    }
+    return true;
+  }
+
+  // One op; returns whether it is kept. In check mode a violation sets
+  // error_ (the return value then does not matter).
+  bool Visit(Op& op) {
+    return std::visit([&](auto& body) { return Apply(op, body); }, op.body);
+  }
+
+  bool Apply(Op&, DeclareFile& b) {
+    if (!FileValid(b.file) || file_declared_[b.file]) {
+      Violation("file declared twice or unknown");
+      return false;
+    }
+    if (static_cast<int64_t>(b.content.size()) > options_.max_io_bytes) {
+      if (Violation("file content too large")) return false;
+      b.content.resize(options_.max_io_bytes);
+    }
+    file_declared_[b.file] = true;
+    return true;
+  }
+  bool Apply(Op&, DeclarePipe& b) { return Pair(b.read_end, b.write_end); }
+  bool Apply(Op&, DeclareSocketpair& b) { return Pair(b.a, b.b); }
+  bool Pair(FdId a, FdId b) {
+    if (!FdNew(a) || !FdNew(b) || a == b) {
+      Violation("opens a descriptor that is open");
+      return false;
+    }
+    OpenFd(a, true);
+    OpenFd(b, true);
+    return true;
+  }
+  bool Apply(Op&, Open& b) {
+    if (!FdNew(b.fd) || !FileValid(b.file) || !file_declared_[b.file]) {
+      Violation("descriptor open or file undeclared");
+      return false;
+    }
+    OpenFd(b.fd, false);
+    return true;
+  }
+  bool Apply(Op&, Close& b) {
+    if (!FdOpen(b.fd)) {
+      Violation("closes a descriptor that is not open");
+      return false;
+    }
+    fd_open_[b.fd] = false;
+    return true;
+  }
+  bool Apply(Op&, Dup& b) {
+    if (!FdOpen(b.old_fd) || !FdNew(b.new_fd)) {
+      Violation("dup of a closed descriptor, or onto an open one");
+      return false;
+    }
+    OpenFd(b.new_fd, fd_stream_[b.old_fd]);
+    return true;
+  }
+  bool Apply(Op&, Dup2& b) {
+    if (!FdOpen(b.old_fd) || b.target < 0 ||
+        b.target >= static_cast<FdId>(fd_open_.size())) {
+      Violation("dup2 of a closed descriptor");
+      return false;
+    }
+    if (b.target != b.old_fd) OpenFd(b.target, fd_stream_[b.old_fd]);
+    return true;
+  }
+  bool Apply(Op&, AioRead& b) { return Io(b.req, /*is_write=*/false); }
+  bool Apply(Op&, AioWrite& b) { return Io(b.req, /*is_write=*/true); }
+  bool Io(IoRequest& req, bool is_write) {
+    if (!CallFdOk(req.fd) || !CbValid(req.cb)) {
+      Violation("descriptor not open");
+      return false;
+    }
+    if (!CheckRequest(req, is_write)) return false;
+    if (!Submittable(req.cb)) {
+      if (Violation("resubmits an aiocb that may be in flight (AIO-READ-11)")) {
+        return false;
+      }
+      req.cb = FreshCb();
+    }
+    Submitted(req.cb, req.fd);
+    return true;
+  }
+  bool Apply(Op&, AioFsync& b) {
+    if (!CallFdOk(b.fd) || !CbValid(b.cb)) {
+      Violation("descriptor not open");
+      return false;
+    }
+    if (!Submittable(b.cb)) {
+      if (Violation("resubmits an aiocb that may be in flight (AIO-READ-11)")) {
+        return false;
+      }
+      b.cb = FreshCb();
+    }
+    Submitted(b.cb, b.fd);
+    return true;
+  }
+  bool Apply(Op&, AioError& b) {
+    if (!Queryable(b.cb)) {
+      Violation("aio_error on an aiocb never submitted (AIO-ERROR-05)");
+      return false;
+    }
+    return true;
+  }
+  bool Apply(Op&, AioReturn& b) {
+    if (!Queryable(b.cb)) {
+      Violation("aio_return on an aiocb never submitted (AIO-ERROR-05)");
+      return false;
+    }
+    if (cb_state_[b.cb] == CbState::kInFlight) {
+      if (Violation("aio_return without a wait on it since its submission "
+                    "(AIO-RETURN-02)")) {
+        return false;
+      }
+      Wait wait;
+      wait.cbs = {b.cb};
+      wait.timeout = Timeout{
+          false, std::min(kInsertedWaitNanos, options_.max_wait_nanos)};
+      out_.ops.push_back(Op{std::move(wait), {}});
+    }
+    cb_state_[b.cb] = CbState::kReturned;
+    return true;
+  }
+  bool Apply(Op&, AioSuspend& b) {
+    std::vector<CbId> kept;
+    bool any = false;
+    for (CbId cb : b.list) {
+      if (cb == kNullHandle) {
+        kept.push_back(cb);
+        continue;
+      }
+      if (!Queryable(cb)) {
+        if (Violation("aio_suspend on an aiocb never submitted "
+                      "(AIO-SUSP-04)")) {
+          return false;
+        }
+        continue;
+      }
+      any = true;
+      kept.push_back(cb);
+    }
+    if (!any) {
+      Violation("aio_suspend with no aiocb listed (AIO-SUSP-15)");
+      return false;
+    }
+    b.list = std::move(kept);
+    if (b.timeout.infinite || b.timeout.nanos > options_.max_wait_nanos) {
+      if (Violation("aio_suspend without a short bound")) return false;
+      ClampTimeout(b.timeout, /*allow_negative=*/true);
+    }
+    return true;
+  }
+  bool Apply(Op&, AioCancel& b) {
+    if (!CallFdOk(b.fd)) {
+      Violation("descriptor not open");
+      return false;
+    }
+    if (b.cb == kNullHandle) return true;
+    if (!Queryable(b.cb)) {
+      if (Violation("aio_cancel of an aiocb never submitted (AIO-ERROR-05)")) {
+        return false;
+      }
+      b.cb = kNullHandle;
+      return true;
+    }
+    const FdId sub = cb_fd_[b.cb];
+    const bool same = sub >= 0 && b.fd == sub && FdOpen(sub) &&
+                      fd_gen_[sub] == cb_fd_gen_[b.cb];
+    if (!same) {
+      if (Violation("aio_cancel names another descriptor than the aiocb's "
+                    "(unspecified: AIO-CANCEL-08)")) {
+        return false;
+      }
+      if (sub >= 0 && FdOpen(sub) && fd_gen_[sub] == cb_fd_gen_[b.cb]) {
+        b.fd = sub;
+      } else {
+        b.cb = kNullHandle;
+      }
+    }
+    return true;
+  }
+  bool Apply(Op&, LioListio& b) {
+    std::vector<LioElement> kept;
+    std::vector<CbId> listed;
+    int requests = 0;
+    bool on_stream = false;
+    for (LioElement& e : b.list) {
+      if (e.is_null) {
+        kept.push_back(std::move(e));
+        continue;
+      }
+      const bool nop = e.opcode == LioOpcode::kNop;
+      const bool fd_ok = nop ? (e.req.fd == kNullHandle || CallFdOk(e.req.fd))
+                             : CallFdOk(e.req.fd);
+      if (!fd_ok || !CbValid(e.req.cb)) {
+        Violation("descriptor not open");
+        if (!repair_) return false;
+        continue;
+      }
+      if (!nop) {
+        if (requests == options_.max_lio_requests) {
+          if (Violation("too many requests in one lio_listio")) return false;
+          continue;
+        }
+        ++requests;
+        if (!CheckRequest(e.req, e.opcode == LioOpcode::kWrite)) return false;
+        if (IsStream(e.req.fd)) on_stream = true;
+      }
+      const bool twice =
+          std::find(listed.begin(), listed.end(), e.req.cb) != listed.end();
+      if (!Submittable(e.req.cb) || twice) {
+        if (Violation("resubmits an aiocb that may be in flight, or lists "
+                      "one twice (AIO-READ-11)")) {
+          return false;
+        }
+        e.req.cb = FreshCb();
+      }
+      listed.push_back(e.req.cb);
+      kept.push_back(std::move(e));
+    }
+    if (b.wait && (on_stream || any_stream_request_)) {
+      if (Violation("lio_listio wait with a pipe or socket in play could "
+                    "block forever")) {
+        return false;
+      }
+      b.wait = false;
+    }
+    b.list = std::move(kept);
+    for (const LioElement& e : b.list) {
+      if (e.is_null) continue;
+      if (e.opcode == LioOpcode::kNop) {
+        cb_state_[e.req.cb] = CbState::kNever;  // the executor resets it
+      } else {
+        Submitted(e.req.cb, e.req.fd);
+      }
+    }
+    return true;
+  }
+  bool Apply(Op&, Fill& b) {
+    if (!IsStream(b.fd)) {
+      Violation("fill on a closed descriptor or a regular file");
+      return false;
+    }
+    return true;
+  }
+  bool Apply(Op&, Drain& b) {
+    if (!FdOpen(b.fd)) {
+      Violation("descriptor not open");
+      return false;
+    }
+    return true;
+  }
+  bool Apply(Op&, Write& b) {
+    if (!FdOpen(b.fd)) {
+      Violation("descriptor not open");
+      return false;
+    }
+    if (static_cast<int64_t>(b.data.size()) > options_.max_io_bytes) {
+      if (Violation("write data too large")) return false;
+      b.data.resize(options_.max_io_bytes);
+    }
+    return true;
+  }
+  bool Apply(Op&, Readback& b) {
+    if (!FileValid(b.file) || !file_declared_[b.file]) {
+      Violation("file undeclared");
+      return false;
+    }
+    return true;
+  }
+  bool Apply(Op&, Wait& b) {
+    std::vector<CbId> kept;
+    for (CbId cb : b.cbs) {
+      if (!Queryable(cb)) {
+        if (Violation("wait on an aiocb never submitted (AIO-ERROR-05)")) {
+          return false;
+        }
+        continue;
+      }
+      kept.push_back(cb);
+    }
+    if (kept.empty()) {
+      Violation("wait with nothing to wait for");
+      return false;
+    }
+    b.cbs = std::move(kept);
+    if (b.timeout.infinite || b.timeout.nanos > options_.max_wait_nanos ||
+        b.timeout.nanos < 0) {
+      if (Violation(absl::StrCat("wait bound above ",
+                                 options_.max_wait_nanos / 1'000'000,
+                                 "ms"))) {
+        return false;
+      }
+      ClampTimeout(b.timeout, /*allow_negative=*/false);
+    }
+    for (CbId cb : b.cbs) {
+      if (cb_state_[cb] == CbState::kInFlight) cb_state_[cb] = CbState::kWaited;
+    }
+    return true;
+  }
+
+  const GuardrailOptions& options_;
+  const bool repair_;
+  Trace out_;
+  absl::Status error_;
+  int index_ = 0;
+  const Op* current_ = nullptr;
+  int fresh_ = 0;
+  bool any_stream_request_ = false;
+  std::vector<bool> file_declared_;
+  std::vector<bool> fd_open_, fd_stream_;
+  std::vector<int> fd_gen_;
+  std::vector<CbState> cb_state_;
+  std::vector<FdId> cb_fd_;
+  std::vector<int> cb_fd_gen_;
+};
+
+}  // namespace
+
+absl::Status CheckRunnable(const Trace& trace,
+                           const GuardrailOptions& options) {
+  return Walker(trace, options, /*repair=*/false).Check(trace);
+}
+
+Trace MakeRunnable(Trace trace, const GuardrailOptions& options) {
+  Trace repaired = Walker(trace, options, /*repair=*/true).Repair(trace);
+  // Print and parse: name tables in order of first use, unused names gone,
+  // and a last check that the repair kept the parser's invariants.
+  absl::StatusOr<Trace> canonical =
+      ParseTrace(PrintTrace(repaired), repaired.source);
+  if (!canonical.ok()) {
+    Trace empty;
+    empty.source = trace.source;
+    return empty;
+  }
+  // Repairs interact (a dropped `open` orphans later ops): settle.
+  for (int round = 0; round < 4 && !CheckRunnable(*canonical, options).ok();
+       ++round) {
+    Trace again = Walker(*canonical, options, /*repair=*/true).Repair(*canonical);
+    canonical = ParseTrace(PrintTrace(again), again.source);
+    if (!canonical.ok()) {
+      Trace empty;
+      empty.source = trace.source;
+      return empty;
+    }
+  }
+  return *std::move(canonical);
+}
+
+absl::Status CheckRunPreconditions(const Trace& trace,
+                                   const ObservationLog& log) {
+  // For each aiocb: did the last wait on it since its submission see it
+  // finish?
+  std::vector<std::optional<bool>> waited(trace.cb_names.size());
+  auto submitted = [&](CbId cb) {
+    if (cb >= 0 && cb < static_cast<CbId>(waited.size())) waited[cb].reset();
+  };
+  const size_t n = std::min(trace.ops.size(), log.steps.size());
+  for (size_t i = 0; i < n; ++i) {
+    const OpBody& body = trace.ops[i].body;
+    if (const auto* r = std::get_if<AioRead>(&body)) submitted(r->req.cb);
+    if (const auto* w = std::get_if<AioWrite>(&body)) submitted(w->req.cb);
+    if (const auto* f = std::get_if<AioFsync>(&body)) submitted(f->cb);
+    if (const auto* l = std::get_if<LioListio>(&body)) {
+      for (const LioElement& e : l->list) {
+        if (!e.is_null) submitted(e.req.cb);
+      }
+    }
+    if (const auto* w = std::get_if<Wait>(&body)) {
+      for (CbId cb : w->cbs) {
+        if (cb >= 0 && cb < static_cast<CbId>(waited.size())) {
+          waited[cb] = log.steps[i].ret == 0;
+        }
+      }
+    }
+    if (const auto* r = std::get_if<AioReturn>(&body)) {
+      if (r->cb >= 0 && r->cb < static_cast<CbId>(waited.size()) &&
+          waited[r->cb] != true) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "op ", i, " (", PrintOp(trace, trace.ops[i]),
+            "): the wait before it timed out, so the request may still be in "
+            "progress (aio_return undefined: AIO-RETURN-02)"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace aiospec

@@ -1,0 +1,227 @@
+#include "fuzz/guardrails.h"
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "harness/observation/observation.h"
+#include "harness/trace/random_trace.h"
+#include "harness/trace/trace_parser.h"
+#include "harness/trace/trace_printer.h"
+
+namespace aiospec {
+namespace {
+
+using ::testing::HasSubstr;
+
+Trace Parse(const std::string& body) {
+  absl::StatusOr<Trace> t = ParseTrace("aiospec-trace 1\n" + body, "t");
+  EXPECT_TRUE(t.ok()) << t.status();
+  return t.ok() ? *t : Trace{};
+}
+
+std::string Why(const std::string& body) {
+  absl::Status s = CheckRunnable(Parse(body));
+  return s.ok() ? "ok" : std::string(s.message());
+}
+
+constexpr char kFileRead[] =
+    "file f content=\"hello\"\n"
+    "open d f flags=rdwr\n"
+    "aio_read r fd=d offset=0 nbytes=4\n";
+
+TEST(CheckRunnableTest, AcceptsAGuardedReadAndReuse) {
+  EXPECT_EQ(Why(std::string(kFileRead) +
+                "wait r timeout=100ms\naio_error r\naio_return r\n"
+                "aio_read r fd=d offset=1 nbytes=4\n"
+                "aio_suspend r null timeout=10ms\n"),
+            "ok");
+}
+
+TEST(CheckRunnableTest, RejectsResubmissionInFlight) {
+  EXPECT_THAT(Why(std::string(kFileRead) + "aio_read r fd=d offset=1 nbytes=1\n"),
+              HasSubstr("op 3 (aio_read r fd=d offset=1 nbytes=1): resubmits"));
+  // A wait alone is not enough: the wait may have timed out.
+  EXPECT_THAT(Why(std::string(kFileRead) +
+                  "wait r timeout=10ms\naio_write r fd=d offset=1 data=\"x\"\n"),
+              HasSubstr("AIO-READ-11"));
+  EXPECT_THAT(Why(std::string(kFileRead) +
+                  "lio_listio nowait [read q fd=d offset=0 nbytes=1; "
+                  "write q fd=d offset=0 data=\"a\"]\n"),
+              HasSubstr("lists one twice"));
+}
+
+TEST(CheckRunnableTest, RejectsQueriesOfUnsubmittedAiocbs) {
+  EXPECT_THAT(Why(std::string(kFileRead) +
+                  "lio_listio nowait [nop n]\naio_error n\n"),
+              HasSubstr("AIO-ERROR-05"));
+  EXPECT_THAT(Why(std::string(kFileRead) +
+                  "lio_listio nowait [nop n]\naio_suspend n timeout=0\n"),
+              HasSubstr("AIO-SUSP-04"));
+  EXPECT_THAT(Why(std::string(kFileRead) +
+                  "lio_listio nowait [nop n]\nwait n timeout=1ms\n"),
+              HasSubstr("never submitted"));
+}
+
+TEST(CheckRunnableTest, RejectsReturnWithoutWait) {
+  EXPECT_THAT(Why(std::string(kFileRead) + "aio_error r\naio_return r\n"),
+              HasSubstr("AIO-RETURN-02"));
+}
+
+TEST(CheckRunnableTest, RejectsUnboundedOrLongWaits) {
+  EXPECT_THAT(Why(std::string(kFileRead) + "aio_suspend r\n"),
+              HasSubstr("without a short bound"));
+  EXPECT_THAT(Why(std::string(kFileRead) + "wait r\n"),  // 5s default
+              HasSubstr("wait bound above 200ms"));
+  EXPECT_THAT(Why(std::string(kFileRead) + "aio_suspend null timeout=0\n"),
+              HasSubstr("AIO-SUSP-15"));
+  // A negative aio_suspend timeout is an EINVAL case, and bounded.
+  EXPECT_EQ(Why(std::string(kFileRead) + "aio_suspend r timeout=-1ms\n"), "ok");
+}
+
+TEST(CheckRunnableTest, RejectsLioWaitThatCouldBlockForever) {
+  EXPECT_THAT(Why("pipe a b\nlio_listio wait [read r fd=a offset=0 nbytes=1]\n"),
+              HasSubstr("could block forever"));
+  // A regular file, but a request on a pipe is still held somewhere.
+  EXPECT_THAT(Why("file f\nopen d f flags=rdwr\npipe a b\n"
+                  "aio_read p fd=a offset=0 nbytes=1\n"
+                  "lio_listio wait [read r fd=d offset=0 nbytes=1]\n"),
+              HasSubstr("could block forever"));
+  EXPECT_EQ(Why("file f\nopen d f flags=rdwr\n"
+                "lio_listio wait [read r fd=d offset=0 nbytes=1; null]\n"),
+            "ok");
+}
+
+TEST(CheckRunnableTest, RejectsUnboundedSizes) {
+  EXPECT_THAT(Why("file f\nopen d f flags=rdwr\n"
+                  "aio_read r fd=d offset=0 nbytes=-1\n"),
+              HasSubstr("negative nbytes"));
+  EXPECT_THAT(Why("file f\nopen d f flags=rdwr\n"
+                  "aio_read r fd=d offset=0 nbytes=65537\n"),
+              HasSubstr("nbytes above 65536"));
+  EXPECT_THAT(Why("file f\nopen d f flags=rdwr\n"
+                  "aio_write w fd=d offset=4294967296 data=\"x\"\n"),
+              HasSubstr("a write past offset 1048576"));
+  EXPECT_EQ(Why("file f\nopen d f flags=rdwr\n"
+                "aio_write w fd=d offset=-1 data=\"x\"\n"
+                "aio_write v fd=d offset=9223372036854775807 data=\"x\"\n"),
+            "ok");
+}
+
+TEST(CheckRunnableTest, RejectsFillOnAFileAndForeignCancel) {
+  EXPECT_THAT(Why("file f\nopen d f flags=rdwr\nfill d\n"),
+              HasSubstr("fill on a closed descriptor or a regular file"));
+  EXPECT_THAT(Why(std::string(kFileRead) + "open e f flags=rdonly\n"
+                  "aio_cancel e r\n"),
+              HasSubstr("AIO-CANCEL-08"));
+  // Same handle name, but closed and reopened: another descriptor.
+  EXPECT_THAT(Why(std::string(kFileRead) + "close d\nopen d f flags=rdonly\n"
+                  "aio_cancel d r\n"),
+              HasSubstr("AIO-CANCEL-08"));
+  EXPECT_EQ(Why(std::string(kFileRead) + "aio_cancel d r\naio_cancel badfd null\n"),
+            "ok");
+}
+
+TEST(MakeRunnableTest, RepairsByEditingNotDropping) {
+  Trace t = MakeRunnable(Parse(std::string(kFileRead) +
+                               "aio_return r\n"                       // + wait
+                               "aio_read r fd=d offset=0 nbytes=9\n"  // fresh cb
+                               "aio_suspend r\n"                      // bounded
+                               "lio_listio wait [read x fd=d offset=0 nbytes=1]\n"
+                               "wait r\n"));
+  EXPECT_TRUE(CheckRunnable(t).ok()) << CheckRunnable(t);
+  EXPECT_EQ(PrintTrace(t),
+            "aiospec-trace 1\n"
+            "file f content=\"hello\"\n"
+            "open d f flags=rdwr\n"
+            "aio_read r fd=d offset=0 nbytes=4\n"
+            "wait r timeout=100ms\n"
+            "aio_return r\n"
+            "aio_read r fd=d offset=0 nbytes=9\n"
+            "aio_suspend r timeout=1ms\n"
+            "lio_listio wait [read x fd=d offset=0 nbytes=1]\n"
+            "wait r timeout=200ms\n");
+}
+
+TEST(MakeRunnableTest, DropsWhatCannotBeFixed) {
+  Trace t = MakeRunnable(Parse(std::string(kFileRead) +
+                               "lio_listio nowait [nop n]\n"
+                               "aio_error n\n"
+                               "fill d\n"
+                               "aio_read r fd=d offset=0 nbytes=1\n"));
+  EXPECT_TRUE(CheckRunnable(t).ok()) << CheckRunnable(t);
+  EXPECT_EQ(PrintTrace(t),
+            "aiospec-trace 1\n"
+            "file f content=\"hello\"\n"
+            "open d f flags=rdwr\n"
+            "aio_read r fd=d offset=0 nbytes=4\n"
+            "lio_listio nowait [nop n]\n"
+            "aio_read g0 fd=d offset=0 nbytes=1\n");
+}
+
+// The mutator's promise rests on this: any parsable trace becomes runnable.
+TEST(MakeRunnableTest, RandomTracesBecomeRunnableAndCanonical) {
+  int kept_ops = 0, total_ops = 0;
+  for (uint64_t seed = 0; seed < 2000; ++seed) {
+    std::mt19937_64 rng(seed);
+    Trace random = RandomTrace(rng, 30);
+    Trace t = MakeRunnable(random);
+    ASSERT_TRUE(CheckRunnable(t).ok())
+        << "seed " << seed << ": " << CheckRunnable(t) << "\n"
+        << PrintTrace(t);
+    absl::StatusOr<Trace> again = ParseTrace(PrintTrace(t), "again");
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(*again, t) << "seed " << seed;
+    EXPECT_EQ(MakeRunnable(t), t) << "seed " << seed;  // idempotent
+    kept_ops += static_cast<int>(t.ops.size());
+    total_ops += static_cast<int>(random.ops.size());
+  }
+  // Repairs edit more than they drop.
+  EXPECT_GT(kept_ops, total_ops / 2);
+}
+
+TEST(MakeRunnableTest, ConformanceTracesKeepEveryOp) {
+  int seen = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(AIOSPEC_CONFORMANCE_TRACES)) {
+    if (entry.path().extension() != ".trace") continue;
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    absl::StatusOr<Trace> t = ParseTrace(text.str(), entry.path().string());
+    ASSERT_TRUE(t.ok()) << t.status();
+    Trace r = MakeRunnable(*t);
+    EXPECT_TRUE(CheckRunnable(r).ok()) << entry.path();
+    EXPECT_GE(r.ops.size(), t->ops.size()) << entry.path() << "\n"
+                                           << PrintTrace(r);
+    ++seen;
+  }
+  EXPECT_GT(seen, 0);
+}
+
+TEST(CheckRunPreconditionsTest, AioReturnAfterATimedOutWaitIsNotJudged) {
+  const Trace t = Parse("pipe a b\naio_read r fd=a offset=0 nbytes=1\n"
+                        "wait r timeout=1ms\naio_return r\n");
+  auto log_with_wait = [](const std::string& wait) {
+    absl::StatusOr<ObservationLog> log = ParseLog(
+        "aiospec-log 1\ntarget x\n0 pipe ret=0\n1 aio_read ret=0\n2 wait " +
+            wait + "\n3 aio_return ret=-1 errno=EINVAL\nend completed\n",
+        "log");
+    EXPECT_TRUE(log.ok()) << log.status();
+    return *log;
+  };
+  EXPECT_TRUE(CheckRunPreconditions(t, log_with_wait("ret=0")).ok());
+  absl::Status s =
+      CheckRunPreconditions(t, log_with_wait("ret=-1 errno=ETIMEDOUT"));
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("op 3 (aio_return r)"));
+}
+
+}  // namespace
+}  // namespace aiospec

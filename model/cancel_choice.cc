@@ -1,0 +1,227 @@
+#include "model/cancel_choice.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace aiospec {
+namespace {
+
+bool Contains(const std::vector<CbId>& v, CbId cb) {
+  return std::find(v.begin(), v.end(), cb) != v.end();
+}
+
+bool IsUndecided(const State& s, CbId cb) {
+  return s.IsPending(cb) && s.requests[cb]->undecided != Undecided::kNo;
+}
+
+// `r` acts on the same file or a stream of what `fd` names now, or was
+// submitted on `fd`.
+bool SharesObjectWith(const State& s, const Request& r, FdId fd) {
+  if (fd < 0) return false;
+  if (r.fd == fd) return true;
+  const Ofd* o = s.OfdOfFd(fd);
+  if (o == nullptr || r.ofd == kNone) return false;
+  const Ofd& ro = s.ofds[r.ofd];
+  if (o->kind != ro.kind) return false;
+  if (o->kind == OfdKind::kFile) return o->file == ro.file;
+  for (StreamId a : {o->read_stream, o->write_stream}) {
+    for (StreamId b : {ro.read_stream, ro.write_stream}) {
+      if (a != kNone && a == b) return true;
+    }
+  }
+  return false;
+}
+
+// The undecided members of the Conflict closure of `seeds` among the
+// pending requests.
+std::vector<CbId> UndecidedInClosure(const State& s, std::vector<CbId> seeds) {
+  std::vector<CbId> closure;
+  for (CbId cb : seeds) {
+    if (s.IsPending(cb) && !Contains(closure, cb)) closure.push_back(cb);
+  }
+  for (size_t i = 0; i < closure.size(); ++i) {
+    for (CbId p = 0; p < static_cast<int>(s.requests.size()); ++p) {
+      if (s.IsPending(p) && !Contains(closure, p) && Conflict(s, closure[i], p)) {
+        closure.push_back(p);
+      }
+    }
+  }
+  std::vector<CbId> out;
+  for (CbId cb : closure) {
+    if (IsUndecided(s, cb)) out.push_back(cb);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+const char* CancelledChoice(Undecided why) {
+  switch (why) {
+    case Undecided::kAioCancel:
+      return "AIO-CANCEL-09: a pending request was cancelable";
+    case Undecided::kClose:
+      return "AIO-PROC-01: close cancelled a pending request";
+    case Undecided::kDup2:
+      return "AIO-PROC-01: dup2 cancelled a pending request";
+    case Undecided::kNo:
+      break;
+  }
+  return "";
+}
+
+// The one or two ways of deciding `cb` in `s`.
+std::vector<Decided> DecideOne(const State& s, CbId cb) {
+  const Request& r = *s.requests[cb];
+  const int group = r.cancel_group;
+  bool other_undecided_in_group = false;
+  if (group != -1) {
+    for (CbId o = 0; o < static_cast<int>(s.requests.size()); ++o) {
+      if (o != cb && IsUndecided(s, o) && s.requests[o]->cancel_group == group) {
+        other_undecided_in_group = true;
+      }
+    }
+  }
+  std::vector<Decided> out;
+  // Not cancelled: still queued; the group's promise is kept.
+  {
+    State t = s;
+    Request& q = *t.requests[cb];
+    std::vector<std::string> choices;
+    if (q.undecided == Undecided::kAioCancel) {
+      choices.push_back("AIO-CANCEL-09: a pending request was not cancelable");
+    }
+    q.undecided = Undecided::kNo;
+    q.cancel_group = -1;
+    if (group != -1) {
+      for (std::optional<Request>& o : t.requests) {
+        if (o && o->cancel_group == group) o->cancel_group = -1;
+      }
+    }
+    out.push_back({std::move(t), std::move(choices)});
+  }
+  // Cancelled at the call (AIO-CANCEL-06, AIO-PROC-01), unless it is the
+  // last one that can keep an AIO_NOTCANCELED true (AIO-CANCEL-11).
+  if (group == -1 || other_undecided_in_group) {
+    State t = s;
+    Request& q = *t.requests[cb];
+    std::vector<std::string> choices = {CancelledChoice(q.undecided)};
+    q.undecided = Undecided::kNo;
+    q.cancel_group = -1;
+    q.status = RequestStatus::kDone;
+    q.ret = -1;
+    q.err = ECANCELED;
+    t.Unref(q.ofd);
+    out.push_back({std::move(t), std::move(choices)});
+  }
+  return out;
+}
+
+}  // namespace
+
+void MarkUndecided(State& s, CbId cb, Undecided why, int group) {
+  Request& r = *s.requests[cb];
+  r.undecided = why;
+  r.cancel_group = group;
+}
+
+bool HasUndecided(const State& s) {
+  for (const std::optional<Request>& r : s.requests) {
+    if (r && r->status == RequestStatus::kQueued &&
+        r->undecided != Undecided::kNo) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<CbId> MustDecide(const State& s, const Op& op,
+                             const ExploreSpec& spec) {
+  if (!HasUndecided(s)) return {};
+  std::vector<CbId> seeds = spec.must_complete;
+  seeds.insert(seeds.end(), spec.either.begin(), spec.either.end());
+  std::vector<FdId> fds;  // descriptors whose requests the op may affect
+  std::visit(
+      [&](const auto& body) {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, AioError> || std::is_same_v<T, AioReturn>) {
+          seeds.push_back(body.cb);
+        } else if constexpr (std::is_same_v<T, AioSuspend>) {
+          for (CbId cb : body.list) {
+            if (cb != kNullHandle) seeds.push_back(cb);
+          }
+        } else if constexpr (std::is_same_v<T, Wait>) {
+          seeds.insert(seeds.end(), body.cbs.begin(), body.cbs.end());
+        } else if constexpr (std::is_same_v<T, AioCancel>) {
+          if (body.cb != kNullHandle) seeds.push_back(body.cb);
+        } else if constexpr (std::is_same_v<T, AioRead> || std::is_same_v<T, AioWrite>) {
+          seeds.push_back(body.req.cb);  // a resubmission must know
+        } else if constexpr (std::is_same_v<T, AioFsync>) {
+          seeds.push_back(body.cb);
+        } else if constexpr (std::is_same_v<T, LioListio>) {
+          for (const LioElement& e : body.list) {
+            if (e.is_null || e.opcode == LioOpcode::kNop) continue;
+            seeds.push_back(e.req.cb);
+            fds.push_back(e.req.fd);  // LIO_WAIT completes them in place
+          }
+        } else if constexpr (std::is_same_v<T, Close>) {
+          fds.push_back(body.fd);
+        } else if constexpr (std::is_same_v<T, Dup2>) {
+          fds.push_back(body.target);
+        }
+      },
+      op.body);
+  for (CbId cb = 0; cb < static_cast<int>(s.requests.size()); ++cb) {
+    if (!IsUndecided(s, cb)) continue;
+    for (FdId fd : fds) {
+      if (SharesObjectWith(s, *s.requests[cb], fd)) seeds.push_back(cb);
+    }
+  }
+  return UndecidedInClosure(s, std::move(seeds));
+}
+
+std::vector<CbId> MustDecideForNotification(const State& s,
+                                            const NotificationObservation& n) {
+  if (!HasUndecided(s)) return {};
+  std::vector<CbId> seeds;
+  for (CbId cb = 0; cb < static_cast<int>(s.requests.size()); ++cb) {
+    const std::optional<Request>& r = s.requests[cb];
+    if (r && r->notify.kind == n.kind && r->notify.value == n.value) {
+      seeds.push_back(cb);
+    }
+  }
+  for (const LioGroup& g : s.lio_groups) {
+    if (g.notify.kind == n.kind && g.notify.value == n.value) {
+      seeds.insert(seeds.end(), g.members.begin(), g.members.end());
+    }
+  }
+  return UndecidedInClosure(s, std::move(seeds));
+}
+
+std::vector<Decided> DecideAll(const State& s, const std::vector<CbId>& cbs,
+                               size_t limit, bool* overflow) {
+  std::vector<Decided> worlds;
+  worlds.push_back({s, {}});
+  for (CbId cb : cbs) {
+    std::vector<Decided> next;
+    for (Decided& w : worlds) {
+      if (!IsUndecided(w.state, cb)) {
+        next.push_back(std::move(w));
+        continue;
+      }
+      for (Decided& d : DecideOne(w.state, cb)) {
+        d.choices.insert(d.choices.begin(), w.choices.begin(), w.choices.end());
+        next.push_back(std::move(d));
+      }
+      if (next.size() > limit) {
+        *overflow = true;
+        return {};
+      }
+    }
+    worlds = std::move(next);
+  }
+  return worlds;
+}
+
+}  // namespace aiospec

@@ -1,0 +1,98 @@
+// A set of distinct worlds, kept in insertion order.
+//
+// Dedupes by State::Hash (cached per entry, so a rehash never walks a state
+// again; a set of one world is never hashed) and State's operator==. Entries are addressed by index, which lets
+// a breadth-first search use the set as its own queue: visit index 0, 1, ...
+// while inserting successors.
+//
+// Usage:
+//   StateSet set;
+//   set.Insert(initial);
+//   for (size_t i = 0; i < set.size(); ++i) {
+//     for (State& next : StepRequest(set[i], cb, ctx)) set.Insert(std::move(next));
+//   }
+//   std::vector<State> all = std::move(set).Take();
+#ifndef AIOSPEC_MODEL_STATE_SET_H_
+#define AIOSPEC_MODEL_STATE_SET_H_
+
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "model/state.h"
+
+namespace aiospec {
+
+class StateSet {
+ public:
+  StateSet() : index_(0, Hasher{this}, Eq{this}) {}
+  // The functors point at this object.
+  StateSet(const StateSet&) = delete;
+  StateSet& operator=(const StateSet&) = delete;
+
+  // Adds `s` unless an equal world is present. Returns the index of the
+  // world (the new or the equal one) and whether `s` was added.
+  std::pair<size_t, bool> Insert(State s) {
+    // A set that only ever holds one world (most steps) never hashes it.
+    if (states_.empty()) {
+      states_.push_back(std::move(s));
+      hashes_.push_back(0);
+      first_indexed_ = false;
+      return {0, true};
+    }
+    if (!first_indexed_) {
+      hashes_[0] = states_[0].Hash();
+      index_.insert(0);
+      first_indexed_ = true;
+    }
+    const size_t hash = s.Hash();
+    states_.push_back(std::move(s));
+    hashes_.push_back(hash);
+    auto [it, inserted] = index_.insert(states_.size() - 1);
+    if (!inserted) {
+      states_.pop_back();
+      hashes_.pop_back();
+    }
+    return {*it, inserted};
+  }
+
+  size_t size() const { return states_.size(); }
+  bool empty() const { return states_.empty(); }
+  const State& operator[](size_t i) const { return states_[i]; }
+  void reserve(size_t n) {
+    states_.reserve(n);
+    hashes_.reserve(n);
+    index_.reserve(n);
+  }
+
+  // The worlds in insertion order; the set is empty afterwards.
+  std::vector<State> Take() && {
+    first_indexed_ = false;
+    index_.clear();
+    hashes_.clear();
+    return std::move(states_);
+  }
+
+ private:
+  struct Hasher {
+    const StateSet* set;
+    size_t operator()(size_t i) const { return set->hashes_[i]; }
+  };
+  struct Eq {
+    const StateSet* set;
+    bool operator()(size_t a, size_t b) const {
+      return set->hashes_[a] == set->hashes_[b] &&
+             set->states_[a] == set->states_[b];
+    }
+  };
+
+  std::vector<State> states_;
+  std::vector<size_t> hashes_;
+  bool first_indexed_ = false;  // states_[0] is in index_
+  absl::flat_hash_set<size_t, Hasher, Eq> index_;
+};
+
+}  // namespace aiospec
+
+#endif  // AIOSPEC_MODEL_STATE_SET_H_
