@@ -35,6 +35,33 @@ bool SharesObjectWith(const State& s, const Request& r, FdId fd) {
   return false;
 }
 
+// An undecided read on the read end of a pipe that is still open, with
+// nothing queued and no pending write into it: whether cancelled or not it
+// cannot move while the op's hidden steps run, and holds no reference that
+// decides anything (a descriptor holds the read end too).
+bool Frozen(const State& s, CbId cb) {
+  const Request& r = *s.requests[cb];
+  if (r.op != RequestOp::kRead || r.pending_error != 0 || r.ofd == kNone ||
+      r.nbytes == 0) {
+    return false;
+  }
+  const Ofd& o = s.ofds[r.ofd];
+  if (o.kind != OfdKind::kStream || o.write_stream != kNone) return false;
+  if (std::find(s.fds.begin(), s.fds.end(), r.ofd) == s.fds.end()) return false;
+  if (!BytesOf(s.streams[o.read_stream].queue).empty() ||
+      !s.HasWriter(o.read_stream)) {
+    return false;
+  }
+  for (const std::optional<Request>& p : s.requests) {
+    if (p && p->status == RequestStatus::kQueued && p->op == RequestOp::kWrite &&
+        p->ofd != kNone && s.ofds[p->ofd].kind == OfdKind::kStream &&
+        s.ofds[p->ofd].write_stream == o.read_stream) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // The undecided members of the Conflict closure of `seeds` among the
 // pending requests.
 std::vector<CbId> UndecidedInClosure(const State& s, std::vector<CbId> seeds) {
@@ -139,9 +166,18 @@ bool HasUndecided(const State& s) {
 std::vector<CbId> MustDecide(const State& s, const Op& op,
                              const ExploreSpec& spec) {
   if (!HasUndecided(s)) return {};
-  std::vector<CbId> seeds = spec.must_complete;
-  seeds.insert(seeds.end(), spec.either.begin(), spec.either.end());
-  std::vector<FdId> fds;  // descriptors whose requests the op may affect
+  std::vector<CbId> seeds;
+  // What the op's hidden steps may move: a frozen read stays where it is
+  // either way. fill and drain move requests within the op itself.
+  const bool moves_inside = std::holds_alternative<Fill>(op.body) ||
+                            std::holds_alternative<Drain>(op.body);
+  for (const std::vector<CbId>* v : {&spec.must_complete, &spec.either}) {
+    for (CbId cb : *v) {
+      if (moves_inside || !IsUndecided(s, cb) || !Frozen(s, cb)) seeds.push_back(cb);
+    }
+  }
+  std::vector<FdId> fds;         // lio_listio: whose objects it may complete on
+  std::vector<FdId> closed_fds;  // close, dup2: whose requests it may cancel
   std::visit(
       [&](const auto& body) {
         using T = std::decay_t<decltype(body)>;
@@ -166,9 +202,9 @@ std::vector<CbId> MustDecide(const State& s, const Op& op,
             fds.push_back(e.req.fd);  // LIO_WAIT completes them in place
           }
         } else if constexpr (std::is_same_v<T, Close>) {
-          fds.push_back(body.fd);
+          closed_fds.push_back(body.fd);
         } else if constexpr (std::is_same_v<T, Dup2>) {
-          fds.push_back(body.target);
+          closed_fds.push_back(body.target);
         }
       },
       op.body);
@@ -176,6 +212,9 @@ std::vector<CbId> MustDecide(const State& s, const Op& op,
     if (!IsUndecided(s, cb)) continue;
     for (FdId fd : fds) {
       if (SharesObjectWith(s, *s.requests[cb], fd)) seeds.push_back(cb);
+    }
+    for (FdId fd : closed_fds) {
+      if (s.requests[cb]->fd == fd) seeds.push_back(cb);
     }
   }
   return UndecidedInClosure(s, std::move(seeds));

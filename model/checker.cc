@@ -220,13 +220,16 @@ CheckResult Run(const Trace& trace, const ObservationLog& log,
   };
 
   const size_t n = std::min(trace.ops.size(), log.steps.size());
-  // Notify records by the op they arrived during (log order kept).
-  std::vector<std::vector<NotificationObservation>> notes_by_op(n);
-  for (const NotificationObservation& note : log.notifications) {
-    if (note.after_op >= 0 && static_cast<size_t>(note.after_op) < n) {
-      notes_by_op[note.after_op].push_back(note);
-    }
-  }
+  // Notify records sorted by the op they arrived during (log order kept
+  // among one op's), walked with a cursor: memory by records, not by ops.
+  std::vector<const NotificationObservation*> notes;
+  for (const NotificationObservation& note : log.notifications) notes.push_back(&note);
+  std::stable_sort(notes.begin(), notes.end(),
+                   [](const NotificationObservation* a,
+                      const NotificationObservation* b) {
+                     return a->after_op < b->after_op;
+                   });
+  size_t next_note = 0;
   for (size_t i = 0; i < n; ++i) {
     const StepObservation& obs = log.steps[i];
     const int op = static_cast<int>(i);
@@ -273,7 +276,9 @@ CheckResult Run(const Trace& trace, const ObservationLog& log,
     result.steps_checked = i + 1;
 
     // Notifications that arrived during this op (AIO-SIG-04/13/14).
-    for (const NotificationObservation& note : notes_by_op[i]) {
+    while (next_note < notes.size() && notes[next_note]->after_op < op) ++next_note;
+    for (; next_note < notes.size() && notes[next_note]->after_op == op; ++next_note) {
+      const NotificationObservation& note = *notes[next_note];
       if (!DecideWhereNeeded(worlds, options.max_states, [&](const State& w) {
             return MustDecideForNotification(w, note);
           })) {

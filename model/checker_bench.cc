@@ -1,5 +1,8 @@
 // Checker throughput: steps/s on generated regular-file traces with 1, 4
-// and 16 requests in flight, on disjoint and on overlapping ranges.
+// and 16 requests in flight, on disjoint and on overlapping ranges, and on
+// long traces (10,000 steps with 16 in flight, 100,000 steps with 4), with
+// the heap the check holds at its peak (peak_heap, heap/step: memory must
+// grow at most linearly with the trace; the trace and log are not counted).
 //
 // Each round submits `inflight` writes, polls one with aio_error, waits for
 // all, reads the file back, collects every write with aio_return, then reads
@@ -7,7 +10,12 @@
 // implementation would record, so every run checks to PASS.
 //
 //   /tmp/build/bin/checker_bench --benchmark_filter=Disjoint
+#include <malloc.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <new>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +24,26 @@
 #include "harness/trace/payload.h"
 #include "harness/trace/trace_parser.h"
 #include "model/checker.h"
+
+// Heap accounting for the peak_heap counter (this binary only).
+namespace {
+int64_t g_live_bytes = 0;
+int64_t g_peak_bytes = 0;
+}  // namespace
+
+void* operator new(size_t n) {
+  void* p = std::malloc(n == 0 ? 1 : n);
+  if (p == nullptr) throw std::bad_alloc();
+  g_live_bytes += static_cast<int64_t>(malloc_usable_size(p));
+  if (g_live_bytes > g_peak_bytes) g_peak_bytes = g_live_bytes;
+  return p;
+}
+void operator delete(void* p) noexcept {
+  if (p == nullptr) return;
+  g_live_bytes -= static_cast<int64_t>(malloc_usable_size(p));
+  std::free(p);
+}
+void operator delete(void* p, size_t) noexcept { operator delete(p); }
 
 namespace aiospec {
 namespace {
@@ -27,9 +55,9 @@ struct Generated {
   ObservationLog log;
 };
 
-Generated Generate(int inflight, bool overlapping) {
+Generated Generate(int inflight, bool overlapping, int rounds = kRounds) {
   std::string text = "aiospec-trace 1\nfile f\nopen d f flags=rdwr\n";
-  for (int round = 0; round < kRounds; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     for (int i = 0; i < inflight; ++i) {
       const int offset = overlapping ? 4 * i : 64 * i;
       absl::StrAppend(&text, "aio_write w", i, " fd=d offset=", offset,
@@ -80,25 +108,49 @@ Generated Generate(int inflight, bool overlapping) {
   return g;
 }
 
-void BM_Check(benchmark::State& state, bool overlapping) {
-  const Generated g = Generate(static_cast<int>(state.range(0)), overlapping);
+void Run(benchmark::State& state, const Generated& g) {
+  int64_t peak = 0;
   for (auto _ : state) {
+    const int64_t before = g_live_bytes;
+    g_peak_bytes = before;
     CheckResult r = CheckLog(g.trace, g.log, CheckOptions{Profile::kQoi, 4096});
+    peak = std::max(peak, g_peak_bytes - before);
     if (r.verdict != Verdict::kPass) {
       state.SkipWithError(FormatResult(r, g.trace).c_str());
       break;
     }
     benchmark::DoNotOptimize(r);
   }
-  state.counters["steps/s"] = benchmark::Counter(
-      static_cast<double>(g.trace.ops.size()) * state.iterations(),
-      benchmark::Counter::kIsRate);
+  const double steps = static_cast<double>(g.trace.ops.size());
+  state.counters["steps"] = steps;
+  state.counters["steps/s"] =
+      benchmark::Counter(steps * state.iterations(), benchmark::Counter::kIsRate);
+  state.counters["peak_heap"] = static_cast<double>(peak);
+  state.counters["heap/step"] = static_cast<double>(peak) / steps;
+}
+
+void BM_Check(benchmark::State& state, bool overlapping) {
+  Run(state, Generate(static_cast<int>(state.range(0)), overlapping));
 }
 
 void BM_Disjoint(benchmark::State& state) { BM_Check(state, false); }
 void BM_Overlapping(benchmark::State& state) { BM_Check(state, true); }
 BENCHMARK(BM_Disjoint)->Arg(1)->Arg(4)->Arg(16);
 BENCHMARK(BM_Overlapping)->Arg(1)->Arg(4)->Arg(16);
+
+// Long traces: args are (in flight, steps); a round is 2 * in flight + 6
+// steps.
+void BM_Long(benchmark::State& state) {
+  const int inflight = static_cast<int>(state.range(0));
+  const int rounds = static_cast<int>(state.range(1)) / (2 * inflight + 6);
+  Run(state, Generate(inflight, false, rounds));
+}
+BENCHMARK(BM_Long)
+    ->Args({16, 10'000})
+    ->Args({16, 100'000})
+    ->Args({4, 10'000})
+    ->Args({4, 100'000})
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace aiospec

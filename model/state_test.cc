@@ -35,6 +35,20 @@ TEST(StateTest, CanonicalFormTellsWorldsApart) {
   EXPECT_NE(c.Canonical(), d.Canonical());
 }
 
+TEST(StateTest, EqualityAndHashFollowTheWorldNotTheSharing) {
+  Trace t = TraceOf({"file f content=\"abc\""});
+  State a = InitialState(t);
+  State b = a;
+  b.files[0].content = MakeBytes("abc");  // equal bytes, another object
+  EXPECT_TRUE(a == b);
+  EXPECT_EQ(a.Hash(), b.Hash());
+  b.files[0].content = MakeBytes("abd");
+  EXPECT_FALSE(a == b);
+  State c = a;
+  c.fds.push_back(kNone);
+  EXPECT_FALSE(a == c);
+}
+
 TEST(StateTest, WriteAtZeroFillsAGap) {
   EXPECT_EQ(WriteAt("ab", 4, "cd"), std::string("ab\0\0cd", 6));
   EXPECT_EQ(WriteAt("abcdef", 1, "XY"), "aXYdef");
