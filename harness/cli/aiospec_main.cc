@@ -256,13 +256,14 @@ int ReportCommand(const std::vector<std::string>& args) {
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
   for (const auto& [file, text] :
-       {std::pair{"report.md", RenderMarkdown(report)}, std::pair{"report.json", RenderJson(report)}}) {
+       {std::pair{"report.md", RenderMarkdown(report)}, std::pair{"report.json", RenderJson(report)},
+        std::pair{"report.html", RenderHtml(report)}}) {
     absl::Status s = WriteFile(absl::StrCat(out, "/", file), text);
     if (!s.ok()) return Fail(s);
   }
   std::cout << "aiospec report (profile " << ProfileName(report.profile) << ")\n"
-            << RenderSummary(report) << "written: " << out << "/report.md, " << out
-            << "/report.json\n";
+            << RenderSummary(report) << "written: " << out << "/report.html, " << out
+            << "/report.md, " << out << "/report.json\n";
   return code;
 }
 

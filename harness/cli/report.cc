@@ -193,6 +193,116 @@ std::string RenderMarkdown(const Report& report) {
   return md;
 }
 
+namespace {
+
+std::string Html(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string VerdictCell(Verdict v, std::string_view link = "") {
+  std::string name = VerdictName(v);
+  std::string text = link.empty() ? name : absl::StrCat("<a href=\"#", std::string(link), "\">", name, "</a>");
+  return absl::StrCat("<td class=\"v ", name, "\">", text, "</td>");
+}
+
+constexpr char kStyle[] = R"css(
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
+h1{margin-bottom:.2em} .sub{color:#666;margin-top:0}
+table{border-collapse:collapse;margin:1em 0}
+th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}
+th{background:#f3f3f3;position:sticky;top:0}
+td.v{text-align:center;font-weight:600;font-size:12px}
+.PASS{background:#d7f5dd;color:#145a22}.FAIL{background:#f9d0d0;color:#8a1111}
+.HANG{background:#ffe0b2;color:#7a3e00}.CRASH{background:#e1bee7;color:#4a148c}
+.UNRESOLVED{background:#fff6c2;color:#6b5900}.UNTESTED,.UNSUPPORTED{background:#eee;color:#777}
+td.v a{color:inherit}
+details{border:1px solid #ddd;border-radius:4px;margin:.6em 0;padding:.3em .8em}
+summary{cursor:pointer;font-weight:600} pre{background:#f7f7f7;padding:.6em;overflow:auto}
+.note{color:#555;font-style:italic}
+)css";
+
+}  // namespace
+
+std::string RenderHtml(const Report& report) {
+  std::string h = absl::StrCat(
+      "<!doctype html><html><head><meta charset=\"utf-8\"><title>aiospec compliance report</title><style>",
+      kStyle, "</style></head><body><h1>aiospec compliance report</h1><p class=\"sub\">Profile <b>",
+      ProfileName(report.profile), "</b> &middot; targets ", Html(absl::StrJoin(report.targets, ", ")),
+      " &middot; every verdict comes from the model</p>");
+
+  h += "<h2>Summary</h2><table><tr><th>target</th><th>traces</th><th>PASS</th><th>FAIL</th><th>HANG</th><th>CRASH</th><th>UNRESOLVED</th></tr>";
+  for (const std::string& t : report.targets) {
+    std::map<Verdict, int> c;
+    int n = 0;
+    for (const ReportEntry& e : report.results) {
+      if (e.judgement.target != t) continue;
+      ++n;
+      ++c[e.judgement.result.verdict];
+    }
+    absl::StrAppend(&h, "<tr><td>", Html(t), "</td><td>", n, "</td>");
+    for (Verdict v : {Verdict::kPass, Verdict::kFail, Verdict::kHang, Verdict::kCrash, Verdict::kUnresolved}) {
+      absl::StrAppend(&h, "<td class=\"v ", c[v] ? VerdictName(v) : "", "\">", c[v], "</td>");
+    }
+    h += "</tr>";
+  }
+  h += "</table>";
+  for (const BrokenTarget& b : report.broken) {
+    absl::StrAppend(&h, "<p><b>", Html(b.target), " not run:</b> ", Html(b.reason), "</p>");
+  }
+
+  // The first finding per (assertion, target) is where a matrix cell links.
+  std::map<std::pair<std::string, std::string>, std::string> anchor;
+  for (size_t i = 0; i < report.results.size(); ++i) {
+    const Judgement& j = report.results[i].judgement;
+    if (j.result.verdict == Verdict::kPass) continue;
+    std::vector<std::string> ids = j.trace.covers;
+    if (j.result.failure) ids.insert(ids.end(), j.result.failure->assertion_ids.begin(), j.result.failure->assertion_ids.end());
+    for (const std::string& id : ids) anchor.emplace(std::pair{id, j.target}, absl::StrCat("f", i));
+  }
+  h += "<h2>Assertions by target</h2><table><tr><th>assertion</th>";
+  for (const std::string& t : report.targets) absl::StrAppend(&h, "<th>", Html(t), "</th>");
+  h += "</tr>";
+  for (const auto& [id, row] : AssertionMatrix(report)) {
+    absl::StrAppend(&h, "<tr><td>", Html(id), "</td>");
+    for (const std::string& t : report.targets) {
+      Verdict v = row.at(t);
+      auto it = anchor.find({id, t});
+      h += VerdictCell(v, v == Verdict::kPass || it == anchor.end() ? "" : it->second);
+    }
+    h += "</tr>";
+  }
+  h += "</table><h2>Findings</h2>";
+  bool any = false;
+  for (size_t i = 0; i < report.results.size(); ++i) {
+    const ReportEntry& e = report.results[i];
+    const Judgement& j = e.judgement;
+    if (j.result.verdict == Verdict::kPass) continue;
+    any = true;
+    std::string ids = j.result.failure ? absl::StrJoin(j.result.failure->assertion_ids, " ") : "";
+    absl::StrAppend(&h, "<details id=\"f", i, "\"><summary><span class=\"", VerdictName(j.result.verdict), "\">&nbsp;",
+                    VerdictName(j.result.verdict), "&nbsp;</span> ", Html(j.target), ": ", Html(j.trace_name),
+                    ids.empty() ? "" : absl::StrCat(" &mdash; ", Html(ids)), "</summary>");
+    if (!e.baseline_note.empty()) absl::StrAppend(&h, "<p class=\"note\">", Html(e.baseline_note), "</p>");
+    if (!j.trace.about.empty()) absl::StrAppend(&h, "<p>", Html(j.trace.about), "</p>");
+    absl::StrAppend(&h, "<pre>", Html(FormatResult(j.result, j.trace)), "</pre><p>Replay: <code>aiospec run ",
+                    Html(j.trace_path), " --target ", Html(j.target), " --profile ", ProfileName(report.profile),
+                    "</code></p><pre>", Html(PrintTrace(j.trace)), "</pre></details>");
+  }
+  if (!any) h += "<p>None.</p>";
+  h += "</body></html>\n";
+  return h;
+}
+
 std::string RenderJson(const Report& report) {
   std::string js = absl::StrCat("{\"schema\":\"aiospec-report/1\",\"profile\":",
                                 JsonString(ProfileName(report.profile)),

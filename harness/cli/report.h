@@ -11,6 +11,7 @@
 //   report.results.push_back(ReportEntry{judgement, "known finding"});
 //   WriteFile("report.md", RenderMarkdown(report));
 //   WriteFile("report.json", RenderJson(report));
+//   WriteFile("report.html", RenderHtml(report));
 #ifndef AIOSPEC_HARNESS_CLI_REPORT_H_
 #define AIOSPEC_HARNESS_CLI_REPORT_H_
 
@@ -47,6 +48,10 @@ std::map<std::string, std::map<std::string, Verdict>> AssertionMatrix(
     const Report& report);
 
 std::string RenderMarkdown(const Report& report);
+// One self-contained page (no external assets): the summary, the matrix of
+// assertions by targets colour-coded by verdict, and each finding with its
+// explanation, trace and replay command behind a click.
+std::string RenderHtml(const Report& report);
 std::string RenderJson(const Report& report);
 // A few lines for the terminal: counts per target and the findings.
 std::string RenderSummary(const Report& report);

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Renders an aiospec HTML report in headless Chromium and checks the screenshot.
+
+The report is made for two targets from a few traces (one of which glibc is
+known to fail), then Chromium takes a screenshot, and the PNG is decoded here
+(standard library only) to check that the verdict matrix is on screen: cells
+in the PASS colour and in the FAIL colour, laid out as a table (several rows).
+Exit 77 (skipped, with the reason printed) when Chromium is not installed.
+
+Usage: html_report_test.py AIOSPEC TRACE_DIR
+"""
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+PASS_RGB = (0xD7, 0xF5, 0xDD)
+FAIL_RGB = (0xF9, 0xD0, 0xD0)
+TRACES = ["read_at_offset", "close_reuse_queued_write", "write_extends_zero_fill",
+          "suspend_already_complete"]
+
+
+def decode_png(path):
+    """Returns (width, height, rows of RGB tuples) for 8-bit RGB/RGBA PNGs."""
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and colour in (2, 6), f"unsupported PNG {depth}/{colour}"
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - channels] if i >= channels else 0
+            b = prev[i]
+            c = prev[i - channels] if i >= channels else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                line[i] = (line[i] + pred) & 255
+        rows.append([tuple(line[x * channels:x * channels + 3]) for x in range(width)])
+        prev = line
+    return width, height, rows
+
+
+def main(aiospec, trace_dir):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        print("SKIP: chromium is not installed (ci/bootstrap installs it)")
+        return 77
+    work = tempfile.mkdtemp(prefix="aiospec-html-")
+    traces = [os.path.join(trace_dir, t + ".trace") for t in TRACES]
+    subprocess.run([aiospec, "report", "--targets", "glibc,bundled", "--out", work] + traces,
+                   check=False, stdout=subprocess.DEVNULL)
+    html = os.path.join(work, "report.html")
+    assert os.path.exists(html), "aiospec report wrote no report.html"
+    png = os.path.join(work, "shot.png")
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={work}/profile", "--hide-scrollbars",
+                    "--window-size=1000,1400", f"--screenshot={png}", "file://" + html],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    width, height, rows = decode_png(png)
+    pass_rows = {y for y, row in enumerate(rows) if row.count(PASS_RGB) > 20}
+    fail_rows = {y for y, row in enumerate(rows) if row.count(FAIL_RGB) > 20}
+    print(f"screenshot {width}x{height}: {len(pass_rows)} pixel rows with PASS cells, "
+          f"{len(fail_rows)} with FAIL cells")
+    shutil.rmtree(work, ignore_errors=True)
+    # A matrix: many table rows of PASS cells (each ~20 px tall), and the
+    # known glibc finding in the FAIL colour.
+    if len(pass_rows) < 60 or len(fail_rows) < 10:
+        print("FAIL: the verdict matrix is not visible in the screenshot")
+        return 1
+    print("PASS: the matrix is rendered")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))
