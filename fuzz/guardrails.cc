@@ -46,6 +46,7 @@ class Walker {
     file_declared_.assign(in.file_names.size(), false);
     fd_open_.assign(in.fd_names.size(), false);
     fd_stream_.assign(in.fd_names.size(), false);
+    fd_end_.assign(in.fd_names.size(), kBoth);
     fd_gen_.assign(in.fd_names.size(), 0);
     cb_state_.assign(in.cb_names.size(), CbState::kNever);
     cb_fd_.assign(in.cb_names.size(), kNullHandle);
@@ -108,9 +109,10 @@ class Walker {
   bool FileValid(FileId f) const {
     return f >= 0 && f < static_cast<FileId>(file_declared_.size());
   }
-  void OpenFd(FdId fd, bool stream) {
+  void OpenFd(FdId fd, bool stream, int end = kBoth) {
     fd_open_[fd] = true;
     fd_stream_[fd] = stream;
+    fd_end_[fd] = end;
     ++fd_gen_[fd];
   }
 
@@ -206,15 +208,17 @@ class Walker {
     file_declared_[b.file] = true;
     return true;
   }
-  bool Apply(Op&, DeclarePipe& b) { return Pair(b.read_end, b.write_end); }
-  bool Apply(Op&, DeclareSocketpair& b) { return Pair(b.a, b.b); }
-  bool Pair(FdId a, FdId b) {
+  bool Apply(Op&, DeclarePipe& b) {
+    return Pair(b.read_end, b.write_end, kReadEnd, kWriteEnd);
+  }
+  bool Apply(Op&, DeclareSocketpair& b) { return Pair(b.a, b.b, kBoth, kBoth); }
+  bool Pair(FdId a, FdId b, int a_end, int b_end) {
     if (!FdNew(a) || !FdNew(b) || a == b) {
       Violation("opens a descriptor that is open");
       return false;
     }
-    OpenFd(a, true);
-    OpenFd(b, true);
+    OpenFd(a, true, a_end);
+    OpenFd(b, true, b_end);
     return true;
   }
   bool Apply(Op&, Open& b) {
@@ -238,7 +242,7 @@ class Walker {
       Violation("dup of a closed descriptor, or onto an open one");
       return false;
     }
-    OpenFd(b.new_fd, fd_stream_[b.old_fd]);
+    OpenFd(b.new_fd, fd_stream_[b.old_fd], fd_end_[b.old_fd]);
     return true;
   }
   bool Apply(Op&, Dup2& b) {
@@ -247,7 +251,9 @@ class Walker {
       Violation("dup2 of a closed descriptor");
       return false;
     }
-    if (b.target != b.old_fd) OpenFd(b.target, fd_stream_[b.old_fd]);
+    if (b.target != b.old_fd) {
+      OpenFd(b.target, fd_stream_[b.old_fd], fd_end_[b.old_fd]);
+    }
     return true;
   }
   bool Apply(Op&, AioRead& b) { return Io(b.req, /*is_write=*/false); }
@@ -423,22 +429,23 @@ class Walker {
     return true;
   }
   bool Apply(Op&, Fill& b) {
-    if (!IsStream(b.fd)) {
-      Violation("fill on a closed descriptor or a regular file");
+    if (!IsStream(b.fd) || fd_end_[b.fd] == kReadEnd) {
+      Violation("fill on a closed descriptor, a regular file or a pipe's "
+                "read end");
       return false;
     }
     return true;
   }
   bool Apply(Op&, Drain& b) {
-    if (!FdOpen(b.fd)) {
-      Violation("descriptor not open");
+    if (!FdOpen(b.fd) || fd_end_[b.fd] == kWriteEnd) {
+      Violation("drain on a closed descriptor or a pipe's write end");
       return false;
     }
     return true;
   }
   bool Apply(Op&, Write& b) {
-    if (!FdOpen(b.fd)) {
-      Violation("descriptor not open");
+    if (!FdOpen(b.fd) || fd_end_[b.fd] == kReadEnd) {
+      Violation("write on a closed descriptor or a pipe's read end");
       return false;
     }
     if (static_cast<int64_t>(b.data.size()) > options_.max_io_bytes) {
@@ -471,13 +478,15 @@ class Walker {
     }
     b.cbs = std::move(kept);
     if (b.timeout.infinite || b.timeout.nanos > options_.max_wait_nanos ||
-        b.timeout.nanos < 0) {
-      if (Violation(absl::StrCat("wait bound above ",
+        b.timeout.nanos < options_.min_wait_nanos) {
+      if (Violation(absl::StrCat("wait bound outside [",
+                                 options_.min_wait_nanos / 1'000'000, "ms, ",
                                  options_.max_wait_nanos / 1'000'000,
-                                 "ms"))) {
+                                 "ms]"))) {
         return false;
       }
       ClampTimeout(b.timeout, /*allow_negative=*/false);
+      b.timeout.nanos = std::max(b.timeout.nanos, options_.min_wait_nanos);
     }
     for (CbId cb : b.cbs) {
       if (cb_state_[cb] == CbState::kInFlight) cb_state_[cb] = CbState::kWaited;
@@ -494,7 +503,12 @@ class Walker {
   int fresh_ = 0;
   bool any_stream_request_ = false;
   std::vector<bool> file_declared_;
+  // Which way a descriptor goes: the helpers `fill`, `drain` and `write`
+  // are only used the way the pipe goes (the model does not cover the
+  // others, and they test nothing about AIO).
+  static constexpr int kBoth = 0, kReadEnd = 1, kWriteEnd = 2;
   std::vector<bool> fd_open_, fd_stream_;
+  std::vector<int> fd_end_;
   std::vector<int> fd_gen_;
   std::vector<CbState> cb_state_;
   std::vector<FdId> cb_fd_;

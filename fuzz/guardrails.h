@@ -38,6 +38,10 @@ struct GuardrailOptions {
   // Bound on every `wait` and `aio_suspend` timeout, so a held request
   // costs at most this much per op.
   int64_t max_wait_nanos = 200'000'000;
+  // And a lower bound on every `wait`: under the qoi profile a wait that
+  // times out while a request could proceed is a FAIL (no progress), which
+  // is only fair with a bound a loaded machine can meet.
+  int64_t min_wait_nanos = 100'000'000;
   // Bound on nbytes of a read or write, on write data and on file content.
   int64_t max_io_bytes = 64 << 10;
   // A write must stay below this file offset (so `readback` stays small),
@@ -60,14 +64,16 @@ struct GuardrailOptions {
 //  - aio_cancel(fd, cb) where fd is not the descriptor cb was submitted on
 //    (unspecified: AIO-CANCEL-08);
 //  - aio_suspend with timeout=none or with no aiocb listed (AIO-SUSP-15),
-//    and any wait or aio_suspend timeout above max_wait_nanos;
+//    and any wait or aio_suspend timeout above max_wait_nanos, or a wait
+//    timeout below min_wait_nanos;
 //  - lio_listio wait with an element on a pipe or socket, or after any
 //    request on a pipe or socket (it could block forever, also through a
 //    reused descriptor number);
 //  - a negative nbytes (the executor's buffer would be too small), or
 //    nbytes, data or file content above max_io_bytes, or a write that would
 //    grow a file past max_file_bytes;
-//  - `fill` on anything but a pipe or socket;
+//  - `fill` on anything but a pipe or socket; `fill` or `write` on a pipe's
+//    read end, `drain` on its write end;
 //  - more than max_ops ops, or a lio_listio with more than
 //    max_lio_requests requests.
 absl::Status CheckRunnable(const Trace& trace,

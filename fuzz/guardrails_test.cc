@@ -49,7 +49,7 @@ TEST(CheckRunnableTest, RejectsResubmissionInFlight) {
               HasSubstr("op 3 (aio_read r fd=d offset=1 nbytes=1): resubmits"));
   // A wait alone is not enough: the wait may have timed out.
   EXPECT_THAT(Why(std::string(kFileRead) +
-                  "wait r timeout=10ms\naio_write r fd=d offset=1 data=\"x\"\n"),
+                  "wait r timeout=100ms\naio_write r fd=d offset=1 data=\"x\"\n"),
               HasSubstr("AIO-READ-11"));
   EXPECT_THAT(Why(std::string(kFileRead) +
                   "lio_listio nowait [read q fd=d offset=0 nbytes=1; "
@@ -65,7 +65,7 @@ TEST(CheckRunnableTest, RejectsQueriesOfUnsubmittedAiocbs) {
                   "lio_listio nowait [nop n]\naio_suspend n timeout=0\n"),
               HasSubstr("AIO-SUSP-04"));
   EXPECT_THAT(Why(std::string(kFileRead) +
-                  "lio_listio nowait [nop n]\nwait n timeout=1ms\n"),
+                  "lio_listio nowait [nop n]\nwait n timeout=100ms\n"),
               HasSubstr("never submitted"));
 }
 
@@ -78,7 +78,9 @@ TEST(CheckRunnableTest, RejectsUnboundedOrLongWaits) {
   EXPECT_THAT(Why(std::string(kFileRead) + "aio_suspend r\n"),
               HasSubstr("without a short bound"));
   EXPECT_THAT(Why(std::string(kFileRead) + "wait r\n"),  // 5s default
-              HasSubstr("wait bound above 200ms"));
+              HasSubstr("wait bound outside [100ms, 200ms]"));
+  EXPECT_THAT(Why(std::string(kFileRead) + "wait r timeout=0\n"),
+              HasSubstr("wait bound outside"));
   EXPECT_THAT(Why(std::string(kFileRead) + "aio_suspend null timeout=0\n"),
               HasSubstr("AIO-SUSP-15"));
   // A negative aio_suspend timeout is an EINVAL case, and bounded.
@@ -116,7 +118,13 @@ TEST(CheckRunnableTest, RejectsUnboundedSizes) {
 
 TEST(CheckRunnableTest, RejectsFillOnAFileAndForeignCancel) {
   EXPECT_THAT(Why("file f\nopen d f flags=rdwr\nfill d\n"),
-              HasSubstr("fill on a closed descriptor or a regular file"));
+              HasSubstr("fill on a closed descriptor, a regular file"));
+  EXPECT_THAT(Why("pipe r w\nwrite r data=\"x\"\n"), HasSubstr("read end"));
+  EXPECT_THAT(Why("pipe r w\nfill r\n"), HasSubstr("read end"));
+  EXPECT_THAT(Why("pipe r w\ndup x w\ndrain x\n"), HasSubstr("write end"));
+  EXPECT_EQ(Why("pipe r w\nsocketpair a b\nfill w\nwrite a data=\"x\"\n"
+                "drain b\ndrain r\n"),
+            "ok");
   EXPECT_THAT(Why(std::string(kFileRead) + "open e f flags=rdonly\n"
                   "aio_cancel e r\n"),
               HasSubstr("AIO-CANCEL-08"));
@@ -207,7 +215,7 @@ TEST(MakeRunnableTest, ConformanceTracesKeepEveryOp) {
 
 TEST(CheckRunPreconditionsTest, AioReturnAfterATimedOutWaitIsNotJudged) {
   const Trace t = Parse("pipe a b\naio_read r fd=a offset=0 nbytes=1\n"
-                        "wait r timeout=1ms\naio_return r\n");
+                        "wait r timeout=100ms\naio_return r\n");
   auto log_with_wait = [](const std::string& wait) {
     absl::StatusOr<ObservationLog> log = ParseLog(
         "aiospec-log 1\ntarget x\n0 pipe ret=0\n1 aio_read ret=0\n2 wait " +

@@ -173,16 +173,24 @@ class Mutator {
         std::numeric_limits<int64_t>::max()};
     switch (Uniform(0, 3)) {
       case 0: return Pick(kValues);
-      case 1: return now + Uniform(-2, 2);
+      case 1: return SaturatingAdd(now, Uniform(-2, 2));
       default: return Uniform(0, 128);
     }
+  }
+  static int64_t SaturatingAdd(int64_t a, int64_t b) {
+    int64_t out;
+    if (__builtin_add_overflow(a, b, &out)) {
+      return b > 0 ? std::numeric_limits<int64_t>::max()
+                   : std::numeric_limits<int64_t>::min();
+    }
+    return out;
   }
   int64_t NBytes(int64_t now) {
     static const std::vector<int64_t> kValues = {0, 1, 2, 5, 16, 4096, 65536};
     switch (Uniform(0, 4)) {
       case 0: return Pick(kValues);
-      case 1: return std::max<int64_t>(0, now + Uniform(-2, 2));
-      case 2: return now * 2;
+      case 1: return std::max<int64_t>(0, SaturatingAdd(now, Uniform(-2, 2)));
+      case 2: return SaturatingAdd(now, now);
       case 3: return now / 2;
       default: return Uniform(1, 128);
     }

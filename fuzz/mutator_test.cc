@@ -59,7 +59,7 @@ TEST(MutatorTest, ChainsStayRunnableAndChange) {
       text = next;
     }
   }
-  EXPECT_GT(changed, total * 3 / 4);
+  EXPECT_GT(changed, total * 2 / 3);
   EXPECT_GT(distinct.size(), static_cast<size_t>(total / 2));
 }
 

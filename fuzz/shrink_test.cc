@@ -42,7 +42,7 @@ constexpr char kNoisy[] =
     "open d f flags=rdwr+append\n"
     "aio_read r fd=d offset=7 nbytes=4 notify=signal(3)\n"
     "write b data=\"hello\"\n"
-    "wait r timeout=50ms\n"
+    "wait r timeout=150ms\n"
     "aio_return r\n"
     "aio_write w fd=d offset=4096 data=\"xxzyy\" notify=thread(1)\n"
     "drain a max=3\n"
