@@ -381,7 +381,26 @@ struct request {
   size_t buf_len;
   int done;    /* known not in flight: memory may be reused or freed */
   int is_read; /* aio_return reports data */
+  /* What aio_fildes named at submission (inode, access mode): at cleanup a
+   * number that now names something else (closed, then reused by dup or
+   * open) is not "in use" by this request. */
+  ino_t fd_ino;
+  int fd_acc;
 };
+
+/* Records what cb->aio_fildes names now; -1/-1 when it names nothing. */
+static void note_fd_identity(struct request *r) {
+  struct stat st;
+  int fd = r->cb->aio_fildes;
+  int acc = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+  if (fd < 0 || acc < 0 || fstat(fd, &st) != 0) {
+    r->fd_ino = (ino_t)-1;
+    r->fd_acc = -1;
+    return;
+  }
+  r->fd_ino = st.st_ino;
+  r->fd_acc = acc & O_ACCMODE;
+}
 
 struct agent {
   const struct aiospec_aio_ops *ops;
@@ -554,6 +573,7 @@ static int setup_io(struct agent *ag, const struct wire_req *w, int *track) {
   r->is_read = w->lio_op == AIOSPEC_WIRE_LIO_READ;
   struct aiocb *cb = r->cb;
   cb->aio_fildes = resolve_fd(ag, w->fd);
+  note_fd_identity(r);
   cb->aio_offset = (off_t)w->offset;
   cb->aio_buf = r->buf;
   /* A negative or huge nbytes is passed as given: it tests EINVAL. */
@@ -872,6 +892,7 @@ static void op_fsync(struct agent *ag, int k, const struct wire_op *op) {
   if (idx >= 0) {
     struct aiocb *cb = ag->reqs[idx].cb;
     cb->aio_fildes = resolve_fd(ag, (int)op->a[1]);
+    note_fd_identity(&ag->reqs[idx]);
     cb->aio_buf = ag->reqs[idx].buf;
     set_sigevent(&cb->aio_sigevent, op->req.notify_kind,
                  op->req.notify_value);
@@ -1256,8 +1277,15 @@ static int count_in_flight(struct agent *ag) {
 }
 
 static int fd_used_in_flight(const struct agent *ag, int fd) {
+  struct stat st;
+  int acc = fcntl(fd, F_GETFL);
+  if (acc < 0 || fstat(fd, &st) != 0) return 0;
   for (size_t i = 0; i < ag->nreqs; ++i) {
-    if (!ag->reqs[i].done && ag->reqs[i].cb->aio_fildes == fd) return 1;
+    const struct request *r = &ag->reqs[i];
+    if (!r->done && r->cb->aio_fildes == fd && r->fd_ino == st.st_ino &&
+        r->fd_acc == (acc & O_ACCMODE)) {
+      return 1;
+    }
   }
   return 0;
 }

@@ -331,6 +331,24 @@ TEST(BundledInProcessTargetTest, HeldRequestsDoNotOutliveTheRun) {
   EXPECT_EQ(log->target, "bundled");
   EXPECT_EQ(log->steps[5].data, "ello");
 }
+
+// The read end is closed while a read is held on it, and its number is
+// reused at once by a dup of the write end: cleanup must still close that
+// write end (it is not what the read was submitted on), so the read ends.
+TEST(BundledInProcessTargetTest, HeldReadEndsWhenItsNumberWasReusedByDup) {
+  absl::StatusOr<Trace> reuse = ParseTrace(
+      "aiospec-trace 1\n"
+      "pipe rd wr\n"
+      "aio_read r1 fd=rd offset=0 nbytes=4\n"
+      "close rd\n"
+      "dup rd wr\n",
+      "reuse.trace");
+  ASSERT_TRUE(reuse.ok()) << reuse.status();
+  BundledInProcessTarget target;
+  absl::StatusOr<ObservationLog> log = target.Run(*reuse, RunOptions{});
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(BundledInProcessTarget::outstanding(), 0);
+}
 #endif
 
 }  // namespace
