@@ -61,25 +61,136 @@ RuleOutcome Unresolved(std::string why) {
   out.unresolved = std::move(why);
   return out;
 }
-// The assertions that fix what a completed request's status and data are.
-std::vector<std::string> CompletionIds(const State& s, const Request& r) {
-  if (r.err == ECANCELED) return {"AIO-PROC-01", "AIO-ERROR-04"};
-  if (r.op == RequestOp::kFsync) return {"AIO-FSYNC-07", "AIO-FSYNC-08"};
-  const bool read = r.op == RequestOp::kRead;
-  if (r.pending_error != 0 || r.ofd == kNone) {
-    if (r.pending_error == EINVAL || (r.ofd != kNone && r.err == EINVAL)) {
-      return {read ? "AIO-READ-17" : "AIO-WRITE-15"};
+
+// The clause behind an error a submission must report, sync or async
+// (AIO-READ-16/17, AIO-WRITE-14/15, AIO-FSYNC-12/14).
+std::string ErrorId(RequestOp op, int e) {
+  if (op == RequestOp::kFsync) return e == EBADF ? "AIO-FSYNC-12" : "AIO-FSYNC-14";
+  if (op == RequestOp::kRead) return e == EBADF ? "AIO-READ-16" : "AIO-READ-17";
+  return e == EBADF ? "AIO-WRITE-14" : "AIO-WRITE-15";
+}
+
+// ErrorId, plus AIO-GEN-10 when aio_reqprio is what made the request
+// invalid, plus AIO-LIO-18 for a lio_listio element.
+std::vector<std::string> ErrorIds(const Request& r, int e) {
+  std::vector<std::string> ids = {ErrorId(r.op, e)};
+  if (e == EINVAL && r.reqprio != 0) ids.push_back("AIO-GEN-10");
+  if (r.lio) ids.push_back("AIO-LIO-18");
+  return ids;
+}
+
+// Another element of r's lio_listio call failed: the call owed EIO.
+bool OtherElementFailed(const State& s, const Request& r) {
+  for (const std::optional<Request>& o : s.requests) {
+    if (!o || &*o == &r || !o->lio || o->submit_op != r.submit_op) continue;
+    if (o->pending_error != 0 ||
+        (!o->queued && o->err != 0 && o->err != EAGAIN)) {
+      return true;
     }
-    return {read ? "AIO-READ-16" : "AIO-WRITE-14"};
+  }
+  return false;
+}
+
+// The clauses that fix what a completed request's status and data are.
+// `alone`: the request's status itself is what the standard fixes here (an
+// error it had to report, an element lio_listio never queued), so these IDs
+// name the broken clause by themselves, without the clauses of the calls
+// that report a status (AIO-ERROR-01/03/04, AIO-RETURN-01, AIO-GEN-23).
+struct StatusClauses {
+  std::vector<std::string> ids;
+  bool alone = false;
+};
+
+StatusClauses CompletionIds(const State& s, const Request& r) {
+  if (!r.queued && r.err == EAGAIN) {
+    // Not queued by a lio_listio that returned EAGAIN: its status is EAGAIN
+    // (AIO-LIO-19, -25); with another element failed, EIO was due (-23).
+    std::vector<std::string> ids = {"AIO-LIO-19", "AIO-LIO-25"};
+    if (OtherElementFailed(s, r)) ids.push_back("AIO-LIO-23");
+    return {std::move(ids), true};
+  }
+  // Cancelled (by aio_cancel, or by close: AIO-PROC-01 is a MAY and never
+  // the broken clause): error status ECANCELED, return status -1.
+  if (r.err == ECANCELED) return {{"AIO-ERROR-04", "AIO-CANCEL-06"}};
+  if (r.op == RequestOp::kFsync) return {{"AIO-FSYNC-07", "AIO-FSYNC-08"}};
+  const bool read = r.op == RequestOp::kRead;
+  if (r.pending_error != 0 || r.ofd == kNone || !r.queued) {
+    const int e = r.pending_error != 0 ? r.pending_error
+                  : r.err != 0         ? r.err
+                                       : EBADF;
+    return {ErrorIds(r, e), true};
   }
   const Ofd& o = s.ofds[r.ofd];
   if (o.kind == OfdKind::kFile) {
-    if (read) return {"AIO-READ-01", "AIO-READ-07", "AIO-READ-20", "AIO-GEN-04"};
-    if (o.append) return {"AIO-WRITE-01", "AIO-WRITE-07", "AIO-GEN-05"};
-    return {"AIO-WRITE-01", "AIO-WRITE-06", "AIO-GEN-23"};
+    if (read) return {{"AIO-READ-01", "AIO-READ-07", "AIO-READ-20", "AIO-GEN-04"}};
+    if (o.append) return {{"AIO-WRITE-01", "AIO-WRITE-07", "AIO-GEN-05"}};
+    return {{"AIO-WRITE-01", "AIO-WRITE-06", "AIO-GEN-23"}};
   }
-  if (read) return {"AIO-READ-01", "AIO-READ-20", "AIO-GEN-25"};
-  return {"AIO-WRITE-01", "AIO-WRITE-18", "AIO-GEN-25"};
+  if (read) return {{"AIO-READ-01", "AIO-READ-20", "AIO-GEN-25"}};
+  return {{"AIO-WRITE-01", "AIO-WRITE-18", "AIO-GEN-25"}};
+}
+
+// `generic` (the reporting call's clauses) followed by CompletionIds', or
+// CompletionIds' alone.
+std::vector<std::string> StatusIds(const State& s, const Request& r,
+                                   std::vector<std::string> generic) {
+  StatusClauses c = CompletionIds(s, r);
+  if (c.alone) return std::move(c.ids);
+  for (std::string& id : c.ids) generic.push_back(std::move(id));
+  return generic;
+}
+
+// One sentence on why the status is fixed, for the statuses CompletionIds
+// cites alone; "" otherwise.
+std::string StatusMessage(const State& s, CbId cb, const RuleContext& ctx) {
+  const Request& r = *s.requests[cb];
+  const std::string& name = ctx.trace->cb_names[cb];
+  if (!r.queued && r.err == EAGAIN) {
+    return absl::StrCat("lio_listio returned EAGAIN and '", name,
+                        "' was not queued, so its status is EAGAIN",
+                        OtherElementFailed(s, r)
+                            ? "; as another element had failed, EIO was due"
+                            : "");
+  }
+  if (r.err == ECANCELED || r.op == RequestOp::kFsync ||
+      (r.pending_error == 0 && r.ofd != kNone && r.queued)) {
+    return "";
+  }
+  const int e = r.pending_error != 0 ? r.pending_error : r.err != 0 ? r.err : EBADF;
+  std::string why = "a bad descriptor";
+  if (e == EINVAL) {
+    why = r.reqprio != 0 ? absl::StrCat("an invalid aio_reqprio (", r.reqprio, ")")
+          : r.nbytes < 0 ? "an invalid aio_nbytes"
+                         : "an invalid aio_offset";
+  }
+  return absl::StrCat("'", name, "' was submitted with ", why,
+                      ": it had to fail with ", ErrnoName(e));
+}
+
+// The request was valid when submitted and its descriptor has been closed
+// (or dup2'd over) since: an EBADF from it means close neither cancelled it
+// (that is ECANCELED) nor let it complete as if close had not happened
+// (AIO-PROC-03).
+bool EbadfAfterClose(const State& s, const Request& r, int err) {
+  return err == EBADF && r.queued && r.ofd != kNone && r.pending_error == 0 &&
+         r.fd >= 0 && s.fds[r.fd] != r.ofd;
+}
+
+// A read that returned bytes of a file it was not submitted on, after its
+// descriptor was closed: it read whatever reused the descriptor number, not
+// its own open file description (AIO-PROC-02). That file, or kNone.
+FileId ReadFromElsewhere(const State& s, const Request& r,
+                         const std::string& data) {
+  if (r.op != RequestOp::kRead || data.empty() || r.ofd == kNone ||
+      r.pending_error != 0 || r.fd < 0 || s.fds[r.fd] == r.ofd) {
+    return kNone;
+  }
+  const Ofd& own = s.ofds[r.ofd];
+  for (FileId f = 0; f < static_cast<FileId>(s.files.size()); ++f) {
+    if (own.kind == OfdKind::kFile && own.file == f) continue;
+    if (BytesOf(s.files[f].content).find(data) != std::string::npos) return f;
+  }
+  return kNone;
 }
 
 // --- Setup ------------------------------------------------------------------
@@ -204,7 +315,9 @@ RuleOutcome ApplySetup(const State& s, const Op& op, const StepObservation& obs)
 struct SubmitCheck {
   OfdId ofd = kNone;
   std::vector<int> errors;           // must be reported, sync or async
-  std::vector<int> optional_errors;  // may be reported
+  std::vector<int> optional_errors;  // may be reported, sync or async
+  // A negative aio_offset on a pipe or socket: ambiguous, see the choice.
+  bool unseekable_negative_offset = false;
   bool Allows(int e) const {
     return std::find(errors.begin(), errors.end(), e) != errors.end() ||
            std::find(optional_errors.begin(), optional_errors.end(), e) !=
@@ -222,19 +335,43 @@ SubmitCheck Validate(const State& s, const IoRequest& req, RequestOp op) {
   }
   const bool append = o != nullptr && o->append && !read;
   const bool offset_matters = o != nullptr && o->kind == OfdKind::kFile && !append;
+  c.unseekable_negative_offset =
+      o != nullptr && o->kind == OfdKind::kStream && req.offset < 0;
   if ((offset_matters && req.offset < 0) || req.reqprio < 0 || req.nbytes < 0) {
     c.errors.push_back(EINVAL);
-  } else if (req.reqprio > 0 || (append && req.offset < 0)) {
-    // {AIO_PRIO_DELTA_MAX} is unknown and may be 0 (AIO-GEN-10).
+  } else if (req.reqprio > 0 || (append && req.offset < 0) ||
+             c.unseekable_negative_offset) {
+    // {AIO_PRIO_DELTA_MAX} is unknown and may be 0 (AIO-GEN-10). The offset
+    // is irrelevant with O_APPEND or on a stream (AIO-WRITE-07), but "the
+    // offset implied by aio_offset is invalid" may be read to cover a
+    // negative one there too (model/README.md, Ambiguities).
     c.optional_errors.push_back(EINVAL);
   }
   return c;
 }
 
-std::string ErrorId(RequestOp op, int e) {
-  if (op == RequestOp::kFsync) return e == EBADF ? "AIO-FSYNC-12" : "AIO-FSYNC-14";
-  if (op == RequestOp::kRead) return e == EBADF ? "AIO-READ-16" : "AIO-READ-17";
-  return e == EBADF ? "AIO-WRITE-14" : "AIO-WRITE-15";
+// The choices an error reported for a submission records.
+std::vector<std::string> ErrorChoices(const SubmitCheck& c, RequestOp op, int e,
+                                      bool sync) {
+  std::vector<std::string> out = {absl::StrCat(
+      ErrorId(op, e), ": ", ErrnoName(e), " reported ",
+      sync ? "synchronously" : "asynchronously")};
+  if (e == EINVAL && c.unseekable_negative_offset) {
+    out.push_back(absl::StrCat(ErrorId(op, e),
+                               ": negative aio_offset on an unseekable file "
+                               "rejected"));
+  }
+  return out;
+}
+
+// The choice of a request with a negative offset on a stream that went
+// through: the offset was ignored.
+void AddIgnoredOffsetChoice(const SubmitCheck& c, RequestOp op,
+                            std::vector<std::string>& choices) {
+  if (!c.unseekable_negative_offset) return;
+  choices.push_back(absl::StrCat(
+      op == RequestOp::kRead ? "AIO-GEN-04" : "AIO-WRITE-07",
+      ": negative aio_offset on an unseekable file ignored"));
 }
 
 // Records a queued request in `t` (it holds its description: AIO-PROC-02).
@@ -253,6 +390,8 @@ void Enqueue(State& t, const IoRequest& req, RequestOp op, OfdId ofd,
   r.submit_op = ctx.op_index;
   r.seq = t.next_seq++;
   r.pending_error = pending_error;
+  r.reqprio = req.reqprio;
+  r.lio = std::holds_alternative<LioListio>(ctx.trace->ops[ctx.op_index].body);
   if (ofd != kNone) ++t.ofds[ofd].refs;
   t.requests[req.cb] = std::move(r);
 }
@@ -267,6 +406,10 @@ void FailAtOnce(State& t, const IoRequest& req, RequestOp op, int err,
   r.notify = Notify{};  // not queued: no notification (AIO-READ-04)
   r.submit_op = ctx.op_index;
   r.seq = t.next_seq++;
+  r.nbytes = req.nbytes;
+  r.reqprio = req.reqprio;
+  r.lio = true;
+  r.queued = false;
   r.status = RequestStatus::kDone;
   r.ret = -1;
   r.err = err;
@@ -291,18 +434,20 @@ RuleOutcome ApplySubmit(const State& s, const IoRequest& req, RequestOp op,
   const SubmitCheck check = Validate(s, req, op);
 
   if (obs.ret == 0) {
+    RuleOutcome out;
     if (check.errors.empty()) {
       State t = s;
       Enqueue(t, req, op, check.ofd, 0, ctx);
-      return Accept(std::move(t));
+      std::vector<std::string> choices;
+      AddIgnoredOffsetChoice(check, op, choices);
+      out.accepted.push_back({std::move(t), std::move(choices)});
     }
-    RuleOutcome out;
-    for (int e : check.errors) {
-      State t = s;
-      Enqueue(t, req, op, check.ofd, e, ctx);
-      out.accepted.push_back(
-          {std::move(t), {absl::StrCat(ErrorId(op, e), ": ", ErrnoName(e),
-                                       " reported asynchronously")}});
+    for (const std::vector<int>* list : {&check.errors, &check.optional_errors}) {
+      for (int e : *list) {
+        State t = s;
+        Enqueue(t, req, op, check.ofd, e, ctx);
+        out.accepted.push_back({std::move(t), ErrorChoices(check, op, e, false)});
+      }
     }
     return out;
   }
@@ -311,10 +456,7 @@ RuleOutcome ApplySubmit(const State& s, const IoRequest& req, RequestOp op,
     State t = s;
     t.requests[req.cb].reset();
     std::vector<std::string> choices;
-    if (obs.err != EAGAIN) {
-      choices.push_back(absl::StrCat(ErrorId(op, obs.err), ": ",
-                                     ErrnoName(obs.err), " reported synchronously"));
-    }
+    if (obs.err != EAGAIN) choices = ErrorChoices(check, op, obs.err, true);
     return Accept(std::move(t), std::move(choices));
   }
   std::vector<std::string> ids = {read ? "AIO-READ-03" : "AIO-WRITE-03"};
@@ -446,6 +588,7 @@ RuleOutcome ApplyLio(const State& s, const LioListio& op,
     std::vector<std::pair<ElementFate, int>> f;
     if (e.check.errors.empty()) f.push_back({ElementFate::kQueued, 0});
     for (int err : e.check.errors) f.push_back({ElementFate::kQueued, err});
+    for (int err : e.check.optional_errors) f.push_back({ElementFate::kQueued, err});
     if (!ok) {
       for (int err : e.check.errors) f.push_back({ElementFate::kFailed, err});
       for (int err : e.check.optional_errors) f.push_back({ElementFate::kFailed, err});
@@ -467,16 +610,20 @@ RuleOutcome ApplyLio(const State& s, const LioListio& op,
         Enqueue(t, e.req, e.op, e.check.ofd, err, ctx);
         queued.push_back(e.req.cb);
         if (err != 0) {
-          choices.push_back(absl::StrCat(ErrorId(e.op, err), ": ", ErrnoName(err),
-                                         " reported asynchronously"));
+          for (std::string& c : ErrorChoices(e.check, e.op, err, false)) {
+            choices.push_back(std::move(c));
+          }
+        } else {
+          AddIgnoredOffsetChoice(e.check, e.op, choices);
         }
       } else {
         FailAtOnce(t, e.req, e.op, err, ctx);
         any_failed = any_failed || fate == ElementFate::kFailed;
         any_not_queued = any_not_queued || fate == ElementFate::kNotQueued;
         if (fate == ElementFate::kFailed) {
-          choices.push_back(absl::StrCat(ErrorId(e.op, err), ": ", ErrnoName(err),
-                                         " reported synchronously"));
+          for (std::string& c : ErrorChoices(e.check, e.op, err, true)) {
+            choices.push_back(std::move(c));
+          }
         }
       }
     }
@@ -513,6 +660,29 @@ RuleOutcome ApplyLio(const State& s, const LioListio& op,
     size_t i = 0;
     while (i < pick.size() && ++pick[i] == fates[i].size()) pick[i++] = 0;
     if (i == pick.size()) break;
+  }
+  if (out.accepted.empty() && ok && op.wait) {
+    // LIO_WAIT returned 0, so every element succeeded; an element that had to
+    // fail (bad descriptor, invalid field) is the broken clause (AIO-LIO-18:
+    // elements fail as aio_read/aio_write would).
+    for (const Element& e : elements) {
+      if (e.check.errors.empty()) continue;
+      Request r;
+      r.op = e.op;
+      r.reqprio = e.req.reqprio;
+      r.lio = true;
+      std::vector<std::string> eids;
+      std::vector<std::string> errs;
+      for (int err : e.check.errors) {
+        for (std::string& id : ErrorIds(r, err)) AddUniqueText(eids, std::move(id));
+        errs.push_back(ErrnoName(err));
+      }
+      return Reject(std::move(eids),
+                    "lio_listio ret=-1 errno=EIO",
+                    absl::StrCat("element '", ctx.trace->cb_names[e.req.cb],
+                                 "' had to fail with ", absl::StrJoin(errs, " or "),
+                                 ", so LIO_WAIT could not return 0"));
+    }
   }
   if (out.accepted.empty()) {
     return Reject(ids, op.wait ? "lio_listio ret=0 once every element completed "
@@ -552,6 +722,32 @@ std::vector<CbId> CancelTargets(const State& s, const AioCancel& op) {
 RuleOutcome ApplyCancel(const State& s, const AioCancel& op,
                         const StepObservation& obs, const RuleContext& ctx) {
   const OfdId ofd = op.fd == kBadFd ? kNone : s.fds[op.fd];
+  if (op.cb != kNullHandle && s.requests[op.cb].has_value() &&
+      s.requests[op.cb]->fd != op.fd) {
+    // Another descriptor than the request's: the result is unspecified
+    // (AIO-CANCEL-08), even when this one is not valid (EBADF is only
+    // required of fildes when it is the request's own, or cb is NULL). A
+    // pending request may have been cancelled or not; later observations
+    // tell.
+    std::vector<std::string> choices = {absl::StrCat(
+        "AIO-CANCEL-08: aio_cancel with another descriptor than the "
+        "request's returned ",
+        obs.ret == -1 ? absl::StrCat("-1/", ErrnoName(obs.err))
+                      : CancelResultName(static_cast<int>(obs.ret)))};
+    RuleOutcome out;
+    out.accepted.push_back({State{}, choices, /*same=*/true});
+    if (s.IsPending(op.cb) && s.requests[op.cb]->transferred == 0 &&
+        s.requests[op.cb]->undecided == Undecided::kNo) {
+      State t = s;
+      Request& r = *t.requests[op.cb];
+      r.status = RequestStatus::kDone;
+      r.ret = -1;
+      r.err = ECANCELED;
+      t.Unref(r.ofd);
+      out.accepted.push_back({std::move(t), std::move(choices)});
+    }
+    return out;
+  }
   if (ofd == kNone) {
     if (obs.ret == -1 && obs.err == EBADF) return AcceptSame();
     return Reject({"AIO-CANCEL-14", "AIO-CANCEL-13"}, "aio_cancel ret=-1 errno=EBADF");
@@ -563,10 +759,10 @@ RuleOutcome ApplyCancel(const State& s, const AioCancel& op,
                                      "', which has no submission, is "
                                      "unspecified (AIO-CANCEL-17)"));
     }
-    const Request& r = *s.requests[op.cb];
-    if (r.fd != op.fd || r.ofd != ofd) {
-      return Unresolved("aio_cancel with a descriptor other than the "
-                        "request's is unspecified (AIO-CANCEL-08)");
+    if (s.requests[op.cb]->ofd != ofd) {
+      return Unresolved("aio_cancel of a request whose descriptor number now "
+                        "names another open file description is unspecified "
+                        "(AIO-CANCEL-08)");
     }
   }
   std::vector<CbId> pending;
@@ -671,6 +867,19 @@ RuleOutcome ApplyAioError(const State& s, CbId cb, const StepObservation& obs,
   if (!s.requests[cb].has_value()) return NotSubmitted(ctx, cb, "aio_error");
   const Request& r = *s.requests[cb];
   const bool says_in_progress = obs.ret == EINPROGRESS;
+  if (r.status != RequestStatus::kReturned &&
+      EbadfAfterClose(s, r, static_cast<int>(obs.ret))) {
+    return Reject({"AIO-PROC-03"},
+                  r.status == RequestStatus::kQueued
+                      ? "aio_error ret=EINPROGRESS"
+                      : absl::StrCat("aio_error ret=",
+                                     r.err == 0 ? "0" : ErrnoName(r.err)),
+                  absl::StrCat("'", ctx.trace->cb_names[cb],
+                               "' failed with EBADF after its descriptor was "
+                               "closed: close cancels a request (ECANCELED) "
+                               "or lets it complete as if close had not "
+                               "happened"));
+  }
   switch (r.status) {
     case RequestStatus::kQueued:
       if (says_in_progress) return AcceptSame();
@@ -681,13 +890,15 @@ RuleOutcome ApplyAioError(const State& s, CbId cb, const StepObservation& obs,
       const std::string allowed =
           absl::StrCat("aio_error ret=", r.err == 0 ? "0" : ErrnoName(r.err));
       if (says_in_progress) {
-        // A later aio_fsync on the file that completed is a barrier this
-        // request must have passed (AIO-FSYNC-08).
+        // A later aio_fsync on the file that completed successfully is a
+        // barrier this request must have passed (AIO-FSYNC-08); a cancelled
+        // or failed sync proves nothing.
         const Ofd* o = r.ofd == kNone ? nullptr : &s.ofds[r.ofd];
         for (const std::optional<Request>& f : s.requests) {
           if (o != nullptr && o->kind == OfdKind::kFile && f &&
               f->op == RequestOp::kFsync && f->seq > r.seq &&
-              f->status != RequestStatus::kQueued && f->ofd != kNone &&
+              f->status != RequestStatus::kQueued && f->err == 0 &&
+              f->ofd != kNone &&
               s.ofds[f->ofd].file == o->file && r.op == RequestOp::kWrite) {
             return Reject({"AIO-FSYNC-08", "AIO-ERROR-09"}, allowed,
                           "an aio_fsync submitted after this write completed, "
@@ -700,10 +911,10 @@ RuleOutcome ApplyAioError(const State& s, CbId cb, const StepObservation& obs,
                       "aio_error went back to EINPROGRESS after the request "
                       "had a final status");
       }
-      std::vector<std::string> ids = {"AIO-ERROR-01",
-                                      r.err == 0 ? "AIO-ERROR-03" : "AIO-ERROR-04"};
-      for (std::string& id : CompletionIds(s, r)) ids.push_back(std::move(id));
-      return Reject(std::move(ids), allowed);
+      return Reject(
+          StatusIds(s, r, {"AIO-ERROR-01",
+                           r.err == 0 ? "AIO-ERROR-03" : "AIO-ERROR-04"}),
+          allowed, StatusMessage(s, cb, ctx));
     }
     case RequestStatus::kReturned:
       if (obs.ret == r.err || (obs.ret == -1 && obs.err == EINVAL)) {
@@ -738,14 +949,26 @@ RuleOutcome ApplyAioReturn(const State& s, CbId cb, const StepObservation& obs,
               ? absl::StrCat("aio_return ret=", r.ret, " data=",
                              ShowBytes(expect_data))
               : absl::StrCat("aio_return ret=", r.ret);
+      if (obs.ret > 0 && obs.data.has_value() &&
+          (obs.ret != r.ret || *obs.data != expect_data)) {
+        const FileId f = ReadFromElsewhere(s, r, *obs.data);
+        if (f != kNone) {
+          return Reject(
+              {"AIO-PROC-02"}, allowed,
+              absl::StrCat("the read returned bytes of file '",
+                           ctx.trace->file_names[f],
+                           "', which it was not submitted on: it read what "
+                           "reused its closed descriptor number, not its own "
+                           "open file description"));
+        }
+      }
       if (obs.ret != r.ret) {
-        std::vector<std::string> ids = {"AIO-RETURN-01", "AIO-GEN-23"};
-        for (std::string& id : CompletionIds(s, r)) ids.push_back(std::move(id));
-        return Reject(std::move(ids), allowed);
+        return Reject(StatusIds(s, r, {"AIO-RETURN-01", "AIO-GEN-23"}), allowed,
+                      StatusMessage(s, cb, ctx));
       }
       if (r.op == RequestOp::kRead && r.ret > 0 &&
           obs.data.value_or("") != expect_data) {
-        std::vector<std::string> ids = CompletionIds(s, r);
+        std::vector<std::string> ids = CompletionIds(s, r).ids;
         ids.erase(std::remove(ids.begin(), ids.end(), "AIO-READ-20"), ids.end());
         return Reject(std::move(ids), allowed, "the read returned other bytes");
       }
@@ -825,7 +1048,7 @@ RuleOutcome ApplyWait(const State& s, const Wait& op, const StepObservation& obs
     std::vector<std::string> ids = {"AIO-GEN-02", "AIO-ERROR-02"};
     for (CbId cb : pending) {
       const Request& r = *s.requests[cb];
-      for (std::string& id : CompletionIds(s, r)) ids.push_back(std::move(id));
+      for (std::string& id : CompletionIds(s, r).ids) ids.push_back(std::move(id));
     }
     return Reject(std::move(ids),
                   absl::StrCat("wait ret=-1 errno=ETIMEDOUT ('",
@@ -1043,6 +1266,16 @@ RuleOutcome ApplyReadback(const State& s, const Readback& op,
     const std::optional<Request>& r = s.requests[cb];
     if (!r || r->op != RequestOp::kWrite || r->nbytes <= 0) continue;
     const std::string& payload = BytesOf(r->payload);
+    if (r->pending_error != 0 && data.find(payload) != std::string::npos &&
+        content.find(payload) == std::string::npos) {
+      // A write that had to fail (bad descriptor, invalid aio_reqprio or
+      // aio_offset) was performed: its error clause is what broke.
+      ids = ErrorIds(*r, r->pending_error);
+      message = absl::StrCat(StatusMessage(s, cb, ctx),
+                             ", yet its bytes are in this file");
+      break;
+    }
+    if (r->pending_error != 0) continue;
     const bool elsewhere = r->ofd == kNone || s.ofds[r->ofd].kind != OfdKind::kFile ||
                            s.ofds[r->ofd].file != op.file;
     if (elsewhere && data.find(payload) != std::string::npos &&

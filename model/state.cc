@@ -111,7 +111,7 @@ std::string State::Canonical() const {
                     r->pending_error, ",", static_cast<int>(r->status), ",",
                     r->transferred, ",", r->ret, ",", r->err, ",",
                     r->notifications, ",", static_cast<int>(r->undecided), ",",
-                    r->cancel_group, ",");
+                    r->cancel_group, ",", r->queued ? "q," : "u,");
     AppendBytes(out, r->read_data);
   }
   absl::StrAppend(&out, "L");
@@ -140,7 +140,7 @@ bool SameRequest(const std::optional<Request>& a,
          a->ret == b->ret && a->err == b->err &&
          a->notifications == b->notifications &&
          a->undecided == b->undecided && a->cancel_group == b->cancel_group &&
-         SameBytes(a->read_data, b->read_data);
+         a->queued == b->queued && SameBytes(a->read_data, b->read_data);
 }
 
 }  // namespace

@@ -103,6 +103,11 @@ struct Request {
   int submit_op = -1;       // op index of the submission
   int seq = 0;              // global submission order
   int pending_error = 0;    // an error to report at completion (EITHER rules)
+  int32_t reqprio = 0;      // aio_reqprio: GEN-10 is the clause if it is invalid
+  bool lio = false;         // an element of a lio_listio call (AIO-LIO-18)
+  // false: a lio_listio element the call failed or left unqueued, its status
+  // set in the aiocb at once (AIO-LIO-18, -19, -25).
+  bool queued = true;
   RequestStatus status = RequestStatus::kQueued;
   int64_t transferred = 0;  // stream writes: bytes already in the stream
   int64_t ret = 0;          // kDone/kReturned
