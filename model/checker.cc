@@ -151,6 +151,8 @@ bool DecideWhereNeeded(std::vector<World>& worlds, size_t limit, Needed needed) 
 struct StepResult {
   std::optional<std::string> unresolved;
   std::vector<Rejection> rejections;
+  // Per rejection: how many implementation-defined choices its world took.
+  std::vector<size_t> rejection_choices;
 };
 
 StepResult RunStep(const Trace& trace, int i, const StepObservation& obs,
@@ -194,7 +196,10 @@ StepResult RunStep(const Trace& trace, int i, const StepObservation& obs,
       for (Accepted& a : out.accepted) {
         next.Add(a.same ? std::move(r) : std::move(a.state), w.choices, a.choices);
       }
-      for (Rejection& rj : out.rejections) result.rejections.push_back(std::move(rj));
+      for (Rejection& rj : out.rejections) {
+        result.rejections.push_back(std::move(rj));
+        result.rejection_choices.push_back(w.choices.size());
+      }
       if (next.size() > options.max_states) {
         result.unresolved = absl::StrCat("more than ", options.max_states,
                                          " model states are consistent with "
@@ -260,8 +265,19 @@ CheckResult Run(const Trace& trace, const ObservationLog& log,
       Explanation e = At(trace, op);
       e.observed = FormatObservation(trace.ops[i], obs);
       std::vector<std::string> messages;
-      for (const Rejection& r : step.rejections) {
+      // What every world allowed; but the IDs and the message of the worlds
+      // that took the fewest implementation-defined choices: a branch the
+      // log plainly did not take (an optional error reported, a request
+      // cancelled) would only add the IDs of its own clauses.
+      const size_t fewest =
+          step.rejection_choices.empty()
+              ? 0
+              : *std::min_element(step.rejection_choices.begin(),
+                                  step.rejection_choices.end());
+      for (size_t k = 0; k < step.rejections.size(); ++k) {
+        const Rejection& r = step.rejections[k];
         if (e.allowed.size() < kMaxAllowedShown) AddUnique(e.allowed, r.allowed);
+        if (step.rejection_choices[k] != fewest) continue;
         for (const std::string& id : r.assertion_ids) AddUnique(e.assertion_ids, id);
         if (!r.message.empty()) AddUnique(messages, r.message);
       }

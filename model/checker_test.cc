@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "model/test_util.h"
@@ -418,6 +419,99 @@ TEST(CheckerTest, WaitTimeoutOnABlockedPipeReadPasses) {
                          "wait ret=-1 errno=ETIMEDOUT"});
   ExpectFailBoth(trace, {"pipe ret=0", "aio_read ret=0", "wait ret=0"},
                  {"AIO-GEN-02"});
+}
+
+// The fuzzer's repro: w2 is held by a full pipe, w4 (a file write) may or
+// may not have completed; the timeout only says that not all did.
+const Lines kWaitOneHeld = {
+    "pipe rd wr", "fill wr", "aio_write w2 fd=wr offset=0 data=\"s\"",
+    "file f", "open d f flags=wronly",
+    "aio_write w4 fd=d offset=0 nbytes=64", "wait w2 w4 timeout=200ms",
+    "aio_error w4",
+};
+
+TEST(CheckerTest, WaitTimeoutWithOneListedRequestHeldPasses) {
+  for (const char* w4 : {"aio_error ret=0", "aio_error ret=EINPROGRESS"}) {
+    ExpectPassBoth(kWaitOneHeld,
+                   {"pipe ret=0", "fill ret=65536", "aio_write ret=0",
+                    "file ret=0", "open ret=5", "aio_write ret=0",
+                    "wait ret=-1 errno=ETIMEDOUT", w4});
+  }
+  // Without the held request, w4 alone could certainly proceed.
+  const Lines alone = {"file f", "open d f flags=wronly",
+                       "aio_write w4 fd=d offset=0 nbytes=64",
+                       "wait w4 timeout=200ms"};
+  const Lines log = {"file ret=0", "open ret=3", "aio_write ret=0",
+                     "wait ret=-1 errno=ETIMEDOUT"};
+  EXPECT_EQ(Check(alone, log, Profile::kPosix).verdict, Verdict::kPass);
+  CheckResult qoi = Check(alone, log, Profile::kQoi);
+  EXPECT_EQ(qoi.verdict, Verdict::kFail) << Show(alone, qoi);
+  EXPECT_EQ(Ids(qoi), std::vector<std::string>{"AIO-WRITE-01"}) << Show(alone, qoi);
+}
+
+TEST(CheckerTest, WaitTimeoutFailsUnderQoiOnlyWhenEveryListedRequestCanProceed) {
+  const Lines trace = {"file f", "open d f flags=rdwr",
+                       "aio_write a fd=d offset=0 data=\"ab\"",
+                       "aio_read b fd=d offset=8 nbytes=2",
+                       "wait a b timeout=200ms"};
+  const Lines log = {"file ret=0", "open ret=3", "aio_write ret=0",
+                     "aio_read ret=0", "wait ret=-1 errno=ETIMEDOUT"};
+  EXPECT_EQ(Check(trace, log, Profile::kPosix).verdict, Verdict::kPass);
+  CheckResult qoi = Check(trace, log, Profile::kQoi);
+  EXPECT_EQ(qoi.verdict, Verdict::kFail) << Show(trace, qoi);
+  EXPECT_EQ(Ids(qoi), std::vector<std::string>{"AIO-WRITE-01"}) << Show(trace, qoi);
+}
+
+TEST(CheckerTest, WaitTimeoutMayFollowHiddenCompletionsThatBlockTheRest) {
+  // Both writes could start into the empty pipe, but once the first is in,
+  // the second may not fit (the capacity is unknown): a legitimate timeout.
+  const Lines trace = {"pipe rd wr", "aio_write a fd=wr offset=0 data=\"ab\"",
+                       "aio_write b fd=wr offset=0 data=\"cd\"",
+                       "wait a b timeout=200ms", "aio_error a", "aio_error b"};
+  ExpectPassBoth(trace, {"pipe ret=0", "aio_write ret=0", "aio_write ret=0",
+                         "wait ret=-1 errno=ETIMEDOUT", "aio_error ret=0",
+                         "aio_error ret=EINPROGRESS"});
+  // Under qoi the first had to get in (the second stays held behind it).
+  const Lines stuck = {"pipe ret=0", "aio_write ret=0", "aio_write ret=0",
+                       "wait ret=-1 errno=ETIMEDOUT",
+                       "aio_error ret=EINPROGRESS", "aio_error ret=EINPROGRESS"};
+  EXPECT_EQ(Check(trace, stuck, Profile::kPosix).verdict, Verdict::kPass);
+  CheckResult qoi = Check(trace, stuck, Profile::kQoi);
+  EXPECT_EQ(qoi.verdict, Verdict::kFail) << Show(trace, qoi);
+}
+
+TEST(CheckerTest, WaitBoundBelowTheMinimumIsNeverAProgressFail) {
+  const Lines log = {"file ret=0", "open ret=3", "aio_read ret=0",
+                     "wait ret=-1 errno=ETIMEDOUT"};
+  auto trace = [](const char* timeout) {
+    return Lines{"file f content=\"abc\"", "open d f flags=rdonly",
+                 "aio_read r fd=d offset=0 nbytes=3",
+                 absl::StrCat("wait r timeout=", timeout)};
+  };
+  ExpectPassBoth(trace("99ms"), log);
+  EXPECT_EQ(Check(trace("100ms"), log, Profile::kQoi).verdict, Verdict::kFail);
+}
+
+// --- write(2) into a stream ---------------------------------------------------
+
+TEST(CheckerTest, WriteOnADescriptorNotOpenForWritingIsEbadf) {
+  // The read end of a pipe: the fuzzer found the model indexing a missing
+  // stream here.
+  const Lines read_end = {"pipe r w", "aio_read a fd=r offset=0 nbytes=1",
+                          "write r data=\"x\"", "write w data=\"y\"", "wait a",
+                          "aio_return a"};
+  ExpectPassBoth(read_end, {"pipe ret=0", "aio_read ret=0",
+                            "write ret=-1 errno=EBADF", "write ret=1",
+                            "wait ret=0", "aio_return ret=1 data=\"y\""});
+  // The bytes of the refused write went nowhere.
+  ExpectFailBoth(read_end,
+                 {"pipe ret=0", "aio_read ret=0", "write ret=-1 errno=EBADF",
+                  "write ret=1", "wait ret=0", "aio_return ret=1 data=\"x\""},
+                 {"AIO-READ-01"});
+  // write(2) succeeding there is outside the model, not an AIO FAIL.
+  const Lines bare = {"pipe r w", "write r data=\"x\""};
+  EXPECT_EQ(Check(bare, {"pipe ret=0", "write ret=1"}, Profile::kQoi).verdict,
+            Verdict::kUnresolved);
 }
 
 // --- Submission errors: EITHER ------------------------------------------------

@@ -17,6 +17,7 @@ using ::aiospec::testing::LogOf;
 using ::aiospec::testing::TraceOf;
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::UnorderedElementsAreArray;
 
 using Lines = std::vector<std::string>;
@@ -318,6 +319,127 @@ TEST(CitationTest, ASuccessfulFsyncIsABarrier) {
                "aio_fsync ret=0", "aio_error ret=0", "aio_error ret=0",
                "aio_error ret=EINPROGRESS"},
               {"AIO-FSYNC-08", "AIO-ERROR-09"});
+}
+
+// --- Found by the fuzzer: ambiguities recorded, not judged --------------------
+
+// Linux: closing a stream socket with unread data in its receive queue makes
+// the peer's read fail with ECONNRESET; read() may (AIO-GEN-25).
+const Lines kPeerClosedSocket = {
+    "socketpair a b", "aio_read r fd=a offset=0 nbytes=16",
+    "write a data=\"x\"", "close b", "wait r timeout=200ms", "aio_error r",
+    "aio_return r",
+};
+
+TEST(CitationTest, ReadOnASocketWhosePeerClosedMayFailWithEconnreset) {
+  const std::string choice =
+      "AIO-GEN-25: a read on a socket whose peer closed failed with ECONNRESET";
+  CheckResult r = Check(kPeerClosedSocket,
+                        {"socketpair ret=0", "aio_read ret=0", "write ret=1",
+                         "close ret=0", "wait ret=0", "aio_error ret=ECONNRESET",
+                         "aio_return ret=-1"},
+                        Profile::kQoi);
+  EXPECT_EQ(r.verdict, Verdict::kPass) << Show(kPeerClosedSocket, r);
+  EXPECT_THAT(r.choices, Contains(choice));
+  ExpectPass(kPeerClosedSocket,
+             {"socketpair ret=0", "aio_read ret=0", "write ret=1",
+              "close ret=0", "wait ret=0", "aio_error ret=ECONNRESET",
+              "aio_return ret=-1"});
+  r = Check(kPeerClosedSocket,
+            {"socketpair ret=0", "aio_read ret=0", "write ret=1", "close ret=0",
+             "wait ret=0", "aio_error ret=0", "aio_return ret=0"},
+            Profile::kQoi);
+  EXPECT_EQ(r.verdict, Verdict::kPass) << Show(kPeerClosedSocket, r);
+  EXPECT_THAT(r.choices, Not(Contains(choice)));
+  // Once it reported the reset, the request cannot also have read EOF.
+  ExpectCites(kPeerClosedSocket,
+              {"socketpair ret=0", "aio_read ret=0", "write ret=1",
+               "close ret=0", "wait ret=0", "aio_error ret=ECONNRESET",
+               "aio_return ret=0"},
+              {"AIO-RETURN-01", "AIO-GEN-23", "AIO-READ-01", "AIO-READ-20",
+               "AIO-GEN-25"});
+}
+
+TEST(CitationTest, EconnresetIsNotForPipesNorBeforeQueuedBytes) {
+  // A pipe whose writer closed reads EOF.
+  const Lines pipe = {"pipe rd wr", "aio_read r fd=rd offset=0 nbytes=16",
+                      "close wr", "wait r", "aio_error r"};
+  ExpectPass(pipe, {"pipe ret=0", "aio_read ret=0", "close ret=0",
+                    "wait ret=0", "aio_error ret=0"});
+  ExpectCites(pipe,
+              {"pipe ret=0", "aio_read ret=0", "close ret=0", "wait ret=0",
+               "aio_error ret=ECONNRESET"},
+              {"AIO-ERROR-01", "AIO-ERROR-03", "AIO-READ-01", "AIO-READ-20",
+               "AIO-GEN-25"});
+  // Bytes the peer sent before it closed are read first.
+  const Lines queued = {"socketpair a b", "write b data=\"hi\"", "close b",
+                        "aio_read r fd=a offset=0 nbytes=16", "wait r",
+                        "aio_error r"};
+  ExpectPass(queued, {"socketpair ret=0", "write ret=2", "close ret=0",
+                      "aio_read ret=0", "wait ret=0", "aio_error ret=0"});
+  ExpectCites(queued,
+              {"socketpair ret=0", "write ret=2", "close ret=0",
+               "aio_read ret=0", "wait ret=0", "aio_error ret=ECONNRESET"},
+              {"AIO-ERROR-01", "AIO-ERROR-03", "AIO-READ-01", "AIO-READ-20",
+               "AIO-GEN-25"});
+}
+
+// Two "shall fail" errors apply (AIO-FSYNC-12 and -15): POSIX does not
+// order them, so each is accepted.
+TEST(CitationTest, FsyncWithABadDescriptorAndAnInvalidOpMayReportEither) {
+  const Lines trace = {"aio_fsync s fd=badfd op=invalid"};
+  ExpectPass(trace, {"aio_fsync ret=-1 errno=EBADF"});
+  ExpectPass(trace, {"aio_fsync ret=-1 errno=EINVAL"});
+  ExpectPass(trace, {"aio_fsync ret=-1 errno=EAGAIN"});
+  ExpectCites(trace, {"aio_fsync ret=0"},
+              {"AIO-FSYNC-10", "AIO-FSYNC-12", "AIO-FSYNC-15"});
+  ExpectCites(trace, {"aio_fsync ret=-1 errno=EIO"},
+              {"AIO-FSYNC-10", "AIO-FSYNC-12", "AIO-FSYNC-15"});
+}
+
+// An invalid timespec (a negative timeout): no error is listed, so any
+// result is recorded, not judged (AIO-SUSP-16).
+TEST(CitationTest, SuspendWithAnInvalidTimeoutIsRecordedNotJudged) {
+  for (const char* timeout : {"-1ms", "-2s"}) {
+    const Lines trace = {"file f", "open d f flags=wronly",
+                         "aio_write w fd=d offset=0 data=\"\"",
+                         absl::StrCat("aio_suspend w timeout=", timeout)};
+    for (const char* result :
+         {"aio_suspend ret=-1 errno=EINVAL", "aio_suspend ret=0",
+          "aio_suspend ret=-1 errno=EAGAIN", "aio_suspend ret=-1 errno=EFAULT"}) {
+      ExpectPass(trace, {"file ret=0", "open ret=3", "aio_write ret=0", result});
+    }
+    CheckResult r = Check(trace,
+                          {"file ret=0", "open ret=3", "aio_write ret=0",
+                           "aio_suspend ret=-1 errno=EINVAL"},
+                          Profile::kQoi);
+    EXPECT_THAT(r.choices, Contains("AIO-SUSP-16: an invalid timeout gave "
+                                    "ret=-1 errno=EINVAL"));
+  }
+  // A valid timeout: EINVAL is not among the errors (AIO-SUSP-08).
+  ExpectCites({"file f", "open d f flags=wronly",
+               "aio_write w fd=d offset=0 data=\"\"", "aio_suspend w timeout=1ms"},
+              {"file ret=0", "open ret=3", "aio_write ret=0",
+               "aio_suspend ret=-1 errno=EINVAL"},
+              {"AIO-SUSP-08", "AIO-SUSP-05", "AIO-SUSP-09"});
+}
+
+// A FAIL is explained by the worlds that took the fewest implementation-
+// defined choices: the branch where aio_reqprio=1 was refused (EINVAL,
+// AIO-READ-17 / AIO-GEN-10) is not what the log shows, so its IDs stay out.
+TEST(CitationTest, ExplanationLeavesOutTheIdsOfABranchNotTaken) {
+  const Lines trace = {"file f content=\"abc\"", "open d f flags=rdonly",
+                       "aio_read r fd=d offset=0 nbytes=3 reqprio=1", "wait r",
+                       "aio_return r"};
+  ExpectPass(trace, {"file ret=0", "open ret=3", "aio_read ret=0",
+                     "wait ret=0", "aio_return ret=3 data=\"abc\""});
+  CheckResult r = ExpectCites(trace,
+                              {"file ret=0", "open ret=3", "aio_read ret=0",
+                               "wait ret=0", "aio_return ret=3 data=\"xyz\""},
+                              {"AIO-READ-01", "AIO-READ-07", "AIO-GEN-04"});
+  ASSERT_TRUE(r.failure.has_value());
+  // What the model allowed still names both branches.
+  EXPECT_THAT(r.failure->allowed, Contains("aio_return ret=-1"));
 }
 
 }  // namespace

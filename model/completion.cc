@@ -36,6 +36,13 @@ const Ofd* ActingOfd(const State& s, const Request& r) {
   return &s.ofds[r.ofd];
 }
 
+// One end of a socketpair: it reads one stream and writes the other (a
+// pipe end does one of the two).
+bool IsSocket(const Ofd& o) {
+  return o.kind == OfdKind::kStream && o.read_stream != kNone &&
+         o.write_stream != kNone;
+}
+
 std::vector<StreamId> StreamsOf(const Ofd& o) {
   std::vector<StreamId> out;
   if (o.kind != OfdKind::kStream) return out;
@@ -106,7 +113,16 @@ std::vector<State> StepStream(const State& s, CbId cb, const Ofd& o) {
       Bytes data = MakeBytes(q.substr(0, n));
       t.streams[o.read_stream].queue = MakeBytes(q.substr(n));
       Finish(t, cb, n, 0, std::move(data));
-      return {std::move(t)};
+      std::vector<State> out = {std::move(t)};
+      if (n == 0 && r.nbytes > 0 && IsSocket(o) && !s.HasWriter(o.read_stream)) {
+        // A stream socket whose peer closed (Linux: with unread data in the
+        // peer's receive queue) may report the connection reset instead of
+        // EOF, as read() may (GEN-25); recorded when aio_error shows it.
+        State reset = s;
+        Finish(reset, cb, -1, ECONNRESET, nullptr);
+        out.push_back(std::move(reset));
+      }
+      return out;
     }
     return {};
   }
