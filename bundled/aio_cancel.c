@@ -149,11 +149,7 @@ int aiospec_aio_cancel(int fd, struct aiocb *cb) {
   pthread_mutex_unlock(&aiospec_i_g.lock);
   free(waiting);
 
-  while (done) {
-    struct aio_req *next = done->done_next;
-    aiospec_i_after_retire(done);
-    done = next;
-  }
+  aiospec_i_after_retire_list(done);
   if (not_cancelled > 0) return AIO_NOTCANCELED;
   if (cancelled > 0) return AIO_CANCELED;
   return AIO_ALLDONE;

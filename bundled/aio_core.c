@@ -10,13 +10,27 @@
  *    taken), it is never held across I/O, and it is never taken by
  *    aio_error, aio_return or aio_suspend (async-signal-safe). Where the
  *    C library offers one it is an adaptive (spin, then sleep) mutex.
+ *  - Submission on a descriptor with a cached duplicate (aio_dup.c) takes
+ *    the fast path: F_GETFL and fstat before the lock, then one critical
+ *    section that compares them with the cache, checks, links and queues
+ *    the request. The cached duplicate holds a reference on its file's
+ *    queue record (struct aio_file: freed with no request and no such
+ *    reference), so the fast path neither looks it up nor allocates.
+ *  - Retired records are reused: retiring threads push them on a lock-free
+ *    stack (aiospec_i_g.freed) whose only pop takes the whole stack under
+ *    the lock into aiospec_i_g.spare, so there is no ABA. Submission (both
+ *    paths) allocates only when both are empty, so the records never
+ *    outnumber the peak of outstanding and just-retired requests.
  *  - A request is in its file's queue from submission to retirement. Its
  *    ndeps counts the earlier requests in that queue it conflicts with
  *    (conflicts() below); it becomes runnable when ndeps reaches zero.
  *    Retirement decrements ndeps of every later conflicting request in the
  *    queue, so the count is exact whichever order requests finish in.
- *    Because conflicts() depends only on the pair and their order, a chain
- *    of overlapping writes runs strictly in submission order.
+ *    The file's nblocked counts its requests with ndeps > 0; retirement
+ *    scans the later requests only while it is non-zero (nothing else can
+ *    depend on the retiring one). Because conflicts() depends only on the
+ *    pair and their order, a chain of overlapping writes runs strictly in
+ *    submission order, and two runnable requests never conflict.
  *  - The aiocb's error status is EINPROGRESS from submission until the
  *    request is retired. Retirement publishes (return value first, then the
  *    error status with release order) under the lock and removes the
@@ -37,6 +51,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +105,14 @@ static int pick_dup_base(void) {
 static void init_state(void) {
   init_cond(&aiospec_i_g.work_cv);
   init_cond(&aiospec_i_g.cancel_cv);
-  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  /* The CPUs this thread may run on (taskset, cpusets), which the workers
+   * inherit: spinning on a single CPU only delays the thread spun for. */
+  long ncpu = -1;
+#ifdef CPU_COUNT
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) ncpu = CPU_COUNT(&set);
+#endif
+  if (ncpu < 1) ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   __atomic_store_n(&aiospec_i_g.spin, ncpu > 1, __ATOMIC_RELAXED);
   /* One CPU is left to the submitters. */
   aiospec_i_g.max_awake = ncpu < 3 ? 1
@@ -107,7 +129,16 @@ void aiospec_i_init(void) { pthread_once(&init_once, init_state); }
 void aiospec_i_reset_in_child(void) {
   /* The workers did not survive fork. Drop every record and close our
    * duplicates so the child holds no extra references to the parent's
-   * files (a pipe's reader in the parent must still see EOF). */
+   * files (a pipe's reader in the parent must still see EOF). The
+   * duplicates forget their file records first: those are all freed here,
+   * in whatever order. */
+  for (int b = 0; b < AIO_HASH_BUCKETS; ++b) {
+    for (struct aio_fdq *q = aiospec_i_g.fdqs[b]; q; q = q->hash_next)
+      if (q->cache) q->cache->file = NULL;
+    for (struct aio_file *f = aiospec_i_g.files[b]; f; f = f->hash_next)
+      for (struct aio_req *r = f->head; r; r = r->file_next)
+        if (r->shared) r->shared->file = NULL;
+  }
   for (int b = 0; b < AIO_HASH_BUCKETS; ++b) {
     struct aio_file *f = aiospec_i_g.files[b];
     while (f) {
@@ -134,7 +165,8 @@ void aiospec_i_reset_in_child(void) {
     aiospec_i_g.fdqs[b] = NULL;
   }
   /* lio groups still referenced by the dropped records are leaked: their
-   * reference counts are not known here and they are small. */
+   * reference counts are not known here and they are small. The spare
+   * records stay: they are plain memory. */
   aiospec_i_g.run_head = aiospec_i_g.run_tail = NULL;
   aiospec_i_g.nrunnable = 0;
   aiospec_i_g.outstanding = 0;
@@ -220,7 +252,7 @@ static void fdq_unlink(struct aio_req *req) {
   aiospec_i_fdq_free_if_unused(q);
 }
 
-static struct aio_file *file_get(dev_t dev, ino_t ino) {
+struct aio_file *aiospec_i_file_get(dev_t dev, ino_t ino) {
   unsigned b = hash_file(dev, ino);
   struct aio_file *f = aiospec_i_g.files[b];
   while (f && !(f->dev == dev && f->ino == ino)) f = f->hash_next;
@@ -235,11 +267,43 @@ static struct aio_file *file_get(dev_t dev, ino_t ino) {
 }
 
 static void file_free_if_empty(struct aio_file *f) {
-  if (f->head) return;
+  if (f->head || f->refs > 0) return;
   struct aio_file **p = &aiospec_i_g.files[hash_file(f->dev, f->ino)];
   while (*p != f) p = &(*p)->hash_next;
   *p = f->hash_next;
   free(f);
+}
+
+void aiospec_i_file_put_locked(struct aio_file *f) {
+  f->refs--;
+  file_free_if_empty(f);
+}
+
+/* ---- request records ---- */
+
+/* A zeroed record. Lock held; allocates only when no retired record is
+ * left, so in a steady state submission calls no allocator. */
+static struct aio_req *req_alloc_locked(void) {
+  struct aio_req *r = aiospec_i_g.spare;
+  if (!r) r = __atomic_exchange_n(&aiospec_i_g.freed, NULL, __ATOMIC_ACQUIRE);
+  if (r) {
+    aiospec_i_g.spare = r->done_next;
+  } else {
+    r = malloc(sizeof *r);
+    if (!r) return NULL;
+  }
+  memset(r, 0, sizeof *r);
+  return r;
+}
+
+/* Gives a retired record back. No lock needed: a push onto a lock-free
+ * stack whose only pop takes the whole stack (no ABA). */
+static void req_free(struct aio_req *r) {
+  struct aio_req *head = __atomic_load_n(&aiospec_i_g.freed, __ATOMIC_RELAXED);
+  do {
+    r->done_next = head;
+  } while (!__atomic_compare_exchange_n(&aiospec_i_g.freed, &head, r, 1,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 }
 
 /* ---- ordering ---- */
@@ -283,10 +347,14 @@ void aiospec_i_retire_locked(struct aio_req *req, ssize_t ret, int err) {
   aiospec_i_publish(req->cb, ret, err);
   fdq_unlink(req);
   struct aio_file *f = req->file;
-  for (struct aio_req *l = req->file_next; l; l = l->file_next) {
+  if (req->ndeps > 0) f->nblocked--; /* cancelled while waiting */
+  /* Only a blocked request can depend on this one. */
+  for (struct aio_req *l = req->file_next; l && f->nblocked > 0;
+       l = l->file_next) {
     if (!conflicts(req, l)) continue;
-    if (--l->ndeps == 0 && l->state == AIO_REQ_WAITING)
-      aiospec_i_pool_push_locked(l);
+    if (--l->ndeps > 0) continue;
+    f->nblocked--;
+    if (l->state == AIO_REQ_WAITING) aiospec_i_pool_push_locked(l);
   }
   if (req->file_prev)
     req->file_prev->file_next = req->file_next;
@@ -301,11 +369,20 @@ void aiospec_i_retire_locked(struct aio_req *req, ssize_t ret, int err) {
   __atomic_sub_fetch(&aiospec_i_g.outstanding, 1, __ATOMIC_RELAXED);
 }
 
-void aiospec_i_after_retire(struct aio_req *req) {
-  aiospec_i_completion_wake();
+static void notify_and_free(struct aio_req *req) {
   aiospec_i_notify(&req->sev);
   if (req->group) aiospec_i_lio_group_put(req->group);
-  free(req);
+  req_free(req);
+}
+
+void aiospec_i_after_retire_list(struct aio_req *list) {
+  if (!list) return;
+  aiospec_i_completion_wake();
+  while (list) {
+    struct aio_req *next = list->done_next;
+    notify_and_free(list);
+    list = next;
+  }
 }
 
 /* ---- submission ---- */
@@ -330,73 +407,57 @@ static int fail(int err) {
   return -1;
 }
 
-int aiospec_i_submit(struct aiocb *cb, enum aio_op op,
-                     struct aio_lio_group *group) {
-  int fd = cb->aio_fildes;
-  aiospec_i_init();
-  struct aio_req *req = malloc(sizeof *req);
-  if (!req) return fail(EAGAIN);
-  memset(req, 0, sizeof *req);
-  struct aio_fd_facts facts;
-  if (aiospec_i_dup_acquire(fd, req, &facts) != 0) {
-    int e = errno;
-    free(req);
-    return fail(e);
-  }
-  /* The checks, in the order the errors take precedence. */
-  int fl = facts.flags, acc = fl & O_ACCMODE, err = 0;
+/* The synchronous checks, in the order the errors take precedence: 0 or
+ * the error number. */
+static int check(const struct aiocb *cb, enum aio_op op, int fl, int seekable,
+                 mode_t mode) {
+  int acc = fl & O_ACCMODE;
 #ifdef O_PATH
-  if ((fl & O_PATH) == O_PATH) err = EBADF;
+  if ((fl & O_PATH) == O_PATH) return EBADF;
 #endif
-  if (op == AIO_OP_READ && acc != O_RDONLY && acc != O_RDWR) err = EBADF;
-  if (op == AIO_OP_WRITE && acc != O_WRONLY && acc != O_RDWR) err = EBADF;
-  if (!err && !aiospec_i_sigevent_valid(&cb->aio_sigevent)) err = EINVAL;
-  if (err) {
-  } else if (op == AIO_OP_READ || op == AIO_OP_WRITE) {
+  if (op == AIO_OP_READ && acc != O_RDONLY && acc != O_RDWR) return EBADF;
+  if (op == AIO_OP_WRITE && acc != O_WRONLY && acc != O_RDWR) return EBADF;
+  if (!aiospec_i_sigevent_valid(&cb->aio_sigevent)) return EINVAL;
+  if (op == AIO_OP_READ || op == AIO_OP_WRITE) {
     /* aio_fsync ignores these fields (AIO-FSYNC-09). */
     if (cb->aio_reqprio < 0 || cb->aio_reqprio > AIOSPEC_AIO_PRIO_DELTA_MAX ||
-        cb->aio_nbytes > (size_t)SSIZE_MAX ||
-        (facts.seekable && cb->aio_offset < 0))
-      err = EINVAL;
-  } else if (!S_ISREG(facts.mode) && !S_ISDIR(facts.mode) &&
-             !S_ISBLK(facts.mode)) {
-    err = EINVAL; /* fsync() is not possible here (AIO-FSYNC-14) */
+        cb->aio_nbytes > (size_t)SSIZE_MAX || (seekable && cb->aio_offset < 0))
+      return EINVAL;
+  } else if (!S_ISREG(mode) && !S_ISDIR(mode) && !S_ISBLK(mode)) {
+    return EINVAL; /* fsync() is not possible here (AIO-FSYNC-14) */
   }
-  if (err) {
-    aiospec_i_dup_close_own(req);
-    if (req->shared) {
-      pthread_mutex_lock(&aiospec_i_g.lock);
-      aiospec_i_dup_release_locked(req);
-      pthread_mutex_unlock(&aiospec_i_g.lock);
-    }
-    free(req);
-    return fail(err);
-  }
+  return 0;
+}
+
+static void fill(struct aio_req *req, struct aiocb *cb, enum aio_op op,
+                 int fl, int seekable, struct aio_lio_group *group) {
   req->cb = cb;
   req->op = op;
-  req->seekable = facts.seekable;
+  req->seekable = seekable;
   req->append = op == AIO_OP_WRITE && (fl & O_APPEND) != 0;
-  req->may_block = !facts.seekable;
+  req->may_block = !seekable;
   req->offset = cb->aio_offset;
   req->nbytes = cb->aio_nbytes;
   req->buf = (void *)cb->aio_buf;
   req->sev = cb->aio_sigevent;
   req->group = group;
+}
 
-  pthread_mutex_lock(&aiospec_i_g.lock);
-  struct aio_fdq *q = NULL;
-  struct aio_file *f = NULL;
-  if (aiospec_i_g.outstanding >= AIOSPEC_AIO_MAX ||
-      !(q = aiospec_i_fdq_get(fd)) || !(f = file_get(facts.dev, facts.ino))) {
-    if (q) aiospec_i_fdq_free_if_unused(q);
+/* Links a checked request, holding its duplicate, into q, f and (if
+ * nothing earlier conflicts) the run queue. On failure (EAGAIN) it is
+ * linked nowhere and its shared duplicate is released: the caller unlocks,
+ * closes its own duplicate and frees it. Lock held. */
+static int enqueue_locked(struct aio_req *req, struct aio_fdq *q,
+                          struct aio_file *f) {
+  if (aiospec_i_g.outstanding >= AIOSPEC_AIO_MAX) {
+    /* Before the release, which may free f with the last duplicate. */
+    aiospec_i_fdq_free_if_unused(q);
+    file_free_if_empty(f);
     aiospec_i_dup_release_locked(req);
-    pthread_mutex_unlock(&aiospec_i_g.lock);
-    aiospec_i_dup_close_own(req);
-    free(req);
-    return fail(EAGAIN);
+    return -1;
   }
   /* In progress before any worker can see the request. */
-  aiospec_i_publish(cb, 0, EINPROGRESS);
+  aiospec_i_publish(req->cb, 0, EINPROGRESS);
   req->file = f;
   req->file_prev = f->tail;
   if (f->tail)
@@ -406,6 +467,7 @@ int aiospec_i_submit(struct aiocb *cb, enum aio_op op,
   f->tail = req;
   for (struct aio_req *e = req->file_prev; e; e = e->file_prev)
     if (conflicts(e, req)) req->ndeps++;
+  if (req->ndeps > 0) f->nblocked++;
   req->fdq = q;
   req->fd_prev = q->tail;
   if (q->tail)
@@ -427,13 +489,93 @@ int aiospec_i_submit(struct aiocb *cb, enum aio_op op,
       f->head = NULL;
     file_free_if_empty(f);
     aiospec_i_dup_release_locked(req);
+    return -1;
+  }
+  return 0;
+}
+
+/* The fast path: fd's cached duplicate of a regular file, trusted without
+ * a system call (the hooks keep the cache right, aio_dup.c), and one
+ * critical section. 1: submitted; 0: not applicable (no cache entry, or a
+ * check fails: the slow path reports it); -1: failed with errno set. */
+static int submit_cached(struct aiocb *cb, enum aio_op op,
+                         struct aio_lio_group *group) {
+  int fd = cb->aio_fildes;
+  pthread_mutex_lock(&aiospec_i_g.lock);
+  struct aio_fdq *q = aiospec_i_fdq_find(fd);
+  struct aio_dup *d = q ? q->cache : NULL;
+  if (!d || !d->file || check(cb, op, d->flags, 1, S_IFREG)) {
     pthread_mutex_unlock(&aiospec_i_g.lock);
-    aiospec_i_dup_close_own(req);
-    free(req);
+    return 0;
+  }
+  struct aio_req *req = req_alloc_locked();
+  if (!req) {
+    pthread_mutex_unlock(&aiospec_i_g.lock);
     return fail(EAGAIN);
   }
+  d->refs++;
+  req->shared = d;
+  req->priv_fd = d->fd;
+  fill(req, cb, op, d->flags, 1, group);
+  int rc = enqueue_locked(req, q, d->file);
   pthread_mutex_unlock(&aiospec_i_g.lock);
-  return 0;
+  if (rc == 0) return 1;
+  req_free(req);
+  return fail(EAGAIN);
+}
+
+int aiospec_i_submit(struct aiocb *cb, enum aio_op op,
+                     struct aio_lio_group *group) {
+  int fd = cb->aio_fildes;
+  aiospec_i_init();
+  int fast = submit_cached(cb, op, group);
+  if (fast != 0) return fast > 0 ? 0 : -1;
+
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0) return fail(EBADF);
+  struct stat st;
+  if (fstat(fd, &st) != 0) return fail(EBADF);
+  /* From the retired records too, or they would pile up on a program
+   * whose requests all take this path (pipes, sockets). */
+  pthread_mutex_lock(&aiospec_i_g.lock);
+  struct aio_req *req = req_alloc_locked();
+  pthread_mutex_unlock(&aiospec_i_g.lock);
+  if (!req) return fail(EAGAIN);
+  struct aio_fd_facts facts;
+  if (aiospec_i_dup_acquire(fd, fl, &st, req, &facts) != 0) {
+    int e = errno;
+    free(req);
+    return fail(e);
+  }
+  int err = check(cb, op, facts.flags, facts.seekable, facts.mode);
+  if (err) {
+    aiospec_i_dup_close_own(req);
+    if (req->shared) {
+      pthread_mutex_lock(&aiospec_i_g.lock);
+      aiospec_i_dup_release_locked(req);
+      pthread_mutex_unlock(&aiospec_i_g.lock);
+    }
+    free(req);
+    return fail(err);
+  }
+  fill(req, cb, op, facts.flags, facts.seekable, group);
+
+  pthread_mutex_lock(&aiospec_i_g.lock);
+  struct aio_fdq *q = aiospec_i_fdq_get(fd);
+  struct aio_file *f = q ? aiospec_i_file_get(facts.dev, facts.ino) : NULL;
+  int rc;
+  if (!f) {
+    if (q) aiospec_i_fdq_free_if_unused(q);
+    aiospec_i_dup_release_locked(req);
+    rc = -1;
+  } else {
+    rc = enqueue_locked(req, q, f);
+  }
+  pthread_mutex_unlock(&aiospec_i_g.lock);
+  if (rc == 0) return 0;
+  aiospec_i_dup_close_own(req);
+  free(req);
+  return fail(EAGAIN);
 }
 
 int aiospec_aio_read(struct aiocb *cb) {

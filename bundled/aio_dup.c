@@ -9,21 +9,27 @@
  *    (AIO-PROC-02). The duplicate outlives the request's I/O.
  *  - Regular files: a struct aio_dup is shared. The per-descriptor entry
  *    (struct aio_fdq) caches one and holds a reference; each request holds
- *    one; the duplicate is closed when the last goes. close, dup2 and dup3
- *    through our hooks drop the cache entry at once (aio_fd.c), so a
- *    number closed and reused the documented way always gets a fresh
- *    duplicate of its new file.
- *  - A submission reuses the cached duplicate only if the caller's
- *    descriptor is open with the same status flags (F_GETFL) and names the
- *    same file (fstat: device, inode) as when it was cached; otherwise it
- *    takes the slow path and replaces the entry. So a number closed behind
- *    our back (a raw close, fclose) fails with EBADF, and one reused for
- *    another file, or with another access mode, is never confused with
- *    the old one. (kcmp(KCMP_FILE) would tell open file descriptions
- *    apart, but costs a microsecond, as much as the I/O.) What remains: a
- *    number closed behind our back and reopened on the same file with the
- *    same flags keeps the old duplicate, whose I/O moves the same bytes of
- *    the same file with the same flags.
+ *    one; the duplicate is closed when the last goes. A cache entry means
+ *    "this number names this open file description, opened with these
+ *    status flags": the only things that change what a number names,
+ *    close, dup2 and dup3 (and, under LD_PRELOAD, fclose, freopen,
+ *    close_range and closefrom) go through our hooks, which drop the entry
+ *    before the number is released (aio_fd.c, preload.c).
+ *  - While a number has a cache entry, submission trusts it without any
+ *    system call (the fast path of aio_core.c): F_GETFL and fstat on the
+ *    caller's descriptor cost more than the I/O they precede, and they
+ *    bounce the open file description and the inode between the
+ *    submitting CPU and the worker. The price is the caller's side of the
+ *    contract: a number closed behind the hooks (a raw close system call,
+ *    or a plain close() with the prefixed API instead of aiospec_close)
+ *    keeps its entry, so later requests on it go to the old file; and a
+ *    status-flag change with fcntl(F_SETFL) is seen by the I/O (it runs on
+ *    the same description) but not by the ordering rules (O_APPEND) until
+ *    the number is closed or replaced.
+ *  - Without an entry (first request, or after a hook dropped it) the slow
+ *    path checks the descriptor (F_GETFL, fstat: EBADF if closed) and, for
+ *    a regular file, duplicates it and caches the duplicate, replacing an
+ *    entry whose flags or file differ.
  *    A regular file's descriptor count is not observable, so the shared
  *    duplicate may stay open after completion.
  *  - Everything else (pipes, sockets, terminals, directories, devices):
@@ -32,11 +38,12 @@
  *    it expects (a pipe's reader gets EOF once the writer's last
  *    descriptor is closed).
  *  - A duplicate cached for a descriptor closed behind our back stays open
- *    until that number is next submitted on or closed through the hooks:
- *    at most one per descriptor number.
+ *    until that number is closed through the hooks: at most one per
+ *    descriptor number.
  *  - Cache entries and reference counts are under aiospec_i_g.lock; the
- *    system calls of the fast path (F_GETFL, fstat) run without it, on a
- *    reference taken under it.
+ *    system calls (F_GETFL, fstat, the duplication) run without it. A
+ *    cached duplicate holds a reference on its file's queue record
+ *    (aio_core.c), dropped when the duplicate is closed.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -55,6 +62,7 @@
 void aiospec_i_dup_put_locked(struct aio_dup *d) {
   if (--d->refs > 0) return;
   aiospec_i_sys_close(d->fd);
+  if (d->file) aiospec_i_file_put_locked(d->file);
   free(d);
 }
 
@@ -109,20 +117,11 @@ static void drop_stale(int fd, struct aio_dup *d) {
   pthread_mutex_unlock(&aiospec_i_g.lock);
 }
 
-int aiospec_i_dup_acquire(int fd, struct aio_req *req,
-                          struct aio_fd_facts *facts) {
+int aiospec_i_dup_acquire(int fd, int fl, const struct stat *stp,
+                          struct aio_req *req, struct aio_fd_facts *facts) {
   req->shared = NULL;
   req->priv_fd = -1;
-  int fl = fcntl(fd, F_GETFL);
-  if (fl < 0) {
-    errno = EBADF;
-    return -1;
-  }
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    errno = EBADF;
-    return -1;
-  }
+  struct stat st = *stp;
   facts->flags = fl;
   facts->mode = st.st_mode;
   facts->dev = st.st_dev;
@@ -158,6 +157,7 @@ int aiospec_i_dup_acquire(int fd, struct aio_req *req,
   d->flags = fl;
   d->dev = st.st_dev;
   d->ino = st.st_ino;
+  d->file = NULL;
   req->shared = d;
   pthread_mutex_lock(&aiospec_i_g.lock);
   struct aio_fdq *q = aiospec_i_fdq_get(fd);
@@ -165,6 +165,10 @@ int aiospec_i_dup_acquire(int fd, struct aio_req *req,
     aiospec_i_dup_uncache_locked(q);
     q->cache = d;
     d->refs++;
+    /* Keeps the file's queue record alive between requests, so the fast
+     * path of submission (aio_core.c) neither looks it up nor allocates. */
+    d->file = aiospec_i_file_get(st.st_dev, st.st_ino);
+    if (d->file) d->file->refs++;
   }
   pthread_mutex_unlock(&aiospec_i_g.lock);
   return 0;

@@ -12,6 +12,10 @@
  *    I/O (AIO-PROC-04). Closing another descriptor of the same open file
  *    (from dup) detaches nothing of fd (AIO-PROC-06).
  *  - dup2(old, new) with old != new applies close's rule to new first.
+ *  - Every way to release a number goes through close's rule first, while
+ *    the number still names the old file: close, dup2, dup3 here and in
+ *    preload.c, which also wraps fclose, freopen, close_range and
+ *    closefrom. The descriptor cache (aio_dup.c) relies on it.
  *  - The real close and dup are system calls, never the libc functions, so
  *    the preload library, which interposes close and dup2, cannot recurse.
  *  - fork: the prepare handler takes the lock, so the child copies the
@@ -39,22 +43,39 @@ static int initialized(void) {
   return __atomic_load_n(&aiospec_i_g.dup_base, __ATOMIC_ACQUIRE) != 0;
 }
 
+/* Unhooks q from the table, detaches its requests, drops its cache. */
+static void detach_locked(struct aio_fdq *q) {
+  struct aio_fdq **p = &aiospec_i_g.fdqs[(unsigned)q->fd % AIO_HASH_BUCKETS];
+  while (*p != q) p = &(*p)->hash_next;
+  *p = q->hash_next;
+  for (struct aio_req *r = q->head; r;) {
+    struct aio_req *next = r->fd_next;
+    r->fdq = NULL;
+    r->fd_prev = r->fd_next = NULL;
+    r = next;
+  }
+  aiospec_i_dup_uncache_locked(q);
+  free(q);
+}
+
 void aiospec_i_fd_detach(int fd) {
-  if (!initialized()) return;
+  if (!initialized() || fd < 0) return;
   pthread_mutex_lock(&aiospec_i_g.lock);
   struct aio_fdq *q = aiospec_i_fdq_find(fd);
-  if (q) {
-    struct aio_fdq **p = &aiospec_i_g.fdqs[(unsigned)fd % AIO_HASH_BUCKETS];
-    while (*p != q) p = &(*p)->hash_next;
-    *p = q->hash_next;
-    for (struct aio_req *r = q->head; r;) {
-      struct aio_req *next = r->fd_next;
-      r->fdq = NULL;
-      r->fd_prev = r->fd_next = NULL;
-      r = next;
+  if (q) detach_locked(q);
+  pthread_mutex_unlock(&aiospec_i_g.lock);
+}
+
+void aiospec_i_fd_detach_range(unsigned lo, unsigned hi) {
+  if (!initialized()) return;
+  pthread_mutex_lock(&aiospec_i_g.lock);
+  for (int b = 0; b < AIO_HASH_BUCKETS; ++b) {
+    struct aio_fdq *q = aiospec_i_g.fdqs[b];
+    while (q) {
+      struct aio_fdq *next = q->hash_next;
+      if ((unsigned)q->fd >= lo && (unsigned)q->fd <= hi) detach_locked(q);
+      q = next;
     }
-    aiospec_i_dup_uncache_locked(q);
-    free(q);
   }
   pthread_mutex_unlock(&aiospec_i_g.lock);
 }

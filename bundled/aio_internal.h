@@ -77,7 +77,11 @@ struct aio_req {
   struct aio_fdq *fdq; /* NULL once close() detached it */
   struct aio_req *fd_prev, *fd_next;
   struct aio_req *run_prev, *run_next;
-  struct aio_req *done_next; /* a caller-local list of finished requests */
+  /* A list owned by one thread: a worker's batch, aio_cancel's cancelled
+   * requests, the stack of retired records (aio_core.c). */
+  struct aio_req *done_next;
+  ssize_t ret; /* the outcome, between a worker's I/O and retirement */
+  int err;
 };
 
 struct aio_dup {
@@ -86,6 +90,7 @@ struct aio_dup {
   int flags; /* F_GETFL of the caller's descriptor when cached */
   dev_t dev;
   ino_t ino;
+  struct aio_file *file; /* its file's queue, kept alive by file->refs */
 };
 
 /* A caller's descriptor number: its requests, and its cached duplicate.
@@ -97,9 +102,12 @@ struct aio_fdq {
   struct aio_fdq *hash_next;
 };
 
+/* Freed when it holds no request and no cached duplicate points to it. */
 struct aio_file {
   dev_t dev;
   ino_t ino;
+  int refs;     /* struct aio_dup pointing here */
+  int nblocked; /* requests in the queue with ndeps > 0 */
   struct aio_req *head, *tail;
   struct aio_file *hash_next;
 };
@@ -114,6 +122,11 @@ struct aio_state {
   int nrunnable; /* length of the run queue; atomic reads allowed */
   int outstanding; /* atomic reads allowed; writes under lock */
   int dup_base;    /* lowest number for our duplicates */
+  /* Retired request records for reuse (aio_core.c): `freed` is a lock-free
+   * stack retiring threads push onto; submitters move it whole to `spare`,
+   * which is under the lock. */
+  struct aio_req *freed;
+  struct aio_req *spare;
   /* Pool (aio_pool.c). */
   pthread_cond_t work_cv;
   int nworkers;  /* alive */
@@ -121,8 +134,9 @@ struct aio_state {
   int nwake;     /* wake tokens handed out and not yet taken */
   int nblocking; /* running a may_block request */
   int nspinning; /* polling nrunnable without the lock before sleeping */
-  int spin;      /* more than one CPU: spinning can pay off (set once) */
-  int max_awake; /* bounded-work workers kept awake: the CPUs (set once) */
+  int spin;      /* more than one usable CPU: spinning can pay off (set
+                    once; atomic reads) */
+  int max_awake; /* bounded-work workers kept awake (set once) */
   /* aio_cancel waiting for interrupted workers (aio_cancel.c). */
   pthread_cond_t cancel_cv;
   int cancel_waiters;
@@ -144,8 +158,13 @@ void aiospec_i_mutex_init(pthread_mutex_t *m);
 /* Removes a finished request from every index, releases the requests that
  * waited for it, publishes its status. Lock held. */
 void aiospec_i_retire_locked(struct aio_req *req, ssize_t ret, int err);
-/* After the lock is dropped: wakes waiters, notifies, frees. */
-void aiospec_i_after_retire(struct aio_req *req);
+/* After the lock is dropped, for retired requests linked by done_next:
+ * wakes waiters (once), notifies each, recycles the records. */
+void aiospec_i_after_retire_list(struct aio_req *list);
+/* Drops a reference a cached duplicate held on f. Lock held. */
+void aiospec_i_file_put_locked(struct aio_file *f);
+/* Looks up or creates the queue of a file. NULL: out of memory. Lock held. */
+struct aio_file *aiospec_i_file_get(dev_t dev, ino_t ino);
 void aiospec_i_reset_in_child(void);
 
 /* aio_pool.c */
@@ -184,11 +203,13 @@ struct aio_fd_facts {
   dev_t dev;
   ino_t ino;
 };
-/* Fills *facts and req->priv_fd/req->shared with a duplicate of fd, taking
- * the cached one when fd still looks the same (aio_dup.c). Lock not held.
- * 0, or -1 with errno EBADF (fd not open) or EAGAIN (no descriptor left). */
-int aiospec_i_dup_acquire(int fd, struct aio_req *req,
-                          struct aio_fd_facts *facts);
+/* Fills *facts and req->priv_fd/req->shared with a duplicate of fd, whose
+ * F_GETFL and fstat the caller just read (fl, st), taking the cached one
+ * when fd still looks the same (aio_dup.c). Lock not held. 0, or -1 with
+ * errno EBADF (fd not open) or EAGAIN (no descriptor left). */
+struct stat;
+int aiospec_i_dup_acquire(int fd, int fl, const struct stat *st,
+                          struct aio_req *req, struct aio_fd_facts *facts);
 /* Closes the request's own duplicate (not a shared one). Lock optional. */
 void aiospec_i_dup_close_own(struct aio_req *req);
 /* Drops the request's reference to a shared duplicate. Lock held. */
@@ -201,6 +222,8 @@ void aiospec_i_dup_put_locked(struct aio_dup *d);
 void aiospec_i_fd_register_atfork(void);
 /* close()'s rule for fd, without the close: its requests leave the index. */
 void aiospec_i_fd_detach(int fd);
+/* The same for every descriptor number in [lo, hi]. */
+void aiospec_i_fd_detach_range(unsigned lo, unsigned hi);
 
 #pragma GCC visibility pop
 

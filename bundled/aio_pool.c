@@ -3,22 +3,39 @@
  * Invariants (all counters under aiospec_i_g.lock):
  *  - Workers are reused across requests and exit after AIO_IDLE_SECONDS
  *    without work. No thread is created per request while one is idle.
- *  - A worker that finishes a request takes the next runnable one in the
- *    same critical section as the retirement (one lock round trip per
- *    request while there is work).
- *  - With more than one CPU, a worker that runs out of work first spins
- *    for up to AIO_WORKER_SPIN_NS, polling nrunnable without the lock,
- *    before it sleeps; at most AIO_MAX_SPINNERS do so at a time (nspinning,
- *    under the lock). A push wakes nobody while the spinners outnumber the
- *    runnable requests: a spinner re-takes the lock, decrements nspinning
- *    and looks at the run queue before it may sleep, and a push sees
+ *  - A worker takes a batch of runnable requests in one critical section:
+ *    one request that may block, or up to AIO_BATCH_MAX bounded ones (no
+ *    more than its share, nrunnable / max_awake). It does their I/O, then
+ *    retires the whole batch and takes the next in one critical section
+ *    (one lock round trip per batch while there is work). Runnable
+ *    requests never conflict with each other, so a batch runs in any
+ *    order. A batch's requests are RUNNING from the take: not cancelable,
+ *    like any started request on a regular file.
+ *  - With more than one usable CPU (the affinity mask at initialization,
+ *    so taskset -c 0 means one), a worker that runs out of work registers
+ *    as the spinner in that same critical section (nspinning, at most
+ *    AIO_MAX_SPINNERS) and polls, without the lock, for up to
+ *    AIO_WORKER_SPIN_NS before it sleeps. A push of a bounded request onto
+ *    an empty run queue while a spinner is registered hands the request
+ *    straight to it (mailbox: RUNNING, worker_tid set, nspinning
+ *    decremented, all under the lock), and the spinner starts the I/O
+ *    without taking the lock. The spinner empties the mailbox when it
+ *    claims the request, and no one may register as the spinner while
+ *    the mailbox is full, so a handed request is never overwritten.
+ *    Otherwise a push wakes nobody while the spinners outnumber the
+ *    runnable requests: a spinner also polls nrunnable, re-takes the lock,
+ *    and before it may sleep either finds a handed-over request or
+ *    decrements nspinning and looks at the run queue; a push sees
  *    nspinning under the same lock, so no request is left without a
- *    worker. The submitting thread never waits for a worker.
+ *    worker. A handover needs an empty run queue, so no queued request
+ *    ever relied on the spinner it consumes. The submitting thread never
+ *    waits for a worker.
  *  - Bounded work (regular files) wakes or starts a worker only while
- *    fewer than max_awake (the CPUs but one) workers are awake on it (not
- *    idle, not blocked on an unseekable file): an awake worker takes the
- *    next runnable request after each retirement, so the queue drains, and
- *    more threads than CPUs would only fight over the lock.
+ *    fewer than max_awake (the usable CPUs but one, at least one) workers
+ *    are awake on it (not idle, not blocked on an unseekable file): an
+ *    awake worker takes the next runnable batch after each retirement, so
+ *    the queue drains, and more threads than CPUs would only fight over
+ *    the lock.
  *  - nidle counts workers waiting for work that no one has woken yet; a
  *    push that finds one hands it a wake token (nwake++) and signals. A
  *    worker consumes a token when it wakes, so two pushes never count on
@@ -61,6 +78,16 @@
  * requests, short enough that an idle process stops burning CPU at once. */
 #define AIO_WORKER_SPIN_NS 50000
 #define AIO_MAX_SPINNERS 1
+/* Most bounded requests a worker takes in one critical section. */
+#define AIO_BATCH_MAX 8
+
+/* The spinner's mailbox, alone on its cache line (the type is aligned,
+ * so padded) so that the lock and the queue counters do not bounce with
+ * it. Written under the lock, polled by the spinner without it. */
+static struct __attribute__((aligned(64))) {
+  struct aio_req *req; /* atomic */
+  pid_t tid;           /* the spinner's thread; under the lock */
+} mailbox;
 
 int aiospec_i_sys_close(int fd) { return (int)syscall(SYS_close, fd); }
 
@@ -81,6 +108,7 @@ void aiospec_i_pool_reset_in_child(void) {
   aiospec_i_g.nwake = 0;
   aiospec_i_g.nblocking = 0;
   aiospec_i_g.nspinning = 0;
+  __atomic_store_n(&mailbox.req, NULL, __ATOMIC_RELAXED);
   pthread_condattr_t attr;
   pthread_condattr_init(&attr);
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -103,9 +131,11 @@ static void do_seekable(struct aio_req *req, ssize_t *ret, int *err) {
         n = pread(req->priv_fd, req->buf, req->nbytes, req->offset);
         break;
       case AIO_OP_WRITE:
-        n = req->append
-                ? write(req->priv_fd, req->buf, req->nbytes)
-                : pwrite(req->priv_fd, req->buf, req->nbytes, req->offset);
+        /* pwrite even with O_APPEND: Linux appends then, whatever the
+         * offset, and the description's current flags decide, not the
+         * ones the request was ordered by (which may be older, aio_dup.c).
+         * write() would move the caller's file offset. */
+        n = pwrite(req->priv_fd, req->buf, req->nbytes, req->offset);
         break;
       case AIO_OP_FSYNC:
         n = fsync(req->priv_fd);
@@ -229,6 +259,16 @@ static int kick_locked(int may_block) {
 }
 
 int aiospec_i_pool_push_locked(struct aio_req *req) {
+  if (!req->may_block && aiospec_i_g.nspinning > 0 && !aiospec_i_g.run_head) {
+    /* Straight to the spinner, which starts the I/O without taking the
+     * lock. Nothing queued relied on it: the run queue is empty. */
+    aiospec_i_g.nspinning--;
+    req->state = AIO_REQ_RUNNING;
+    req->worker_tid = mailbox.tid;
+    req->done_next = NULL; /* a batch of one */
+    __atomic_store_n(&mailbox.req, req, __ATOMIC_RELEASE);
+    return 0;
+  }
   run_append(req);
   req->state = AIO_REQ_RUNNABLE;
   return kick_locked(req->may_block);
@@ -262,27 +302,81 @@ static struct aio_req *take_locked(pid_t tid) {
   return req;
 }
 
-/* Polls for work without the lock, briefly. Lock held on entry and exit. */
-static void spin_locked(void) {
-  if (!aiospec_i_g.spin || aiospec_i_g.nspinning >= AIO_MAX_SPINNERS) return;
+/* Takes a batch (linked by done_next) from the head of the run queue: one
+ * request that may block, or up to AIO_BATCH_MAX bounded ones, no more
+ * than this worker's share of the queue so other awake workers get theirs.
+ * Runnable requests never conflict with each other (each has no earlier
+ * conflicting request left), so a batch may run in any order. Lock held. */
+static struct aio_req *take_batch_locked(pid_t tid) {
+  struct aio_req *first = take_locked(tid), *last = first;
+  if (!first->may_block) {
+    int more = aiospec_i_g.nrunnable / aiospec_i_g.max_awake;
+    if (more > AIO_BATCH_MAX - 1) more = AIO_BATCH_MAX - 1;
+    while (more-- > 0 && aiospec_i_g.run_head &&
+           !aiospec_i_g.run_head->may_block) {
+      last->done_next = take_locked(tid);
+      last = last->done_next;
+    }
+  }
+  last->done_next = NULL;
+  return first;
+}
+
+/* Registers the caller as the spinner if spinning is worth it, no one
+ * else spins and no request handed to an earlier spinner is still
+ * unclaimed in the mailbox. Lock held. */
+static int spin_begin_locked(pid_t tid) {
+  if (!__atomic_load_n(&aiospec_i_g.spin, __ATOMIC_RELAXED) ||
+      aiospec_i_g.nspinning >= AIO_MAX_SPINNERS ||
+      __atomic_load_n(&mailbox.req, __ATOMIC_ACQUIRE))
+    return 0;
   aiospec_i_g.nspinning++;
-  pthread_mutex_unlock(&aiospec_i_g.lock);
+  mailbox.tid = tid;
+  return 1;
+}
+
+/* Takes the request out of the mailbox. Only the spinner it was handed to
+ * calls this, and no push writes the mailbox until a new spinner
+ * registers, which waits for it to be empty: no lock needed. */
+static struct aio_req *claim(struct aio_req *r) {
+  __atomic_store_n(&mailbox.req, NULL, __ATOMIC_RELEASE);
+  return r;
+}
+
+/* Polls, without the lock, for a request handed over (returned) or a
+ * runnable one (NULL), for at most AIO_WORKER_SPIN_NS (NULL). */
+static struct aio_req *spin_poll(void) {
   int64_t deadline = mono_ns() + AIO_WORKER_SPIN_NS;
   for (unsigned i = 1;; ++i) {
-    if (__atomic_load_n(&aiospec_i_g.nrunnable, __ATOMIC_RELAXED) > 0) break;
+    struct aio_req *r = __atomic_load_n(&mailbox.req, __ATOMIC_ACQUIRE);
+    if (r) return claim(r);
+    if (__atomic_load_n(&aiospec_i_g.nrunnable, __ATOMIC_RELAXED) > 0)
+      return NULL;
     cpu_relax();
-    if (i % 64 == 0 && mono_ns() > deadline) break;
+    if (i % 64 == 0 && mono_ns() > deadline) return NULL;
   }
-  pthread_mutex_lock(&aiospec_i_g.lock);
+}
+
+/* Ends a spin that found nothing in the mailbox: a request handed over
+ * since then (returned), or the spinner leaves (NULL). Lock held. */
+static struct aio_req *spin_end_locked(void) {
+  struct aio_req *r = __atomic_load_n(&mailbox.req, __ATOMIC_ACQUIRE);
+  if (r) return claim(r); /* the push already took us off nspinning */
   aiospec_i_g.nspinning--;
+  return NULL;
 }
 
 /* Waits for work. Returns NULL when the worker should exit. Lock held. */
 static struct aio_req *wait_for_work_locked(pid_t tid) {
   for (;;) {
-    if (aiospec_i_g.run_head) return take_locked(tid);
-    spin_locked();
-    if (aiospec_i_g.run_head) return take_locked(tid);
+    if (aiospec_i_g.run_head) return take_batch_locked(tid);
+    if (spin_begin_locked(tid)) {
+      pthread_mutex_unlock(&aiospec_i_g.lock);
+      struct aio_req *r = spin_poll();
+      pthread_mutex_lock(&aiospec_i_g.lock);
+      if (r || (r = spin_end_locked())) return r;
+      if (aiospec_i_g.run_head) return take_batch_locked(tid);
+    }
     struct timespec deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
     deadline.tv_sec += AIO_IDLE_SECONDS;
@@ -296,7 +390,7 @@ static struct aio_req *wait_for_work_locked(pid_t tid) {
       continue;
     }
     aiospec_i_g.nidle--;
-    if (aiospec_i_g.run_head) return take_locked(tid);
+    if (aiospec_i_g.run_head) return take_batch_locked(tid);
     aiospec_i_g.nworkers--;
     return NULL;
   }
@@ -311,32 +405,39 @@ static void *worker_main(void *arg) {
   pid_t tid = (pid_t)syscall(SYS_gettid);
 
   pthread_mutex_lock(&aiospec_i_g.lock);
-  struct aio_req *req = wait_for_work_locked(tid);
+  struct aio_req *batch = wait_for_work_locked(tid);
   pthread_mutex_unlock(&aiospec_i_g.lock);
-  while (req) {
-    ssize_t ret;
-    int err;
-    if (req->may_block)
-      do_unseekable(req, &ret, &err);
-    else
-      do_seekable(req, &ret, &err);
-    aiospec_i_dup_close_own(req);
+  while (batch) {
+    for (struct aio_req *r = batch; r; r = r->done_next) {
+      if (r->may_block)
+        do_unseekable(r, &r->ret, &r->err);
+      else
+        do_seekable(r, &r->ret, &r->err);
+      aiospec_i_dup_close_own(r);
+    }
 
     pthread_mutex_lock(&aiospec_i_g.lock);
-    if (req->may_block) aiospec_i_g.nblocking--;
-    aiospec_i_retire_locked(req, ret, err);
+    for (struct aio_req *r = batch; r; r = r->done_next) {
+      if (r->may_block) aiospec_i_g.nblocking--;
+      aiospec_i_retire_locked(r, r->ret, r->err);
+    }
     if (aiospec_i_g.cancel_waiters > 0)
       pthread_cond_broadcast(&aiospec_i_g.cancel_cv);
     struct aio_req *next =
-        aiospec_i_g.run_head ? take_locked(tid) : NULL;
+        aiospec_i_g.run_head ? take_batch_locked(tid) : NULL;
+    /* Out of work: start spinning in this critical section, so a
+     * submission that comes while we notify can already hand over. */
+    int spinning = !next && spin_begin_locked(tid);
     pthread_mutex_unlock(&aiospec_i_g.lock);
-    aiospec_i_after_retire(req);
+    aiospec_i_after_retire_list(batch);
+    if (spinning) next = spin_poll();
     if (!next) {
       pthread_mutex_lock(&aiospec_i_g.lock);
-      next = wait_for_work_locked(tid);
+      if (spinning) next = spin_end_locked();
+      if (!next) next = wait_for_work_locked(tid);
       pthread_mutex_unlock(&aiospec_i_g.lock);
     }
-    req = next;
+    batch = next;
   }
   return NULL;
 }

@@ -12,11 +12,12 @@
  *    (and aio_error, aio_return) may be called from a signal handler, even
  *    one that interrupted aio_suspend on the same thread: waiters is a
  *    counter, not a flag, so nesting is fine.
- *  - With more than one CPU, a waiter first polls the statuses for up to
- *    AIO_SUSPEND_SPIN_NS (never past its timeout) without registering in
- *    waiters: a cached read completes in about a microsecond, far less
- *    than a futex sleep and wake-up, and completions that land meanwhile
- *    make no system call. Then it registers and sleeps as above.
+ *  - With more than one usable CPU (aio_pool.c), a waiter first polls the
+ *    statuses for up to AIO_SUSPEND_SPIN_NS (never past its timeout)
+ *    without registering in waiters: a cached read completes in about a
+ *    microsecond, far less than a futex sleep and wake-up, and completions
+ *    that land meanwhile make no system call. Then it registers and sleeps
+ *    as above.
  *  - Timeouts are relative and measured on CLOCK_MONOTONIC. A signal
  *    handler run on the waiting thread ends the wait with EINTR, whatever
  *    its SA_RESTART flag.

@@ -31,6 +31,15 @@
  *  - Every request is bound to the open file description, never to the
  *    descriptor number: submission duplicates the descriptor (close-on-exec,
  *    at a high number) and the request works on the duplicate.
+ *  - The duplicate of a regular file's descriptor is cached per descriptor
+ *    number and trusted without a system call, so with the prefixed API a
+ *    descriptor that had requests must be closed or replaced only with
+ *    aiospec_close / aiospec_dup2 (libaiospec_aio.so wraps close, dup2,
+ *    dup3, fclose, freopen, close_range and closefrom): a number released
+ *    otherwise and reused for another file would send later requests to
+ *    the old one. A status-flag change (fcntl F_SETFL) on such a
+ *    descriptor takes effect for the I/O at once, but for the O_APPEND
+ *    ordering rule only once the number is closed or replaced.
  *  - close() cancels nothing (AIO-PROC-01): every outstanding request on the
  *    descriptor completes normally on its duplicate; the descriptor number
  *    is forgotten by the index, so aio_cancel(fd, NULL) after the number is

@@ -4,11 +4,13 @@
  *
  * runs any dynamically linked program's POSIX AIO on aiospec, replacing the
  * C library's aio_* (and, on glibc, the *64 variants, which share the
- * layout on 64-bit systems). close, dup2 and dup3 are wrapped so the
- * descriptor rules of aio_fd.c hold; the library itself never calls them
- * by name (it uses system calls), so there is no recursion and no need for
- * dlsym(RTLD_NEXT). Its own fork handlers are registered with
- * pthread_atfork on first use.
+ * layout on 64-bit systems). close, dup2, dup3, close_range and closefrom
+ * are wrapped so the descriptor rules of aio_fd.c hold; the library itself
+ * never calls them by name (it uses system calls), so there is no
+ * recursion. fclose and freopen close a descriptor inside the C library,
+ * out of our reach: their wrappers apply close's rule to the stream's
+ * descriptor, then call the C library's own (dlsym(RTLD_NEXT)). Its own
+ * fork handlers are registered with pthread_atfork on first use.
  *
  * Only this file's functions and the aiospec_* API are exported
  * (preload.map); the internals are hidden.
@@ -18,8 +20,11 @@
 #endif
 
 #include <aio.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -58,6 +63,60 @@ int dup3(int old_fd, int new_fd, int flags) {
   return (int)syscall(SYS_dup3, old_fd, new_fd, flags);
 }
 
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+int close_range(unsigned first, unsigned last, int flags) {
+  /* With CLOSE_RANGE_CLOEXEC nothing is closed now. */
+  if (first <= last && !(flags & CLOSE_RANGE_CLOEXEC))
+    aiospec_i_fd_detach_range(first, last);
+  return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+void closefrom(int low) {
+  if (low < 0) low = 0;
+  aiospec_i_fd_detach_range((unsigned)low, UINT_MAX);
+  if (syscall(SYS_close_range, (unsigned)low, UINT_MAX, 0) == 0) return;
+  /* No close_range (Linux before 5.9): the numbers one by one. */
+  long max = sysconf(_SC_OPEN_MAX);
+  for (long fd = low; fd < max; ++fd) syscall(SYS_close, (int)fd);
+}
+
+/* The C library's own, looked up once; NULL if it cannot be found. */
+static void *next_symbol(void **slot, const char *name) {
+  void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+  if (!f) {
+    f = dlsym(RTLD_NEXT, name);
+    __atomic_store_n(slot, f, __ATOMIC_RELEASE);
+  }
+  return f;
+}
+
+int fclose(FILE *f) {
+  static void *real;
+  int (*fn)(FILE *) = (int (*)(FILE *))next_symbol(&real, "fclose");
+  if (!fn) {
+    errno = ENOSYS;
+    return EOF;
+  }
+  aiospec_i_fd_detach(fileno(f));
+  return fn(f);
+}
+
+FILE *freopen(const char *path, const char *mode, FILE *f) {
+  static void *real;
+  FILE *(*fn)(const char *, const char *, FILE *) =
+      (FILE * (*)(const char *, const char *, FILE *))
+          next_symbol(&real, "freopen");
+  if (!fn) {
+    errno = ENOSYS;
+    return NULL;
+  }
+  aiospec_i_fd_detach(fileno(f));
+  return fn(path, mode, f);
+}
+
 #if defined(__GLIBC__) && defined(__USE_LARGEFILE64) && (__WORDSIZE == 64)
 /* Same layout as struct aiocb on 64-bit glibc. */
 _Static_assert(sizeof(struct aiocb64) == sizeof(struct aiocb),
@@ -87,5 +146,17 @@ int aio_suspend64(const struct aiocb64 *const list[], int nent,
 int lio_listio64(int mode, struct aiocb64 *const list[], int nent,
                  struct sigevent *sig) {
   return aiospec_lio_listio(mode, (struct aiocb *const *)list, nent, sig);
+}
+FILE *freopen64(const char *path, const char *mode, FILE *f) {
+  static void *real;
+  FILE *(*fn)(const char *, const char *, FILE *) =
+      (FILE * (*)(const char *, const char *, FILE *))
+          next_symbol(&real, "freopen64");
+  if (!fn) {
+    errno = ENOSYS;
+    return NULL;
+  }
+  aiospec_i_fd_detach(fileno(f));
+  return fn(path, mode, f);
 }
 #endif
