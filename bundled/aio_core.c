@@ -592,3 +592,12 @@ int aiospec_aio_fsync(int op, struct aiocb *cb) {
   return aiospec_i_submit(cb, op == O_SYNC ? AIO_OP_FSYNC : AIO_OP_FDATASYNC,
                           NULL);
 }
+
+long aiospec_sysconf(int name) {
+  switch (name) {
+    case _SC_AIO_MAX: return AIOSPEC_AIO_MAX;
+    case _SC_AIO_LISTIO_MAX: return AIOSPEC_AIO_LISTIO_MAX;
+    case _SC_AIO_PRIO_DELTA_MAX: return AIOSPEC_AIO_PRIO_DELTA_MAX;
+    default: return sysconf(name);
+  }
+}

@@ -101,6 +101,11 @@ int aiospec_lio_listio(int mode, struct aiocb *const list[], int nent,
 int aiospec_close(int fd);
 int aiospec_dup2(int old_fd, int new_fd);
 
+/* sysconf() that reports this implementation's limits for _SC_AIO_MAX,
+ * _SC_AIO_LISTIO_MAX and _SC_AIO_PRIO_DELTA_MAX (the drop-in library exports
+ * it as sysconf), and the C library's answer for every other name. */
+long aiospec_sysconf(int name);
+
 /* Requests submitted and not yet completed; for tests and diagnostics. */
 int aiospec_aio_outstanding(void);
 

@@ -702,12 +702,17 @@ TEST(BundledAio, LioListioWaitIgnoresSig) {
   aiospec_close(fd);
 }
 
-TEST(BundledAio, EagainAtAioMax) {
+TEST(BundledAio, EagainAtTheLimitSysconfReports) {
+  const long aio_max = aiospec_sysconf(_SC_AIO_MAX);
+  ASSERT_EQ(aio_max, AIOSPEC_AIO_MAX);
+  EXPECT_EQ(aiospec_sysconf(_SC_AIO_LISTIO_MAX), AIOSPEC_AIO_LISTIO_MAX);
+  EXPECT_EQ(aiospec_sysconf(_SC_AIO_PRIO_DELTA_MAX), AIOSPEC_AIO_PRIO_DELTA_MAX);
+  EXPECT_EQ(aiospec_sysconf(_SC_PAGESIZE), sysconf(_SC_PAGESIZE));
   Pipe p;
-  std::vector<char> bufs(AIOSPEC_AIO_MAX + 1);
-  std::vector<aiocb> cbs(AIOSPEC_AIO_MAX + 1);
+  std::vector<char> bufs(aio_max + 1);
+  std::vector<aiocb> cbs(aio_max + 1);
   int queued = 0;
-  for (int i = 0; i <= AIOSPEC_AIO_MAX; ++i) {
+  for (int i = 0; i <= aio_max; ++i) {
     cbs[i] = MakeCb(p.r, &bufs[i], 1, 0);
     if (aiospec_aio_read(&cbs[i]) != 0) {
       EXPECT_EQ(errno, EAGAIN);

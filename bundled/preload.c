@@ -51,6 +51,21 @@ int lio_listio(int mode, struct aiocb *__restrict const *__restrict list,
   return aiospec_lio_listio(mode, (struct aiocb *const *)list, nent, sig);
 }
 
+/* The limits a program sees are the ones this library enforces. */
+long sysconf(int name) {
+  switch (name) {
+    case _SC_AIO_MAX:
+    case _SC_AIO_LISTIO_MAX:
+    case _SC_AIO_PRIO_DELTA_MAX:
+      return aiospec_sysconf(name);
+    default: {
+      static long (*next)(int);
+      if (!next) next = (long (*)(int))dlsym(RTLD_NEXT, "sysconf");
+      return next ? next(name) : -1;
+    }
+  }
+}
+
 int close(int fd) { return aiospec_close(fd); }
 int dup2(int old_fd, int new_fd) { return aiospec_dup2(old_fd, new_fd); }
 int dup3(int old_fd, int new_fd, int flags) {

@@ -94,6 +94,14 @@ int main(void) {
     return failf("aio_read does not come from libaiospec_aio.so");
   if (!dlsym(RTLD_DEFAULT, "aiospec_aio_read"))
     return failf("aiospec_aio_read not exported");
+  /* The limits a program sees are the ones the library enforces. */
+  long (*bundled_sysconf)(int) =
+      (long (*)(int))dlsym(RTLD_DEFAULT, "aiospec_sysconf");
+  if (!bundled_sysconf) return failf("aiospec_sysconf not exported");
+  if (sysconf(_SC_AIO_MAX) != bundled_sysconf(_SC_AIO_MAX) ||
+      sysconf(_SC_AIO_LISTIO_MAX) != bundled_sysconf(_SC_AIO_LISTIO_MAX))
+    return failf("sysconf does not report the bundled AIO limits");
+  if (sysconf(_SC_PAGESIZE) <= 0) return failf("sysconf(_SC_PAGESIZE) broken");
 
   char path[] = "/tmp/aiospec-preload-XXXXXX";
   int fd = mkstemp(path);
