@@ -461,6 +461,12 @@ class Walker {
     }
     return true;
   }
+  // Storms signal the executing thread; in-process fuzz targets would
+  // storm the fuzzer itself, so they are dropped.
+  bool Apply(Op&, Storm&) {
+    Violation("storm (signal storms are not fuzzed)");
+    return false;
+  }
   bool Apply(Op&, Wait& b) {
     std::vector<CbId> kept;
     for (CbId cb : b.cbs) {

@@ -344,6 +344,24 @@ CheckResult Run(const Trace& trace, const ObservationLog& log,
     Explanation e = At(trace, at);
     e.message = absl::StrCat("the target hung in op ", at,
                              e.op_text.empty() ? "" : absl::StrCat(" (", e.op_text, ")"));
+    // Inside a signal storm the likeliest cause is a handler's call into a
+    // lock the interrupted call held: name it.
+    bool storm_on = false;
+    for (int i = 0; i < at && i < static_cast<int>(trace.ops.size()); ++i) {
+      if (const auto* st = std::get_if<Storm>(&trace.ops[i].body)) {
+        storm_on = st->on;
+      }
+    }
+    if (storm_on) {
+      absl::StrAppend(&e.message,
+                      " with the signal storm on: hung in ",
+                      at < static_cast<int>(trace.ops.size())
+                          ? OpName(trace.ops[at].body)
+                          : "the end of the run",
+                      " while handlers called aio_error/aio_suspend/"
+                      "aio_return (AIO-ASS-01)");
+      e.assertion_ids = {"AIO-ASS-01"};
+    }
     return stop(Verdict::kHang, std::move(e));
   }
   if (log.end == RunEnd::kCrashed) {

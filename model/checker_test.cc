@@ -51,6 +51,83 @@ void ExpectFailBoth(const Lines& trace, const Lines& log,
   }
 }
 
+// --- Signal storms (AIO-ASS-01) ----------------------------------------------
+
+const Lines kStorm = {
+    "pipe rd wr",
+    "aio_read r fd=rd offset=0 nbytes=2",
+    "aio_read q fd=rd offset=0 nbytes=2",
+    "storm on r q rate=1000 returns=q",
+    "write wr data=\"ab\"",
+    "wait r",
+    "storm off",
+    "aio_return r",
+};
+
+TEST(CheckerTest, StormRecordFitsTheModel) {
+  ExpectPassBoth(kStorm, {"pipe ret=0", "aio_read ret=0", "aio_read ret=0",
+                          "storm ret=0", "write ret=2", "wait ret=0",
+                          "storm ret=300 seen=EINPROGRESS>0,EINPROGRESS "
+                          "suspend=0:3,EAGAIN:297,EINTR:0",
+                          "aio_return ret=2 data=\"ab\""});
+}
+
+TEST(CheckerTest, StormEinprogressAfterFinalStatusFails) {
+  ExpectFailBoth(kStorm,
+                 {"pipe ret=0", "aio_read ret=0", "aio_read ret=0",
+                  "storm ret=0", "write ret=2", "wait ret=0",
+                  "storm ret=300 seen=EINPROGRESS>0>EINPROGRESS,EINPROGRESS "
+                  "suspend=0:3,EAGAIN:297,EINTR:0",
+                  "aio_return ret=2 data=\"ab\""},
+                 {"AIO-ASS-01", "AIO-ERROR-09"});
+}
+
+TEST(CheckerTest, StormSuspendZeroWithNothingCompleteFails) {
+  // No write: neither read can complete, so aio_suspend(0) cannot return 0.
+  const Lines trace = {"pipe rd wr", "aio_read r fd=rd offset=0 nbytes=2",
+                       "storm on r rate=1000", "wait r timeout=50ms",
+                       "storm off"};
+  const Lines ok = {"pipe ret=0", "aio_read ret=0", "storm ret=0",
+                    "wait ret=-1 errno=ETIMEDOUT",
+                    "storm ret=50 seen=EINPROGRESS "
+                    "suspend=0:0,EAGAIN:49,EINTR:1"};
+  ExpectPassBoth(trace, ok);
+  Lines bad = ok;
+  bad[4] = "storm ret=50 seen=EINPROGRESS suspend=0:1,EAGAIN:49,EINTR:0";
+  ExpectFailBoth(trace, bad, {"AIO-ASS-01", "AIO-SUSP-02", "AIO-SUSP-13"});
+}
+
+TEST(CheckerTest, StormHandlerReturnMustMatchAndConsumes) {
+  const Lines trace = {"pipe rd wr", "aio_read r fd=rd offset=0 nbytes=2",
+                       "storm on r rate=1000 returns=r",
+                       "write wr data=\"ab\"", "storm off", "aio_return r"};
+  ExpectPassBoth(trace, {"pipe ret=0", "aio_read ret=0", "storm ret=0",
+                         "write ret=2",
+                         "storm ret=9 seen=EINPROGRESS>0 "
+                         "suspend=0:0,EAGAIN:8,EINTR:0 returned=2",
+                         "aio_return ret=-1 errno=EINVAL"});
+  ExpectFailBoth(trace,
+                 {"pipe ret=0", "aio_read ret=0", "storm ret=0", "write ret=2",
+                  "storm ret=9 seen=EINPROGRESS>0 "
+                  "suspend=0:0,EAGAIN:8,EINTR:0 returned=1",
+                  "aio_return ret=-1 errno=EINVAL"},
+                 {"AIO-ASS-01", "AIO-RETURN-08"});
+}
+
+TEST(CheckerTest, HangInsideAStormNamesTheCall) {
+  CheckResult r = Check({"pipe rd wr", "aio_read r fd=rd offset=0 nbytes=2",
+                         "storm on r rate=1000", "wait r timeout=50ms",
+                         "storm off"},
+                        {"pipe ret=0", "aio_read ret=0", "storm ret=0",
+                         "end hung at=3"},
+                        Profile::kQoi);
+  EXPECT_EQ(r.verdict, Verdict::kHang);
+  ASSERT_TRUE(r.failure.has_value());
+  EXPECT_THAT(r.failure->message,
+              HasSubstr("hung in wait while handlers called"));
+  EXPECT_THAT(Ids(r), Contains("AIO-ASS-01"));
+}
+
 // --- Regular-file reads ------------------------------------------------------
 
 const Lines kFileRead = {

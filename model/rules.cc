@@ -1367,6 +1367,147 @@ RuleOutcome ApplyReadback(const State& s, const Readback& op,
 
 }  // namespace
 
+// --- Signal storms (AIO-ASS-01) ------------------------------------------------
+
+// The `storm on` that a `storm off` at op_index ends (the parser pairs them).
+const Storm* StormStart(const Trace& trace, int op_index) {
+  for (int i = op_index - 1; i >= 0; --i) {
+    const auto* st = std::get_if<Storm>(&trace.ops[i].body);
+    if (st != nullptr) return st->on ? st : nullptr;
+  }
+  return nullptr;
+}
+
+// The final status a handler saw for watched aiocb i, if any.
+std::optional<int> SeenFinal(const StormObservation& st, size_t i) {
+  if (!st.has_seen || i >= st.seen.size()) return std::nullopt;
+  for (int v : st.seen[i]) {
+    if (v != EINPROGRESS && v != kSeenTruncated) return v;
+  }
+  return std::nullopt;
+}
+
+uint64_t SuspendCount(const StormObservation& st, int outcome) {
+  for (const auto& [o, n] : st.suspend) {
+    if (o == outcome) return n;
+  }
+  return 0;
+}
+
+// AIO-ASS-01 with AIO-ERROR-08, -09, AIO-RETURN-08, AIO-SUSP-13: aio_error,
+// aio_return and aio_suspend called from signal handlers behave as called
+// from the main thread at that instant. The handlers ran at unknown points
+// between `storm on` and `storm off`, so the record is judged against the
+// world at `storm off`: statuses seen are a monotone path (EINPROGRESS...,
+// then one final value, AIO-ERROR-09) ending in the request's final status;
+// aio_suspend(0) returned 0 only if some watched request completed; the
+// handler's aio_return is the request's return value, after which the
+// request counts as returned.
+RuleOutcome ApplyStorm(const State& s, const Storm& op,
+                       const StepObservation& obs, const RuleContext& ctx) {
+  if (op.on) {
+    if (obs.ret != 0) {
+      return Unresolved(absl::StrCat("the storm could not be started (",
+                                     ErrnoName(obs.err), ")"));
+    }
+    return AcceptSame();
+  }
+  const Storm* on = op.cbs.empty() ? StormStart(*ctx.trace, ctx.op_index) : &op;
+  if (on == nullptr || !obs.storm.has_value()) return AcceptSame();
+  const StormObservation& st = *obs.storm;
+  if ((st.has_seen && st.seen.size() != on->cbs.size()) ||
+      (!st.returned.empty() && st.returned.size() != on->cbs.size())) {
+    return Unresolved("the storm record does not list every watched aiocb");
+  }
+  auto name = [&](size_t i) { return ctx.trace->cb_names[on->cbs[i]]; };
+  // World-independent: the path of values seen.
+  for (size_t i = 0; st.has_seen && i < st.seen.size(); ++i) {
+    std::optional<int> final_value;
+    for (int v : st.seen[i]) {
+      if (v == kSeenTruncated) continue;
+      if (v == EINPROGRESS && final_value.has_value()) {
+        return Reject({"AIO-ASS-01", "AIO-ERROR-08", "AIO-ERROR-09"},
+                      "EINPROGRESS, then one final status",
+                      absl::StrCat("a signal handler saw aio_error of '",
+                                   name(i), "' go back to EINPROGRESS after ",
+                                   ErrnoName(*final_value)));
+      }
+      if (v != EINPROGRESS && final_value.has_value() && v != *final_value) {
+        return Reject({"AIO-ASS-01", "AIO-ERROR-08", "AIO-ERROR-09"},
+                      "one final status",
+                      absl::StrCat("a signal handler saw two final statuses "
+                                   "of '", name(i), "'"));
+      }
+      if (v != EINPROGRESS) final_value = v;
+    }
+  }
+  State t = s;
+  for (size_t i = 0; i < on->cbs.size(); ++i) {
+    const CbId cb = on->cbs[i];
+    if (!s.requests[cb].has_value()) return NotSubmitted(ctx, cb, "storm");
+    const Request& r = *s.requests[cb];
+    const std::string status_text =
+        r.status == RequestStatus::kQueued
+            ? "EINPROGRESS"
+            : (r.err == 0 ? "0" : ErrnoName(r.err));
+    if (std::optional<int> f = SeenFinal(st, i); f.has_value()) {
+      const bool ok = (r.status != RequestStatus::kQueued && *f == r.err) ||
+                      (r.status == RequestStatus::kReturned && *f == -1);
+      if (!ok) {
+        std::vector<std::string> ids = {"AIO-ASS-01", "AIO-ERROR-08"};
+        ids.push_back(r.status == RequestStatus::kQueued ? "AIO-ERROR-02"
+                      : r.err == 0                      ? "AIO-ERROR-03"
+                                                        : "AIO-ERROR-04");
+        return Reject(std::move(ids),
+                      absl::StrCat("aio_error of '", name(i), "' ",
+                                   status_text),
+                      absl::StrCat("a signal handler saw aio_error of '",
+                                   name(i), "' = ",
+                                   *f > 0 ? ErrnoName(*f) : absl::StrCat(*f)));
+      }
+    }
+    if (i < st.returned.size() && st.returned[i].has_value()) {
+      if (r.status != RequestStatus::kDone || r.ret != *st.returned[i]) {
+        return Reject({"AIO-ASS-01", "AIO-RETURN-08", "AIO-RETURN-01"},
+                      r.status == RequestStatus::kQueued
+                          ? std::string("request still in progress")
+                          : absl::StrCat("aio_return of '", name(i),
+                                         "' ret=", r.ret),
+                      absl::StrCat("a signal handler's aio_return of '",
+                                   name(i), "' gave ", *st.returned[i]));
+      }
+      t.requests[cb]->status = RequestStatus::kReturned;
+    }
+  }
+  if (st.has_suspend) {
+    if (SuspendCount(st, 0) > 0) {
+      bool some_complete = false;
+      for (CbId cb : on->cbs) {
+        some_complete |= s.requests[cb]->status != RequestStatus::kQueued;
+      }
+      if (!some_complete) {
+        return Reject({"AIO-ASS-01", "AIO-SUSP-02", "AIO-SUSP-13"},
+                      "aio_suspend ret=-1 errno=EAGAIN (none complete)",
+                      "aio_suspend with a zero timeout returned 0 in a signal "
+                      "handler although no watched request could have "
+                      "completed");
+      }
+    }
+    for (const auto& [outcome, n] : st.suspend) {
+      if (n > 0 && outcome != 0 && outcome != EAGAIN && outcome != EINTR) {
+        return Reject({"AIO-ASS-01", "AIO-SUSP-13"},
+                      "aio_suspend ret=0, or -1 errno=EAGAIN|EINTR",
+                      absl::StrCat("aio_suspend in a signal handler failed "
+                                   "with ",
+                                   outcome > 0 ? ErrnoName(outcome) : "a bad "
+                                   "return value"));
+      }
+    }
+  }
+  if (t == s) return AcceptSame();
+  return Accept(std::move(t));
+}
+
 ExploreSpec SpecFor(const State& s, const Op& op, const StepObservation& obs) {
   ExploreSpec spec;
   auto on_streams_of = [&](FdId fd) {
@@ -1402,6 +1543,20 @@ ExploreSpec SpecFor(const State& s, const Op& op, const StepObservation& obs) {
           spec.either = WritesOnFile(s, body.file);
         } else if constexpr (std::is_same_v<T, AioCancel>) {
           spec.either = CancelTargets(s, body);
+        } else if constexpr (std::is_same_v<T, Storm>) {
+          // What the handlers saw final must be complete by now; the rest
+          // may or may not be.
+          if (body.on || !obs.storm.has_value()) return;
+          const StormObservation& st = *obs.storm;
+          for (size_t i = 0; i < body.cbs.size(); ++i) {
+            const bool returned =
+                i < st.returned.size() && st.returned[i].has_value();
+            if (SeenFinal(st, i).has_value() || returned) {
+              spec.must_complete.push_back(body.cbs[i]);
+            } else {
+              spec.either.push_back(body.cbs[i]);
+            }
+          }
         }
       },
       op.body);
@@ -1457,6 +1612,8 @@ RuleOutcome ApplyRuleKeepingInput(const State& s, const Op& op,
           return ApplyCancel(s, body, obs, ctx);
         } else if constexpr (std::is_same_v<T, LioListio>) {
           return ApplyLio(s, body, obs, ctx);
+        } else if constexpr (std::is_same_v<T, Storm>) {
+          return ApplyStorm(s, body, obs, ctx);
         } else {
           return Unresolved(
               absl::StrCat("model does not cover ", OpName(op.body), " yet"));

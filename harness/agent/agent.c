@@ -350,6 +350,29 @@ static int parse_op(const char *p, const char *end, const struct tables *t,
       if (tok_int_in(&c, &v, 0, t->files - 1) != 0) return -1;
       op->a[0] = v;
       break;
+    case AIOSPEC_WIRE_STORM: {
+      /* a[0] on, a[1] rate, a[2] calls; cbs[0, count) watched, then
+       * cbs[count, count + a[3]) the ones the handler returns. */
+      if (tok_int_in(&c, &v, 0, 1) != 0) return -1;
+      op->a[0] = v;
+      if (tok_int_in(&c, &v, 0, AIOSPEC_WIRE_STORM_MAX_RATE) != 0) return -1;
+      op->a[1] = v;
+      if (tok_int_in(&c, &v, 0, 3) != 0) return -1;
+      op->a[2] = v;
+      if (tok_int_in(&c, &op->count, 0, AIOSPEC_STORM_MAX_CBS) != 0) return -1;
+      op->cbs = calloc(2 * (size_t)op->count + 1, sizeof *op->cbs);
+      if (!op->cbs) return -1;
+      for (int i = 0; i < op->count; ++i) {
+        if (cb_arg(&c, t, &op->cbs[i], 0) != 0) return -1;
+      }
+      if (tok_int_in(&c, &v, 0, op->count) != 0) return -1;
+      op->a[3] = v;
+      for (int i = 0; i < v; ++i) {
+        if (cb_arg(&c, t, &op->cbs[op->count + i], 0) != 0) return -1;
+      }
+      if (op->a[0] && (op->a[1] < 1 || op->count < 1)) return -1;
+      break;
+    }
     default:
       *why = "unknown opcode";
       return -1;
@@ -417,6 +440,9 @@ struct agent {
   size_t ndeferred, deferred_cap;
   struct aiospec_line line;
   unsigned expected_notifications;
+  int storm_cbs; /* the storm that is on: its watched aiocb handles */
+  int storm_cb[AIOSPEC_STORM_MAX_CBS];
+  unsigned storm_calls;
   int last_op;
   int oom;
 };
@@ -1230,6 +1256,93 @@ static void op_wait(struct agent *ag, int k, const struct wire_op *op) {
   put_ret(ag, ret, err);
 }
 
+static void put_status(struct agent *ag, int status) {
+  char name[AIOSPEC_NAME_MAX];
+  if (status > 0) {
+    aiospec_line_puts(&ag->line, aiospec_errno_name(status, name));
+  } else {
+    aiospec_line_printf(&ag->line, "%d", status);
+  }
+}
+
+/* storm on: arms the timer. storm off: stops it and logs what the handlers
+ * saw (observation.h documents the fields). */
+static void op_storm(struct agent *ag, int k, const struct wire_op *op) {
+  if (op->a[0]) {
+    const struct aiocb *cbs[AIOSPEC_STORM_MAX_CBS];
+    int may_return[AIOSPEC_STORM_MAX_CBS];
+    long long ret = 0;
+    int err = 0;
+    for (int i = 0; i < op->count; ++i) {
+      cbs[i] = query_cb(ag, op->cbs[i]);
+      may_return[i] = 0;
+      for (int j = 0; j < op->a[3]; ++j) {
+        may_return[i] |= op->cbs[op->count + j] == op->cbs[i];
+      }
+      if (!cbs[i]) {
+        ret = -1;
+        err = ENOMEM;
+      }
+    }
+    if (ret == 0) {
+      errno = 0;
+      ret = aiospec_storm_start(cbs, may_return, op->count, (int)op->a[1],
+                                (unsigned)op->a[2]);
+      err = errno;
+    }
+    ag->storm_cbs = op->count;
+    memcpy(ag->storm_cb, op->cbs, (size_t)op->count * sizeof *op->cbs);
+    ag->storm_calls = (unsigned)op->a[2];
+    put_head(ag, k, "storm");
+    put_ret(ag, ret, err);
+    return;
+  }
+  struct aiospec_storm_result r;
+  aiospec_storm_stop(&r);
+  put_head(ag, k, "storm");
+  put_ret(ag, (long long)r.interrupts, 0);
+  if (ag->storm_calls & AIOSPEC_WIRE_STORM_ERROR) {
+    aiospec_line_puts(&ag->line, " seen=");
+    for (int i = 0; i < r.ncbs; ++i) {
+      if (i) aiospec_line_puts(&ag->line, ",");
+      if (r.cbs[i].nseen == 0) aiospec_line_puts(&ag->line, "-");
+      for (int j = 0; j < r.cbs[i].nseen; ++j) {
+        if (j) aiospec_line_puts(&ag->line, ">");
+        put_status(ag, r.cbs[i].seen[j]);
+      }
+      if (r.cbs[i].seen_overflow) aiospec_line_puts(&ag->line, ">...");
+    }
+  }
+  if (ag->storm_calls & AIOSPEC_WIRE_STORM_SUSPEND) {
+    aiospec_line_printf(&ag->line, " suspend=0:%llu,EAGAIN:%llu,EINTR:%llu",
+                        r.suspend_ok, r.suspend_eagain, r.suspend_eintr);
+    if (r.suspend_other) {
+      char name[AIOSPEC_NAME_MAX];
+      aiospec_line_printf(&ag->line, ",%s:%llu",
+                          r.other_errno > 0
+                              ? aiospec_errno_name(r.other_errno, name)
+                              : "other",
+                          r.suspend_other);
+    }
+  }
+  int any_return = 0;
+  for (int i = 0; i < r.ncbs; ++i) any_return |= r.cbs[i].returned;
+  if (any_return) {
+    aiospec_line_puts(&ag->line, " returned=");
+    for (int i = 0; i < r.ncbs; ++i) {
+      if (i) aiospec_line_puts(&ag->line, ",");
+      if (r.cbs[i].returned) {
+        aiospec_line_printf(&ag->line, "%lld", r.cbs[i].ret);
+        /* Consumed by the handler: its memory may be reused. */
+        ag->reqs[ag->cb_req[ag->storm_cb[i]]].done = 1;
+      } else {
+        aiospec_line_puts(&ag->line, "-");
+      }
+    }
+  }
+  ag->storm_cbs = 0;
+}
+
 static void run_op(struct agent *ag, int k, const struct wire_op *op) {
   switch (op->code) {
     case AIOSPEC_WIRE_FILE: op_file(ag, k, op); break;
@@ -1252,6 +1365,7 @@ static void run_op(struct agent *ag, int k, const struct wire_op *op) {
     case AIOSPEC_WIRE_WRITE: op_write(ag, k, op); break;
     case AIOSPEC_WIRE_READBACK: op_readback(ag, k, op); break;
     case AIOSPEC_WIRE_WAIT: op_wait(ag, k, op); break;
+    case AIOSPEC_WIRE_STORM: op_storm(ag, k, op); break;
     default: break; /* parse_op rejects unknown codes */
   }
   emit_line(ag);
@@ -1319,6 +1433,8 @@ static void release_round(struct agent *ag) {
 }
 
 static void come_to_rest(struct agent *ag) {
+  /* A run cut short with the storm on: no handler may outlive the run. */
+  aiospec_storm_stop(NULL);
   const int64_t deadline = now_millis() + kCleanupMillis;
   int in_flight = count_in_flight(ag);
   if (in_flight > 0) {

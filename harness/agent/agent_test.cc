@@ -309,6 +309,37 @@ TEST(AgentInProcessTest, SignalNotificationCarriesCodeValueAndStatus) {
       << absl::StrJoin(run.lines, "\n");
 }
 
+TEST(AgentInProcessTest, StormRecordsWhatHandlersSawAndLeavesNoHandler) {
+  AgentRun run = RunInProcess(
+      "pipe rd wr\n"
+      "pipe zr zw\n"
+      "aio_read z fd=zr offset=0 nbytes=1\n"
+      "aio_read r fd=rd offset=0 nbytes=2\n"
+      "aio_read q fd=rd offset=0 nbytes=2\n"
+      "storm on r q rate=5000 returns=q\n"
+      "wait r timeout=50ms\n"
+      "write wr data=\"abcd\"\n"
+      "wait r\n"
+      "wait z timeout=100ms\n"  // held: a pause for the handlers
+      "storm off\n");
+  // 150 ms at 5 kHz: interrupts while r is held (EINPROGRESS, suspend
+  // EAGAIN); r and q then complete, and in the 100 ms pause a handler sees
+  // both final and returns q.
+  EXPECT_TRUE(AnyLineMatches(run.lines,
+                             "10 storm ret=[1-9][0-9]+ "
+                             "seen=EINPROGRESS>0,EINPROGRESS>0 "
+                             "suspend=0:[0-9]+,EAGAIN:[1-9][0-9]*,EINTR:[0-9]+ "
+                             "returned=-,2"))
+      << absl::StrJoin(run.lines, "\n");
+  // The storm's handler is gone and no storm signal is pending here.
+  struct sigaction sa;
+  ASSERT_EQ(sigaction(SIGRTMIN + 2, nullptr, &sa), 0);
+  EXPECT_EQ(sa.sa_handler, SIG_DFL);
+  sigset_t pending;
+  sigpending(&pending);
+  EXPECT_FALSE(sigismember(&pending, SIGRTMIN + 2));
+}
+
 TEST(AgentInProcessTest, ThreadNotificationIsRecorded) {
   if (kUnderTsan) {
     // glibc starts its AIO workers with its internal pthread_create, which

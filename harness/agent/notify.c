@@ -34,8 +34,13 @@
 #include "harness/agent/notify.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "harness/agent/wire.h"
 
 enum { kRingSize = 4096, kTableSize = 4096 };
 
@@ -201,4 +206,177 @@ void aiospec_notify_end(void) {
     struct timespec ms = {0, 1000000};
     nanosleep(&ms, NULL);
   }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Signal storms
+ *
+ * Invariants:
+ *  - the timer is SIGEV_THREAD_ID to the thread that called storm_start (the
+ *    agent's main thread), and the signal is blocked in no other way there,
+ *    so the handler only ever runs on that thread, interrupting the op in
+ *    progress; it does not nest with itself (the signal is in its own mask).
+ *  - g_storm's configuration is written before the handler is installed and
+ *    the timer armed, and not changed until storm_stop has deleted the timer
+ *    and consumed every pending storm signal with the signal blocked; so
+ *    the handler reads a fixed configuration, and once storm_stop returns no
+ *    handler runs and the result fields are stable for the main thread.
+ *  - the result fields are written by the handler only; the main thread
+ *    reads them after storm_stop (same thread: no race, only reentrancy).
+ *  - an aiocb the handler returned is never passed to aio_* again by it.
+ */
+
+static struct {
+  int active;
+  unsigned calls;
+  int ncbs;
+  const struct aiocb *cbs[AIOSPEC_STORM_MAX_CBS];
+  int may_return[AIOSPEC_STORM_MAX_CBS];
+  timer_t timer;
+  struct sigaction old_action;
+  sigset_t old_mask;
+  struct aiospec_storm_result result;
+} g_storm;
+
+int aiospec_storm_signo(void) { return SIGRTMIN + 2; }
+
+int aiospec_storm_active(void) { return g_storm.active; }
+
+static void storm_handler(int signo, siginfo_t *info, void *uctx) {
+  (void)signo;
+  (void)info;
+  (void)uctx;
+  int saved_errno = errno;
+  const struct aiospec_aio_ops *ops = __atomic_load_n(&g_ops, __ATOMIC_ACQUIRE);
+  struct aiospec_storm_result *res = &g_storm.result;
+  ++res->interrupts;
+  if (!ops) {
+    errno = saved_errno;
+    return;
+  }
+  const struct aiocb *list[AIOSPEC_STORM_MAX_CBS];
+  int n = 0;
+  for (int i = 0; i < g_storm.ncbs; ++i) {
+    struct aiospec_storm_cb_result *c = &res->cbs[i];
+    if (c->returned) continue;
+    if ((g_storm.calls & AIOSPEC_WIRE_STORM_ERROR) || g_storm.may_return[i]) {
+      int status = ops->aio_error(g_storm.cbs[i]);
+      if (c->nseen == 0 || c->seen[c->nseen - 1] != status) {
+        if (c->nseen < AIOSPEC_STORM_MAX_SEEN) {
+          c->seen[c->nseen++] = status;
+        } else {
+          c->seen_overflow = 1;
+        }
+      }
+      if (g_storm.may_return[i] && status != EINPROGRESS && status != -1) {
+        c->ret = (long long)ops->aio_return((struct aiocb *)g_storm.cbs[i]);
+        c->returned = 1;
+        continue;
+      }
+    }
+    list[n++] = g_storm.cbs[i];
+  }
+  if ((g_storm.calls & AIOSPEC_WIRE_STORM_SUSPEND) && n > 0) {
+    struct timespec zero = {0, 0};
+    errno = 0;
+    int r = ops->aio_suspend(list, n, &zero);
+    if (r == 0) {
+      ++res->suspend_ok;
+    } else if (r == -1 && errno == EAGAIN) {
+      ++res->suspend_eagain;
+    } else if (r == -1 && errno == EINTR) {
+      ++res->suspend_eintr;
+    } else {
+      if (res->suspend_other++ == 0) res->other_errno = r == -1 ? errno : -1;
+    }
+  }
+  errno = saved_errno;
+}
+
+int aiospec_storm_start(const struct aiocb *const *cbs, const int *may_return,
+                        int ncbs, int rate_hz, unsigned calls) {
+  if (g_storm.active || ncbs < 0 || ncbs > AIOSPEC_STORM_MAX_CBS ||
+      rate_hz < 1 || rate_hz > AIOSPEC_WIRE_STORM_MAX_RATE) {
+    errno = EINVAL;
+    return -1;
+  }
+#ifdef SIGEV_THREAD_ID
+  memset(&g_storm.result, 0, sizeof g_storm.result);
+  g_storm.result.ncbs = ncbs;
+  g_storm.calls = calls;
+  g_storm.ncbs = ncbs;
+  for (int i = 0; i < ncbs; ++i) {
+    g_storm.cbs[i] = cbs[i];
+    g_storm.may_return[i] = may_return[i];
+  }
+  const int signo = aiospec_storm_signo();
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = storm_handler;
+  /* SA_RESTART: the agent's own reads and writes need not see EINTR. The
+   * calls under test (aio_suspend with a timeout) still may. */
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(signo, &sa, &g_storm.old_action) != 0) return -1;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, signo);
+  pthread_sigmask(SIG_UNBLOCK, &set, &g_storm.old_mask);
+  struct sigevent sev;
+  memset(&sev, 0, sizeof sev);
+  sev.sigev_notify = SIGEV_THREAD_ID;
+  sev.sigev_signo = signo;
+#ifdef sigev_notify_thread_id
+  sev.sigev_notify_thread_id = (pid_t)syscall(SYS_gettid);
+#else /* glibc before 2.41 names the field only internally */
+  sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+#endif
+  if (timer_create(CLOCK_MONOTONIC, &sev, &g_storm.timer) != 0) {
+    int err = errno;
+    pthread_sigmask(SIG_SETMASK, &g_storm.old_mask, NULL);
+    sigaction(signo, &g_storm.old_action, NULL);
+    errno = err;
+    return -1;
+  }
+  long long period = 1000000000LL / rate_hz;
+  struct itimerspec its;
+  its.it_interval.tv_sec = (time_t)(period / 1000000000LL);
+  its.it_interval.tv_nsec = (long)(period % 1000000000LL);
+  its.it_value = its.it_interval;
+  g_storm.active = 1;
+  if (timer_settime(g_storm.timer, 0, &its, NULL) != 0) {
+    int err = errno;
+    aiospec_storm_stop(NULL);
+    errno = err;
+    return -1;
+  }
+  return 0;
+#else
+  (void)cbs;
+  (void)may_return;
+  (void)calls;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+void aiospec_storm_stop(struct aiospec_storm_result *out) {
+  if (!g_storm.active) {
+    if (out) memset(out, 0, sizeof *out);
+    return;
+  }
+  timer_delete(g_storm.timer);
+  const int signo = aiospec_storm_signo();
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, signo);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  /* Expired before the delete, not yet delivered: consume, do not run. */
+  struct timespec zero = {0, 0};
+  while (sigtimedwait(&set, NULL, &zero) == signo) {
+  }
+  sigaction(signo, &g_storm.old_action, NULL);
+  pthread_sigmask(SIG_SETMASK, &g_storm.old_mask, NULL);
+  g_storm.active = 0;
+  if (out) *out = g_storm.result;
 }

@@ -74,6 +74,51 @@ unsigned aiospec_notify_dropped(void);
  * aiocbs it pointed to may be freed. The handler stays installed. */
 void aiospec_notify_end(void);
 
+/* ---- Signal storms (trace op `storm`, AIO-ASS-01) ------------------------
+ *
+ * A POSIX timer sends aiospec_storm_signo() (SIGRTMIN+2) to the calling
+ * thread RATE times a second; its handler calls aio_error on each watched
+ * aiocb, aio_suspend on them with a zero timeout, and aio_return (once) on
+ * the ones marked may_return that it has just seen complete. It lives here
+ * with the notification handler because both are "what a signal handler
+ * saw", recorded without locks for the main thread to print.
+ *
+ * Usage (main thread, between notify_begin and notify_end):
+ *   const struct aiocb *cbs[2] = {a, b};
+ *   int may_return[2] = {1, 0};
+ *   if (aiospec_storm_start(cbs, may_return, 2, 20000, calls) != 0) ...;
+ *   aiospec_storm_set_op(k);                  // before each op
+ *   struct aiospec_storm_result r;
+ *   aiospec_storm_stop(&r);                   // no handler runs after this
+ */
+enum { AIOSPEC_STORM_MAX_CBS = 64, AIOSPEC_STORM_MAX_SEEN = 8 };
+
+struct aiospec_storm_cb_result {
+  int nseen;        /* distinct consecutive aio_error values seen */
+  int seen[AIOSPEC_STORM_MAX_SEEN];
+  int seen_overflow; /* more changes than fit */
+  int returned;     /* the handler called aio_return */
+  long long ret;    /* its value */
+};
+
+struct aiospec_storm_result {
+  unsigned long long interrupts; /* handler invocations */
+  int ncbs;
+  struct aiospec_storm_cb_result cbs[AIOSPEC_STORM_MAX_CBS];
+  /* aio_suspend outcomes: 0, -1/EAGAIN, -1/EINTR, anything else. */
+  unsigned long long suspend_ok, suspend_eagain, suspend_eintr, suspend_other;
+  int other_errno; /* errno of the first "anything else" (-1: ret not 0/-1) */
+};
+
+int aiospec_storm_signo(void);
+/* CALLS: AIOSPEC_WIRE_STORM_* bits. Returns 0, or -1 with errno. */
+int aiospec_storm_start(const struct aiocb *const *cbs, const int *may_return,
+                        int ncbs, int rate_hz, unsigned calls);
+int aiospec_storm_active(void);
+/* Stops the timer, discards pending storm signals, restores the previous
+ * disposition and mask; fills *out (if not NULL). */
+void aiospec_storm_stop(struct aiospec_storm_result *out);
+
 #ifdef __cplusplus
 }
 #endif

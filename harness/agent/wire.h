@@ -45,6 +45,10 @@
  *   18 write       FD DATA(HEX)
  *   19 readback    FILE
  *   20 wait        TIMEOUT COUNT CB...      (TIMEOUT is two integers)
+ *   21 storm       ON RATE CALLS COUNT CB... RCOUNT CB...
+ *                  ON 1/0; RATE in Hz; CALLS: AIOSPEC_WIRE_STORM_* bits;
+ *                  the watched aiocbs, then the ones the handler returns
+ *                  (a subset). `storm off` is `21 0 0 0 0 0`.
  *
  * Example (file f="hello world"; open fd rdonly; read 5 bytes at 6):
  *
@@ -92,6 +96,7 @@ enum aiospec_wire_op {
   AIOSPEC_WIRE_WRITE = 18,
   AIOSPEC_WIRE_READBACK = 19,
   AIOSPEC_WIRE_WAIT = 20,
+  AIOSPEC_WIRE_STORM = 21,
   AIOSPEC_WIRE_OP_LIMIT /* one past the last opcode */
 };
 
@@ -116,6 +121,11 @@ enum aiospec_wire_lio_op {
   AIOSPEC_WIRE_LIO_NOP = 2,
   AIOSPEC_WIRE_LIO_NULL = 3 /* a NULL list entry; its REQ is all zeros, `-` */
 };
+
+/* CALLS of storm (StormCall of trace.h). */
+#define AIOSPEC_WIRE_STORM_ERROR (1u << 0)
+#define AIOSPEC_WIRE_STORM_SUSPEND (1u << 1)
+#define AIOSPEC_WIRE_STORM_MAX_RATE 100000
 
 /* OpenFlag bits (trace.h), repeated for C. */
 #define AIOSPEC_WIRE_OPEN_READ (1u << 0)

@@ -136,6 +136,12 @@ void AppendOp(const Trace& trace, int op_index, const OpBody& body,
           absl::StrAppend(out, AIOSPEC_WIRE_WAIT, " ", TimeoutText(op.timeout),
                           " ", op.cbs.size());
           for (CbId cb : op.cbs) absl::StrAppend(out, " ", cb);
+        } else if constexpr (std::is_same_v<T, Storm>) {
+          absl::StrAppend(out, AIOSPEC_WIRE_STORM, " ", op.on ? 1 : 0, " ",
+                          op.rate_hz, " ", op.calls, " ", op.cbs.size());
+          for (CbId cb : op.cbs) absl::StrAppend(out, " ", cb);
+          absl::StrAppend(out, " ", op.returns.size());
+          for (CbId cb : op.returns) absl::StrAppend(out, " ", cb);
         } else {
           static_assert(!sizeof(T), "op without a wire encoding");
         }

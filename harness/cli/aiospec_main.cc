@@ -2,14 +2,19 @@
 //
 //   aiospec run TRACE... --target T     run traces on a target, print verdicts
 //   aiospec check TRACE LOG             judge a saved (or edited) log
-//   aiospec report --targets T,T ...    run a trace directory on many targets
+//   aiospec report --targets T,T ...    run a suite on many targets
 //   aiospec targets                     list targets and whether they run here
+//   aiospec explain AIO-CANCEL-03       what an assertion says, and who tests it
+//   aiospec shrink TRACE --target T     minimise a finding
+//   aiospec fuzz --target bundled       run the libFuzzer target
 //
-// Exit codes are in harness/cli/exit_codes.h and README.md.
+// The commands, their flags and exit codes are declared once in commands.cc;
+// `aiospec CMD --help` prints that command's part. Exit codes: exit_codes.h.
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -20,49 +25,51 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "fuzz/shrink.h"
 #include "harness/cli/baseline.h"
+#include "harness/cli/catalogue.h"
+#include "harness/cli/color.h"
+#include "harness/cli/commands.h"
 #include "harness/cli/exit_codes.h"
 #include "harness/cli/judge.h"
 #include "harness/cli/report.h"
 #include "harness/observation/observation.h"
 #include "harness/target/target.h"
+#include "harness/trace/trace_printer.h"
 #include "model/checker.h"
 
-ABSL_FLAG(std::string, target, "glibc",
-          "run: the target (glibc, glibc-inproc, musl, agent:PATH)");
-ABSL_FLAG(std::string, targets, "glibc,musl",
-          "report: comma-separated targets");
-ABSL_FLAG(std::string, profile, "qoi", "posix or qoi");
+ABSL_FLAG(std::string, target, "",
+          "glibc (default), musl, bundled, bundled-preload, glibc-inproc, agent:PATH, "
+          "system; fuzz: bundled, glibc, diff");
+ABSL_FLAG(std::string, targets, "glibc,musl", "comma-separated targets of a report");
+ABSL_FLAG(std::string, profile, "qoi", "the model's profile: posix or qoi");
 ABSL_FLAG(std::string, baseline, "",
-          "run: known-findings file; exit 0 iff every verdict matches it");
+          "known-findings file; exit 0 iff every verdict matches it");
 ABSL_FLAG(std::string, baseline_dir, "",
-          "report: directory of TARGET.txt known-findings files");
-ABSL_FLAG(bool, write_baselines, false,
-          "report: rewrite the files in --baseline_dir from this run");
+          "directory of TARGET.txt known-findings files");
+ABSL_FLAG(bool, write_baselines, false, "rewrite the files in --baseline_dir from this run");
 ABSL_FLAG(std::string, save_log, "",
-          "run: write the observation log of the (last) trace to this file");
-ABSL_FLAG(std::string, out, "aiospec-report",
-          "report: output directory (report.md, report.json)");
+          "write the observation log of the (last) trace to this file");
+ABSL_FLAG(std::string, out, "",
+          "report: output directory (default aiospec-report); shrink: output file "
+          "(default stdout)");
 ABSL_FLAG(int, watchdog_ms, 10000, "per-trace wall-clock bound for agents");
 ABSL_FLAG(int, max_states, 4096, "model state-set cap (past it: UNRESOLVED)");
 ABSL_FLAG(bool, quiet, false, "print only verdict lines");
+ABSL_FLAG(bool, json, false,
+          "machine-readable JSON on stdout (docs/REPORT_SCHEMA.md)");
+ABSL_FLAG(int, max_judgements, 300, "shrink: bound on runs of the target");
+ABSL_FLAG(int, time, 60, "fuzz: seconds to fuzz (-max_total_time)");
+ABSL_FLAG(std::string, findings, "",
+          "fuzz: directory for findings (default fuzz-findings); each target in its own "
+          "subdirectory");
 
 namespace aiospec {
 namespace {
-
-constexpr char kUsage[] =
-    "aiospec: a conformance checker for POSIX asynchronous I/O.\n\n"
-    "  aiospec run TRACE... [--target glibc|glibc-inproc|musl|agent:PATH]\n"
-    "                       [--profile qoi|posix] [--baseline FILE] [--save_log FILE]\n"
-    "  aiospec check TRACE LOG [--profile qoi|posix]\n"
-    "  aiospec report [--targets glibc,musl] [--baseline_dir DIR] [--out DIR] TRACE_DIR|TRACE...\n"
-    "  aiospec targets\n\n"
-    "Exit codes: 0 pass, 1 fail (or verdict differs from baseline), 2 usage,\n"
-    "3 malformed trace/log, 4 unknown target, 5 target cannot run, 6 hang,\n"
-    "7 crash, 8 unresolved, 77 nothing applicable.";
 
 ExitCode ExitForStatus(const absl::Status& s) {
   switch (s.code()) {
@@ -77,9 +84,25 @@ int Fail(const absl::Status& s) {
   return ExitForStatus(s);
 }
 
-int UsageError(const absl::Status& s) {
-  std::cerr << "aiospec: " << s.message() << "\n";
+int UsageError(std::string_view command, std::string_view message) {
+  std::cerr << "aiospec " << command << ": " << message << "\n"
+            << "usage: " << FindCommand(command)->synopsis << "\n"
+            << "(aiospec " << command << " --help for more)\n";
   return kExitUsage;
+}
+
+// The target of the system's own libc: what a distribution tests.
+std::string SystemTarget() {
+#ifdef __GLIBC__
+  return "glibc";
+#else
+  return "musl";
+#endif
+}
+
+std::string ResolveTarget(std::string name, std::string_view fallback = "glibc") {
+  if (name.empty()) name = std::string(fallback);
+  return name == "system" ? SystemTarget() : name;
 }
 
 absl::StatusOr<JudgeOptions> OptionsFromFlags() {
@@ -104,6 +127,12 @@ absl::Status WriteFile(const std::string& path, std::string_view text) {
   return absl::OkStatus();
 }
 
+std::string ExeDirectory() {
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "" : exe.parent_path().string();
+}
+
 // Trace files named directly, or every *.trace in named directories, sorted.
 absl::StatusOr<std::vector<std::string>> ExpandTraces(
     const std::vector<std::string>& args) {
@@ -125,16 +154,22 @@ absl::StatusOr<std::vector<std::string>> ExpandTraces(
   return out;
 }
 
+// The verdict word of FormatResult's text, coloured.
+std::string ColorResult(std::string text, Verdict v, bool color) {
+  const std::string name = VerdictName(v);
+  size_t at = text.find(name);
+  if (!color || at == std::string::npos) return text;
+  return absl::StrCat(text.substr(0, at), Colored(name, v, true), text.substr(at + name.size()));
+}
+
 int RunCommand(const std::vector<std::string>& args) {
-  if (args.empty()) {
-    std::cerr << "aiospec run: give at least one trace file\n";
-    return kExitUsage;
-  }
+  if (args.empty()) return UsageError("run", "give at least one trace file");
   absl::StatusOr<JudgeOptions> options = OptionsFromFlags();
-  if (!options.ok()) return UsageError(options.status());
+  if (!options.ok()) return UsageError("run", std::string(options.status().message()));
   absl::StatusOr<std::vector<std::string>> traces = ExpandTraces(args);
   if (!traces.ok()) return Fail(traces.status());
-  absl::StatusOr<std::unique_ptr<Target>> target = MakeTarget(absl::GetFlag(FLAGS_target));
+  absl::StatusOr<std::unique_ptr<Target>> target =
+      MakeTarget(ResolveTarget(absl::GetFlag(FLAGS_target)));
   if (!target.ok()) return Fail(target.status());
 
   std::optional<Baseline> baseline;
@@ -144,7 +179,11 @@ int RunCommand(const std::vector<std::string>& args) {
     baseline = *std::move(b);
   }
 
-  ExitCode code = kExitPass;
+  const bool json = absl::GetFlag(FLAGS_json);
+  const bool color = !json && UseColor();
+  std::vector<ReportEntry> results;
+  // "Nothing applicable" until a trace says otherwise (see WorstExit).
+  ExitCode code = kExitNotApplicable;
   for (const std::string& path : *traces) {
     absl::StatusOr<Judgement> j = JudgeTraceFile(path, **target, *options);
     if (!j.ok()) {
@@ -156,30 +195,37 @@ int RunCommand(const std::vector<std::string>& args) {
       absl::Status s = WriteFile(absl::GetFlag(FLAGS_save_log), PrintLog(j->log, j->trace));
       if (!s.ok()) return Fail(s);
     }
-    if (absl::GetFlag(FLAGS_quiet)) {
-      std::cout << VerdictName(j->result.verdict) << " " << j->target << " " << path << "\n";
+    const Verdict v = j->result.verdict;
+    if (json) {
+      // printed at the end, as one document
+    } else if (absl::GetFlag(FLAGS_quiet)) {
+      std::cout << Colored(VerdictName(v), v, color) << " " << j->target << " " << path << "\n";
     } else {
       std::cout << "== " << path << " on " << j->target << "\n"
-                << FormatResult(j->result, j->trace);
+                << ColorResult(FormatResult(j->result, j->trace), v, color);
     }
+    ReportEntry entry{*j, "", true};
     if (baseline.has_value()) {
       BaselineComparison c = CompareToBaseline(*baseline, *j);
-      if (!c.message.empty()) std::cout << (c.matches ? "   " : "!! ") << c.message << "\n";
+      entry.matches_baseline = c.matches;
+      entry.baseline_note = c.message;
+      if (!c.message.empty() && !json) {
+        std::cout << (c.matches ? "   " : "!! ") << c.message << "\n";
+      }
       code = WorstExit(code, c.matches ? kExitPass : kExitFail);
     } else {
-      code = WorstExit(code, ExitCodeFor(j->result.verdict));
+      code = WorstExit(code, ExitCodeFor(v));
     }
+    if (json) results.push_back(std::move(entry));
   }
+  if (json) std::cout << RenderRunJson(options->check.profile, results, code);
   return code;
 }
 
 int CheckCommand(const std::vector<std::string>& args) {
-  if (args.size() != 2) {
-    std::cerr << "aiospec check: usage: aiospec check TRACE LOG\n";
-    return kExitUsage;
-  }
+  if (args.size() != 2) return UsageError("check", "give a TRACE and a LOG");
   absl::StatusOr<JudgeOptions> options = OptionsFromFlags();
-  if (!options.ok()) return UsageError(options.status());
+  if (!options.ok()) return UsageError("check", std::string(options.status().message()));
   absl::StatusOr<Trace> trace = LoadTrace(args[0]);
   if (!trace.ok()) return Fail(trace.status());
   absl::StatusOr<std::string> text = ReadTextFile(args[1]);
@@ -187,20 +233,60 @@ int CheckCommand(const std::vector<std::string>& args) {
   absl::StatusOr<ObservationLog> log = ParseLog(*text, args[1]);
   if (!log.ok()) return Fail(log.status());
   CheckResult result = CheckLog(*trace, *log, options->check);
-  std::cout << FormatResult(result, *trace);
-  return ExitCodeFor(result.verdict);
+  const ExitCode code = ExitCodeFor(result.verdict);
+  if (absl::GetFlag(FLAGS_json)) {
+    Judgement j;
+    j.trace_path = args[0];
+    j.trace_name = TraceNameFromPath(args[0]);
+    j.target = absl::StrCat("log:", args[1]);
+    j.trace = *std::move(trace);
+    j.log = *std::move(log);
+    j.result = std::move(result);
+    std::cout << RenderRunJson(options->check.profile, {ReportEntry{std::move(j), "", true}},
+                               code);
+  } else {
+    std::cout << ColorResult(FormatResult(result, *trace), result.verdict, UseColor());
+  }
+  return code;
+}
+
+// A report's outcome in the codes a distribution's test runner expects:
+// every finding (FAIL, HANG, CRASH, UNRESOLVED) not in the baseline is 1.
+ExitCode ReportExit(ExitCode c) {
+  switch (c) {
+    case kExitHang:
+    case kExitCrash:
+    case kExitUnresolved: return kExitFail;
+    default: return c;
+  }
 }
 
 int ReportCommand(const std::vector<std::string>& args) {
   absl::StatusOr<JudgeOptions> options = OptionsFromFlags();
-  if (!options.ok()) return UsageError(options.status());
-  absl::StatusOr<std::vector<std::string>> traces = ExpandTraces(args);
+  if (!options.ok()) return UsageError("report", std::string(options.status().message()));
+  std::vector<std::string> trace_args = args;
+  std::string baseline_dir = absl::GetFlag(FLAGS_baseline_dir);
+  if (trace_args.empty()) {
+    // The suite that ships with aiospec, judged against its known findings.
+    absl::StatusOr<std::string> data = FindDataDir();
+    if (!data.ok()) return UsageError("report", "give traces (no installed suite found)");
+    trace_args.push_back(absl::StrCat(*data, "/conformance/traces"));
+    if (baseline_dir.empty()) baseline_dir = absl::StrCat(*data, "/conformance/baselines");
+  }
+  absl::StatusOr<std::vector<std::string>> traces = ExpandTraces(trace_args);
   if (!traces.ok()) return Fail(traces.status());
   Report report;
   report.profile = options->check.profile;
-  report.targets = absl::StrSplit(absl::GetFlag(FLAGS_targets), ',', absl::SkipEmpty());
-  const std::string baseline_dir = absl::GetFlag(FLAGS_baseline_dir);
-  ExitCode code = kExitPass;
+  std::vector<std::string> names =
+      absl::GetFlag(FLAGS_target).empty()
+          ? std::vector<std::string>(absl::StrSplit(absl::GetFlag(FLAGS_targets), ',',
+                                                    absl::SkipEmpty()))
+          : std::vector<std::string>{absl::GetFlag(FLAGS_target)};
+  for (std::string& n : names) n = ResolveTarget(n);
+  if (names.empty()) return UsageError("report", "no targets given");
+  report.targets = names;
+  const bool json = absl::GetFlag(FLAGS_json);
+  ExitCode code = kExitNotApplicable;
 
   for (const std::string& name : report.targets) {
     absl::StatusOr<std::unique_ptr<Target>> target = MakeTarget(name);
@@ -212,7 +298,7 @@ int ReportCommand(const std::vector<std::string>& args) {
     }
     Baseline baseline;
     if (!baseline_dir.empty()) {
-      absl::StatusOr<Baseline> b = LoadBaseline(absl::StrCat(baseline_dir, "/", name, ".txt"));
+      absl::StatusOr<Baseline> b = LoadBaseline(BaselinePath(baseline_dir, name));
       if (!b.ok()) return Fail(b.status());
       baseline = *std::move(b);
     }
@@ -235,46 +321,204 @@ int ReportCommand(const std::vector<std::string>& args) {
       BaselineComparison c = CompareToBaseline(baseline, entry.judgement);
       entry.matches_baseline = c.matches;
       entry.baseline_note = c.message;
-      if (std::optional<KnownFinding> f = FindingOf(entry.judgement)) {
+      if (auto known = baseline.by_trace.find(entry.judgement.trace_name);
+          known != baseline.by_trace.end() && known->second.racy && c.matches) {
+        // A known race keeps its entry whether or not it showed this time.
+        observed.by_trace.emplace(known->first, known->second);
+      } else if (std::optional<KnownFinding> f = FindingOf(entry.judgement)) {
         observed.by_trace.emplace(entry.judgement.trace_name, *f);
       }
-      code = WorstExit(code, baseline_dir.empty() ? ExitCodeFor(entry.judgement.result.verdict)
-                                                  : (c.matches ? kExitPass : kExitFail));
+      ExitCode one = ExitCodeFor(entry.judgement.result.verdict);
+      if (!baseline_dir.empty() && one != kExitNotApplicable) {
+        one = c.matches ? kExitPass : kExitFail;
+      }
+      code = WorstExit(code, one);
       report.results.push_back(std::move(entry));
     }
     if (progress) std::cerr << "\r\033[K";
     if (absl::GetFlag(FLAGS_write_baselines) && !baseline_dir.empty()) {
       absl::Status s = WriteFile(
-          absl::StrCat(baseline_dir, "/", name, ".txt"),
+          BaselinePath(baseline_dir, name),
           PrintBaseline(observed, absl::StrCat("known findings of ", name, " under profile ",
                                                ProfileName(report.profile))));
       if (!s.ok()) return Fail(s);
     }
   }
 
-  const std::string out = absl::GetFlag(FLAGS_out);
+  std::string out = absl::GetFlag(FLAGS_out);
+  if (out.empty()) out = "aiospec-report";
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
+  const std::string report_json = RenderJson(report);
   for (const auto& [file, text] :
-       {std::pair{"report.md", RenderMarkdown(report)}, std::pair{"report.json", RenderJson(report)},
-        std::pair{"report.html", RenderHtml(report)}}) {
+       {std::pair{"report.md", RenderMarkdown(report)}, std::pair{"report.json", report_json},
+        std::pair{"report.html", RenderHtml(report)},
+        std::pair{"report.junit.xml", RenderJunit(report)}}) {
     absl::Status s = WriteFile(absl::StrCat(out, "/", file), text);
     if (!s.ok()) return Fail(s);
   }
-  std::cout << "aiospec report (profile " << ProfileName(report.profile) << ")\n"
-            << RenderSummary(report) << "written: " << out << "/report.html, " << out
-            << "/report.md, " << out << "/report.json\n";
-  return code;
+  if (json) {
+    std::cout << report_json;
+  } else {
+    std::cout << "aiospec report (profile " << ProfileName(report.profile) << ")\n"
+              << RenderSummary(report, UseColor()) << "written: " << out << "/report.html, "
+              << out << "/report.md, " << out << "/report.json, " << out
+              << "/report.junit.xml\n";
+  }
+  return ReportExit(code);
 }
 
-int TargetsCommand() {
+int TargetsCommand(const std::vector<std::string>& args) {
+  if (!args.empty()) return UsageError("targets", "takes no arguments");
+  const bool json = absl::GetFlag(FLAGS_json);
+  std::vector<std::string> rows;
   for (const std::string& name : KnownTargets()) {
     absl::StatusOr<std::unique_ptr<Target>> t = MakeTarget(name);
-    std::cout << name << "\t" << (t.ok() ? "available" : std::string(t.status().message()))
-              << "\n";
+    const std::string reason = t.ok() ? "" : std::string(t.status().message());
+    if (json) {
+      rows.push_back(absl::StrCat("{\"name\":", JsonString(name), ",\"available\":",
+                                  t.ok() ? "true" : "false", ",\"reason\":", JsonString(reason),
+                                  ",\"system\":", name == SystemTarget() ? "true" : "false",
+                                  "}"));
+    } else {
+      std::cout << name << "\t" << (t.ok() ? "available" : reason)
+                << (name == SystemTarget() ? "  (system)" : "") << "\n";
+    }
   }
-  std::cout << "agent:PATH\tany agent binary (see harness/agent)\n";
+  if (json) {
+    std::cout << "{\"schema\":\"aiospec-targets/1\",\"targets\":[" << absl::StrJoin(rows, ",")
+              << "]}\n";
+  } else {
+    std::cout << "agent:PATH\tany agent binary (see harness/agent)\n";
+  }
   return kExitPass;
+}
+
+int ExplainCommand(const std::vector<std::string>& args) {
+  if (args.size() != 1) return UsageError("explain", "give one assertion ID, e.g. AIO-READ-07");
+  absl::StatusOr<std::string> dir = FindDataDir();
+  if (!dir.ok()) {
+    std::cerr << "aiospec explain: " << dir.status().message() << "\n";
+    return kExitTargetBroken;
+  }
+  absl::StatusOr<Catalogue> catalogue = LoadCatalogue(*dir);
+  if (!catalogue.ok()) {
+    std::cerr << "aiospec explain: " << catalogue.status().message() << "\n";
+    return kExitTargetBroken;
+  }
+  const CatalogueEntry* e = catalogue->Find(args[0]);
+  if (e == nullptr) {
+    std::cerr << "aiospec explain: unknown assertion ID '" << args[0]
+              << "'; nearest: " << absl::StrJoin(catalogue->Nearest(args[0], 3), ", ") << "\n";
+    return kExitUsage;
+  }
+  std::cout << FormatEntry(*e) << "source:   " << *dir << "/spec/ASSERTIONS.md\n";
+  return kExitPass;
+}
+
+// The verdict and sorted assertion IDs: what "the same finding" means.
+std::string Signature(const CheckResult& r) {
+  std::vector<std::string> ids;
+  if (r.failure.has_value()) ids = r.failure->assertion_ids;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::string out = VerdictName(r.verdict);
+  if (!ids.empty()) absl::StrAppend(&out, " ", absl::StrJoin(ids, " "));
+  return out;
+}
+
+int ShrinkCommand(const std::vector<std::string>& args) {
+  if (args.size() != 1) return UsageError("shrink", "give one trace file");
+  absl::StatusOr<JudgeOptions> options = OptionsFromFlags();
+  if (!options.ok()) return UsageError("shrink", std::string(options.status().message()));
+  absl::StatusOr<Trace> trace = LoadTrace(args[0]);
+  if (!trace.ok()) return Fail(trace.status());
+  absl::StatusOr<std::unique_ptr<Target>> target =
+      MakeTarget(ResolveTarget(absl::GetFlag(FLAGS_target)));
+  if (!target.ok()) return Fail(target.status());
+
+  absl::Status run_error;
+  JudgeFn judge = [&](const Trace& t) -> std::string {
+    absl::StatusOr<ObservationLog> log = (*target)->Run(t, options->run);
+    if (!log.ok()) {
+      run_error = log.status();
+      return absl::StrCat("ERROR ", log.status().message());
+    }
+    return Signature(CheckLog(t, *log, options->check));
+  };
+  const std::string original = judge(*trace);
+  if (!run_error.ok()) return Fail(run_error);
+  if (original == "PASS" || absl::StartsWith(original, "UNSUPPORTED") ||
+      absl::StartsWith(original, "UNTESTED")) {
+    std::cerr << "aiospec shrink: " << args[0] << " is " << original << " on "
+              << (*target)->name() << ": nothing to shrink\n";
+    return kExitFail;
+  }
+  ShrinkOptions shrink;
+  shrink.max_judgements = std::max(1, absl::GetFlag(FLAGS_max_judgements));
+  ShrinkResult s = ShrinkTrace(*trace, judge, shrink);
+  const std::string text = PrintTrace(s.trace);
+  std::cerr << "aiospec shrink: " << trace->ops.size() << " ops -> " << s.trace.ops.size()
+            << " ops in " << s.judgements << " runs, still " << s.signature << " on "
+            << (*target)->name() << "\n";
+  if (const std::string out = absl::GetFlag(FLAGS_out); !out.empty()) {
+    absl::Status w = WriteFile(out, text);
+    if (!w.ok()) return Fail(w);
+  } else {
+    std::cout << text;
+  }
+  return kExitPass;
+}
+
+int FuzzCommand(const std::vector<std::string>& args) {
+  if (!args.empty()) return UsageError("fuzz", "takes no arguments, only flags");
+  const std::string variant = absl::GetFlag(FLAGS_target).empty() ? "bundled"
+                                                                  : absl::GetFlag(FLAGS_target);
+  if (variant != "bundled" && variant != "glibc" && variant != "diff") {
+    return UsageError("fuzz", absl::StrCat("--target must be bundled, glibc or diff, not '",
+                                           variant, "'"));
+  }
+  if (absl::GetFlag(FLAGS_time) < 1) return UsageError("fuzz", "--time must be at least 1");
+  const std::string bin_dir = ExeDirectory();
+  const std::string fuzzer = absl::StrCat(bin_dir, "/aio_fuzzer_", variant);
+  if (access(fuzzer.c_str(), X_OK) != 0) {
+    std::cerr << "aiospec fuzz: " << fuzzer << " not found; build the fuzz preset: "
+              << "cmake --preset fuzz && cmake --build --preset fuzz\n";
+    return kExitTargetBroken;
+  }
+  // The fuzz preset's tree: bin/ next to fuzz/corpus/aio (the seed corpus).
+  const std::string build = std::filesystem::path(bin_dir).parent_path().string();
+  const std::string seeds = absl::StrCat(build, "/fuzz/corpus/aio");
+  const std::string grown = absl::StrCat(build, "/fuzz/corpus_out/aio_", variant);
+  std::string findings = absl::GetFlag(FLAGS_findings);
+  if (findings.empty()) findings = "fuzz-findings";
+  std::error_code ec;
+  std::filesystem::create_directories(grown, ec);
+  std::filesystem::create_directories(findings, ec);
+  findings = std::filesystem::absolute(findings, ec).string();
+  setenv("AIOSPEC_FUZZ_FINDINGS", absl::StrCat(findings, "/", variant).c_str(), 1);
+  setenv("AIOSPEC_FUZZ_PROFILE", absl::GetFlag(FLAGS_profile).c_str(), 1);
+
+  std::vector<std::string> argv = {fuzzer,
+                                   absl::StrCat("-max_total_time=", absl::GetFlag(FLAGS_time)),
+                                   "-timeout=20", "-rss_limit_mb=4096", "-print_final_stats=1"};
+  const std::string dict = AIOSPEC_SOURCE_DIR "/fuzz/aio.dict";
+  if (std::filesystem::is_regular_file(dict, ec)) argv.push_back(absl::StrCat("-dict=", dict));
+  argv.push_back(grown);
+  if (std::filesystem::is_directory(seeds, ec)) argv.push_back(seeds);
+  std::cerr << "aiospec fuzz: " << absl::StrJoin(argv, " ") << "\n"
+            << "aiospec fuzz: findings in " << findings << "/" << variant << "\n";
+  std::vector<char*> c_argv;
+  for (std::string& a : argv) c_argv.push_back(a.data());
+  c_argv.push_back(nullptr);
+  std::cout.flush();
+  execv(fuzzer.c_str(), c_argv.data());
+  std::cerr << "aiospec fuzz: cannot run " << fuzzer << ": " << strerror(errno) << "\n";
+  return kExitTargetBroken;
+}
+
+bool IsHelpFlag(std::string_view a) {
+  return a == "--help" || a == "-help" || a == "-h" || a == "--h";
 }
 
 }  // namespace
@@ -282,10 +526,18 @@ int TargetsCommand() {
 
 int main(int argc, char** argv) {
   using namespace aiospec;
-  absl::SetProgramUsageMessage(kUsage);
+  // Help is per command, from the table in commands.cc; absl's own --help
+  // (every flag of every command) stays reachable as --helpfull.
+  for (int i = 1; i < argc; ++i) {
+    if (!IsHelpFlag(argv[i])) continue;
+    const CommandSpec* c = argc > 1 && argv[1][0] != '-' ? FindCommand(argv[1]) : nullptr;
+    std::cout << (c != nullptr && c->name != "help" ? CommandHelp(*c) : GeneralHelp());
+    return kExitPass;
+  }
+  absl::SetProgramUsageMessage("aiospec COMMAND [ARGS] [--flags]; aiospec help");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() < 2) {
-    std::cerr << kUsage << "\n";
+    std::cerr << GeneralHelp();
     return kExitUsage;
   }
   const std::string command = positional[1];
@@ -293,11 +545,19 @@ int main(int argc, char** argv) {
   if (command == "run") return RunCommand(args);
   if (command == "check") return CheckCommand(args);
   if (command == "report") return ReportCommand(args);
-  if (command == "targets") return TargetsCommand();
+  if (command == "targets") return TargetsCommand(args);
+  if (command == "explain") return ExplainCommand(args);
+  if (command == "shrink") return ShrinkCommand(args);
+  if (command == "fuzz") return FuzzCommand(args);
   if (command == "help") {
-    std::cout << kUsage << "\n";
+    const CommandSpec* c = args.empty() ? nullptr : FindCommand(args[0]);
+    if (!args.empty() && c == nullptr) {
+      std::cerr << "aiospec: unknown command '" << args[0] << "'\n" << GeneralHelp();
+      return kExitUsage;
+    }
+    std::cout << (c != nullptr ? CommandHelp(*c) : GeneralHelp());
     return kExitPass;
   }
-  std::cerr << "aiospec: unknown command '" << command << "'\n" << kUsage << "\n";
+  std::cerr << "aiospec: unknown command '" << command << "'\n" << GeneralHelp();
   return kExitUsage;
 }

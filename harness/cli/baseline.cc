@@ -23,7 +23,7 @@ std::optional<Verdict> VerdictFromName(std::string_view name) {
 }
 
 std::string Describe(const KnownFinding& f) {
-  std::string s = VerdictName(f.verdict);
+  std::string s = absl::StrCat(f.racy ? "RACE " : "", VerdictName(f.verdict));
   if (!f.assertion_ids.empty()) {
     absl::StrAppend(&s, " ", absl::StrJoin(f.assertion_ids, " "));
   }
@@ -48,14 +48,19 @@ absl::StatusOr<Baseline> ParseBaseline(std::string_view text,
       return absl::InvalidArgumentError(
           absl::StrFormat("%s:%d:1: %s", std::string(source_name), line_no, what));
     };
-    if (words.size() < 2) return error("expected: TRACE VERDICT [ASSERTION-ID...]");
+    if (words.size() < 2) return error("expected: TRACE [RACE] VERDICT [ASSERTION-ID...]");
+    const bool racy = words[1] == "RACE";
+    if (racy) {
+      words.erase(words.begin() + 1);
+      if (words.size() < 2) return error("expected a finding verdict after RACE");
+    }
     std::optional<Verdict> verdict = VerdictFromName(std::string(words[1]));
     if (!verdict.has_value() || *verdict == Verdict::kPass) {
       return error(absl::StrCat("'", words[1],
                                 "' is not a finding verdict (FAIL, HANG, CRASH, "
                                 "UNRESOLVED, UNSUPPORTED, UNTESTED)"));
     }
-    KnownFinding finding{*verdict, {}};
+    KnownFinding finding{*verdict, {}, racy};
     for (size_t i = 2; i < words.size(); ++i) {
       finding.assertion_ids.emplace_back(words[i]);
     }
@@ -73,6 +78,14 @@ absl::StatusOr<Baseline> LoadBaseline(std::string_view path) {
   absl::StatusOr<std::string> text = ReadTextFile(path);
   if (!text.ok()) return text.status();
   return ParseBaseline(*text, path);
+}
+
+std::string BaselinePath(std::string_view dir, std::string_view target) {
+  std::string name(target);
+  for (char& c : name) {
+    if (c == ':' || c == '/') c = '-';
+  }
+  return absl::StrCat(std::string(dir), "/", name, ".txt");
 }
 
 std::string PrintBaseline(const Baseline& baseline, std::string_view header) {
@@ -99,9 +112,15 @@ BaselineComparison CompareToBaseline(const Baseline& baseline,
   auto it = baseline.by_trace.find(j.trace_name);
   const KnownFinding* known = it == baseline.by_trace.end() ? nullptr : &it->second;
   if (!now.has_value() && known == nullptr) return {true, ""};
+  if (!now.has_value() && known != nullptr && known->racy) {
+    return {true, absl::StrCat("known race on ", j.target, ", not seen this run: ",
+                               Describe(*known))};
+  }
   if (now.has_value() && known != nullptr && now->verdict == known->verdict &&
       now->assertion_ids == known->assertion_ids) {
-    return {true, absl::StrCat("known finding on ", j.target, ": ", Describe(*now))};
+    return {true, absl::StrCat(known->racy ? "known race on " : "known finding on ",
+                               j.target, known->racy ? ", seen this run: " : ": ",
+                               Describe(*now))};
   }
   if (known == nullptr) {
     return {false, absl::StrCat("new finding on ", j.target, ": ", j.trace_name,

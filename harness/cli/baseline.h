@@ -9,6 +9,12 @@
 //   # aiospec baseline 1: known findings of glibc under profile qoi
 //   close_reuse_pipe_write  FAIL  AIO-PROC-02
 //   cancel_blocked_read     HANG
+//   same_range_rewrites     RACE FAIL AIO-GEN-05 AIO-WRITE-01
+//
+// RACE marks a finding that depends on thread timing in the implementation
+// (no blocker can hold it): that trace may PASS or show exactly that finding;
+// anything else is a change. The finding stays listed, and the report says
+// whether it showed in this run.
 //
 // Usage:
 //   absl::StatusOr<Baseline> b = LoadBaseline("conformance/baselines/glibc.txt");
@@ -31,6 +37,7 @@ namespace aiospec {
 struct KnownFinding {
   Verdict verdict = Verdict::kFail;
   std::vector<std::string> assertion_ids;  // sorted
+  bool racy = false;  // RACE: PASS is expected too
 };
 
 struct Baseline {
@@ -41,6 +48,9 @@ absl::StatusOr<Baseline> ParseBaseline(std::string_view text,
                                        std::string_view source_name);
 // A missing file is an empty baseline: every trace is expected to PASS.
 absl::StatusOr<Baseline> LoadBaseline(std::string_view path);
+// DIR/TARGET.txt, with the ':' and '/' of specs like cross:aarch64 or
+// agent:/path turned into '-' so every target has a plain file name.
+std::string BaselinePath(std::string_view dir, std::string_view target);
 std::string PrintBaseline(const Baseline& baseline, std::string_view header);
 
 // The finding a judgement amounts to; nullopt for PASS (and N/A verdicts).

@@ -43,6 +43,26 @@ TEST(Baseline, MatchesOnlyTheSameVerdictAndIds) {
   EXPECT_FALSE(CompareToBaseline(b, MakeJudgement("u", Verdict::kHang, {})).matches);
 }
 
+TEST(Baseline, RaceAcceptsPassOrThatFindingOnly) {
+  Baseline b = *ParseBaseline("t RACE FAIL AIO-GEN-05\n", "b");
+  ASSERT_TRUE(b.by_trace.at("t").racy);
+  BaselineComparison pass = CompareToBaseline(b, MakeJudgement("t", Verdict::kPass, {}));
+  EXPECT_TRUE(pass.matches);
+  EXPECT_NE(pass.message.find("not seen this run"), std::string::npos);
+  EXPECT_TRUE(CompareToBaseline(b, MakeJudgement("t", Verdict::kFail, {"AIO-GEN-05"})).matches);
+  EXPECT_FALSE(CompareToBaseline(b, MakeJudgement("t", Verdict::kFail, {"AIO-READ-01"})).matches);
+  EXPECT_FALSE(CompareToBaseline(b, MakeJudgement("t", Verdict::kHang, {})).matches);
+  EXPECT_FALSE(ParseBaseline("t RACE\n", "b").ok());
+  // Printing keeps the mark.
+  EXPECT_TRUE(ParseBaseline(PrintBaseline(b, "x"), "b2")->by_trace.at("t").racy);
+}
+
+TEST(Baseline, PathsOfTargetSpecsArePlainFileNames) {
+  EXPECT_EQ(BaselinePath("d", "glibc"), "d/glibc.txt");
+  EXPECT_EQ(BaselinePath("d", "cross:aarch64"), "d/cross-aarch64.txt");
+  EXPECT_EQ(BaselinePath("d", "agent:/opt/a"), "d/agent--opt-a.txt");
+}
+
 TEST(Baseline, PrintParsesBack) {
   Baseline b = *ParseBaseline("t FAIL AIO-B-2 AIO-A-1\nu CRASH\n", "b");
   absl::StatusOr<Baseline> again = ParseBaseline(PrintBaseline(b, "test"), "b2");

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "harness/cli/color.h"
 #include "harness/trace/trace_printer.h"
 
 namespace aiospec {
@@ -32,6 +33,8 @@ bool Cites(const Judgement& j, const std::string& id) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
+}  // namespace
+
 std::string JsonString(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
@@ -50,6 +53,8 @@ std::string JsonString(std::string_view s) {
   }
   return out + "\"";
 }
+
+namespace {
 
 std::string JsonStrings(const std::vector<std::string>& v) {
   std::vector<std::string> quoted;
@@ -90,7 +95,7 @@ std::map<std::string, std::map<std::string, Verdict>> AssertionMatrix(
   return matrix;
 }
 
-std::string RenderSummary(const Report& report) {
+std::string RenderSummary(const Report& report, bool color) {
   std::string out;
   for (const std::string& t : report.targets) {
     std::map<Verdict, int> counts;
@@ -98,7 +103,9 @@ std::string RenderSummary(const Report& report) {
       if (e.judgement.target == t) ++counts[e.judgement.result.verdict];
     }
     std::vector<std::string> parts;
-    for (const auto& [v, n] : counts) parts.push_back(absl::StrCat(n, " ", VerdictName(v)));
+    for (const auto& [v, n] : counts) {
+      parts.push_back(absl::StrCat(n, " ", Colored(VerdictName(v), v, color)));
+    }
     absl::StrAppendFormat(&out, "  %-16s %s\n", t,
                           parts.empty() ? "no results" : absl::StrJoin(parts, ", "));
   }
@@ -108,7 +115,8 @@ std::string RenderSummary(const Report& report) {
   for (const ReportEntry& e : report.results) {
     const Judgement& j = e.judgement;
     if (j.result.verdict == Verdict::kPass) continue;
-    absl::StrAppendFormat(&out, "  %-6s %-16s %s%s%s\n", VerdictName(j.result.verdict),
+    std::string name = absl::StrFormat("%-6s", VerdictName(j.result.verdict));
+    absl::StrAppendFormat(&out, "  %s %-16s %s%s%s\n", Colored(name, j.result.verdict, color),
                           j.target, j.trace_name,
                           j.result.failure ? absl::StrCat(" [", absl::StrJoin(j.result.failure->assertion_ids, " "), "]") : "",
                           e.matches_baseline ? " (known)" : " (NEW: differs from baseline)");
@@ -303,6 +311,116 @@ std::string RenderHtml(const Report& report) {
   return h;
 }
 
+std::string ResultJson(const ReportEntry& e) {
+  const Judgement& j = e.judgement;
+  std::string js = absl::StrCat(
+      "{\"trace\":", JsonString(j.trace_name), ",\"path\":", JsonString(j.trace_path),
+      ",\"target\":", JsonString(j.target),
+      ",\"verdict\":", JsonString(VerdictName(j.result.verdict)),
+      ",\"covers\":", JsonStrings(j.trace.covers),
+      ",\"matches_baseline\":", e.matches_baseline ? "true" : "false",
+      ",\"baseline_note\":", JsonString(e.baseline_note),
+      ",\"choices\":", JsonStrings(j.result.choices));
+  if (j.result.failure.has_value()) {
+    const Explanation& x = *j.result.failure;
+    absl::StrAppend(&js, ",\"explanation\":{\"op_index\":", x.op_index,
+                    ",\"line\":", x.loc.line, ",\"op\":", JsonString(x.op_text),
+                    ",\"observed\":", JsonString(x.observed),
+                    ",\"allowed\":", JsonStrings(x.allowed),
+                    ",\"assertion_ids\":", JsonStrings(x.assertion_ids),
+                    ",\"message\":", JsonString(x.message), "}");
+  }
+  return js + "}";
+}
+
+std::string RenderRunJson(Profile profile, const std::vector<ReportEntry>& results,
+                          int exit_code) {
+  std::string js = absl::StrCat("{\"schema\":\"aiospec-run/1\",\"profile\":",
+                                JsonString(ProfileName(profile)), ",\"exit_code\":", exit_code,
+                                ",\"results\":[");
+  for (size_t i = 0; i < results.size(); ++i) {
+    absl::StrAppend(&js, i ? "," : "", ResultJson(results[i]));
+  }
+  return js + "]}\n";
+}
+
+std::string RenderJunit(const Report& report) {
+  auto xml = [](std::string_view s) {
+    std::string out;
+    for (char c : s) {
+      switch (c) {
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '&': out += "&amp;"; break;
+        case '"': out += "&quot;"; break;
+        default:
+          // XML 1.0 forbids most control characters, even escaped.
+          if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
+            out += '?';
+          } else {
+            out += c;
+          }
+      }
+    }
+    return out;
+  };
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"aiospec\">\n";
+  for (const std::string& t : report.targets) {
+    int tests = 0, failures = 0, errors = 0, skipped = 0;
+    std::string cases;
+    for (const ReportEntry& e : report.results) {
+      const Judgement& j = e.judgement;
+      if (j.target != t) continue;
+      ++tests;
+      const Verdict v = j.result.verdict;
+      absl::StrAppend(&cases, "    <testcase classname=\"aiospec.", xml(t), "\" name=\"",
+                      xml(j.trace_name), "\" file=\"", xml(j.trace_path), "\">");
+      const std::string detail = xml(FormatResult(j.result, j.trace));
+      const std::string ids =
+          j.result.failure ? absl::StrJoin(j.result.failure->assertion_ids, " ") : "";
+      const std::string message =
+          xml(absl::StrCat(VerdictName(v), ids.empty() ? "" : absl::StrCat(" ", ids)));
+      if (v == Verdict::kPass && !e.matches_baseline) {
+        ++failures;  // a known finding that now passes: the baseline is stale
+        absl::StrAppend(&cases, "<failure type=\"BASELINE\" message=\"", xml(e.baseline_note),
+                        "\"/>");
+      } else if (v == Verdict::kPass) {
+        // nothing to add
+      } else if (v == Verdict::kUnsupported || v == Verdict::kUntested) {
+        ++skipped;
+        absl::StrAppend(&cases, "<skipped message=\"", message, "\"/>");
+      } else if (e.matches_baseline) {
+        // A known finding: the suite passes, the finding stays visible.
+      } else if (v == Verdict::kHang || v == Verdict::kCrash) {
+        ++errors;
+        absl::StrAppend(&cases, "<error type=\"", VerdictName(v), "\" message=\"", message,
+                        "\">", detail, "</error>");
+      } else {
+        ++failures;
+        absl::StrAppend(&cases, "<failure type=\"", VerdictName(v), "\" message=\"", message,
+                        "\">", detail, "</failure>");
+      }
+      if (!e.baseline_note.empty() || v != Verdict::kPass) {
+        absl::StrAppend(&cases, "<system-out>", xml(e.baseline_note),
+                        e.baseline_note.empty() ? "" : "\n", detail, "</system-out>");
+      }
+      cases += "</testcase>\n";
+    }
+    for (const BrokenTarget& b : report.broken) {
+      if (b.target != t) continue;
+      ++tests;
+      ++errors;
+      absl::StrAppend(&cases, "    <testcase classname=\"aiospec.", xml(t),
+                      "\" name=\"target\"><error type=\"NOT_RUN\" message=\"", xml(b.reason),
+                      "\"/></testcase>\n");
+    }
+    absl::StrAppend(&out, "  <testsuite name=\"", xml(t), "\" tests=\"", tests,
+                    "\" failures=\"", failures, "\" errors=\"", errors, "\" skipped=\"", skipped,
+                    "\">\n", cases, "  </testsuite>\n");
+  }
+  return out + "</testsuites>\n";
+}
+
 std::string RenderJson(const Report& report) {
   std::string js = absl::StrCat("{\"schema\":\"aiospec-report/1\",\"profile\":",
                                 JsonString(ProfileName(report.profile)),
@@ -314,26 +432,7 @@ std::string RenderJson(const Report& report) {
   }
   js += "],\"results\":[";
   for (size_t i = 0; i < report.results.size(); ++i) {
-    const ReportEntry& e = report.results[i];
-    const Judgement& j = e.judgement;
-    absl::StrAppend(&js, i ? "," : "", "{\"trace\":", JsonString(j.trace_name),
-                    ",\"path\":", JsonString(j.trace_path),
-                    ",\"target\":", JsonString(j.target),
-                    ",\"verdict\":", JsonString(VerdictName(j.result.verdict)),
-                    ",\"covers\":", JsonStrings(j.trace.covers),
-                    ",\"matches_baseline\":", e.matches_baseline ? "true" : "false",
-                    ",\"baseline_note\":", JsonString(e.baseline_note),
-                    ",\"choices\":", JsonStrings(j.result.choices));
-    if (j.result.failure.has_value()) {
-      const Explanation& x = *j.result.failure;
-      absl::StrAppend(&js, ",\"explanation\":{\"op_index\":", x.op_index,
-                      ",\"line\":", x.loc.line, ",\"op\":", JsonString(x.op_text),
-                      ",\"observed\":", JsonString(x.observed),
-                      ",\"allowed\":", JsonStrings(x.allowed),
-                      ",\"assertion_ids\":", JsonStrings(x.assertion_ids),
-                      ",\"message\":", JsonString(x.message), "}");
-    }
-    js += "}";
+    absl::StrAppend(&js, i ? "," : "", ResultJson(report.results[i]));
   }
   js += "],\"assertions\":{";
   bool first = true;

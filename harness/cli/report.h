@@ -52,9 +52,24 @@ std::string RenderMarkdown(const Report& report);
 // assertions by targets colour-coded by verdict, and each finding with its
 // explanation, trace and replay command behind a click.
 std::string RenderHtml(const Report& report);
+// The JSON of report.json; shape in docs/REPORT_SCHEMA.md ("aiospec-report/1").
 std::string RenderJson(const Report& report);
-// A few lines for the terminal: counts per target and the findings.
-std::string RenderSummary(const Report& report);
+// One element of "results" (report.json and `run --json`).
+std::string ResultJson(const ReportEntry& entry);
+// `run --json` / `check --json`: {"schema":"aiospec-run/1", "profile", "exit_code",
+// "results":[ResultJson...]}.
+std::string RenderRunJson(Profile profile, const std::vector<ReportEntry>& results,
+                          int exit_code);
+// JUnit XML for CI systems: one testsuite per target, one testcase per trace,
+// a <failure> (FAIL, UNRESOLVED) or <error> (HANG, CRASH) carrying the model's
+// explanation, <skipped> for UNSUPPORTED/UNTESTED. A verdict that matches the
+// baseline is a pass with the note in <system-out>.
+std::string RenderJunit(const Report& report);
+// A few lines for the terminal: counts per target and the findings;
+// verdicts coloured when `color` (see color.h).
+std::string RenderSummary(const Report& report, bool color = false);
+// A JSON string literal.
+std::string JsonString(std::string_view s);
 
 }  // namespace aiospec
 

@@ -15,7 +15,10 @@
 #include <charconv>
 #include <climits>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 #include <utility>
 #include <variant>
 
@@ -23,6 +26,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "harness/common/byte_literal.h"
 #include "harness/observation/host_names.h"
 #include "harness/observation/partial_log.h"
@@ -318,11 +322,87 @@ class LogParser {
         step.data = std::move(f.bytes);
       } else if (f.key == "fd") {
         // Descriptor numbers are for people; the model does not use them.
+      } else if (f.key == "seen" || f.key == "suspend" ||
+                 f.key == "returned") {
+        if (!step.storm) step.storm.emplace();
+        if (absl::Status s = ParseStormField(f, &*step.storm); !s.ok()) {
+          return s;
+        }
       } else {
         return UnknownField(f, "an op");
       }
     }
     out.log.steps.push_back(std::move(step));
+    return absl::OkStatus();
+  }
+
+  static std::vector<std::string_view> Split(std::string_view text, char sep) {
+    std::vector<std::string_view> out;
+    size_t start = 0;
+    while (true) {
+      const size_t at = text.find(sep, start);
+      out.push_back(text.substr(start, at == std::string_view::npos
+                                           ? std::string_view::npos
+                                           : at - start));
+      if (at == std::string_view::npos) return out;
+      start = at + 1;
+    }
+  }
+
+  static std::optional<int> StatusValue(std::string_view v) {
+    if (v.empty()) return std::nullopt;
+    if (v[0] == '-' || IsDigit(v[0])) return ParseDecimalInt(v);
+    return ErrnoFromName(v);
+  }
+
+  absl::Status ParseStormField(const Field& f, StormObservation* st) const {
+    const std::vector<std::string_view> items = Split(f.raw, ',');
+    if (f.key == "seen") {
+      st->has_seen = true;
+      for (std::string_view item : items) {
+        std::vector<int> values;
+        if (item != "-") {
+          for (std::string_view v : Split(item, '>')) {
+            if (v == "...") {
+              values.push_back(kSeenTruncated);
+              continue;
+            }
+            std::optional<int> n = StatusValue(v);
+            if (!n) return BadValue(f, "statuses joined by '>', per aiocb");
+            values.push_back(*n);
+          }
+        }
+        st->seen.push_back(std::move(values));
+      }
+    } else if (f.key == "suspend") {
+      st->has_suspend = true;
+      for (std::string_view item : items) {
+        const size_t colon = item.rfind(':');
+        std::optional<int> outcome =
+            colon == std::string_view::npos ? std::nullopt
+            : item.substr(0, colon) == "other"
+                ? std::optional<int>(-1)
+                : StatusValue(item.substr(0, colon));
+        std::optional<int64_t> count =
+            colon == std::string_view::npos
+                ? std::nullopt
+                : ParseRetValue(item.substr(colon + 1));
+        if (!outcome || !count || *count < 0) {
+          return BadValue(f, "OUTCOME:COUNT pairs");
+        }
+        st->suspend.emplace_back(*outcome, static_cast<uint64_t>(*count));
+      }
+    } else {
+      for (std::string_view item : items) {
+        if (item == "-") {
+          st->returned.push_back(std::nullopt);
+          continue;
+        }
+        std::optional<int64_t> v = ParseRetValue(item);
+        if (!v) return BadValue(f, "numbers or '-', per aiocb");
+        st->returned.push_back(*v);
+      }
+    }
     return absl::OkStatus();
   }
 
@@ -448,6 +528,38 @@ void PrintStep(const StepObservation& step, const Trace& trace,
   if (step.err != 0) absl::StrAppend(out, " errno=", ErrnoName(step.err));
   if (step.data.has_value()) {
     absl::StrAppend(out, " data=", EncodeBytes(*step.data));
+  }
+  if (step.storm.has_value()) {
+    const StormObservation& st = *step.storm;
+    auto status = [](int s) {
+      if (s == kSeenTruncated) return std::string("...");
+      return s > 0 ? ErrnoName(s) : absl::StrCat(s);
+    };
+    if (st.has_seen) {
+      std::vector<std::string> per_cb;
+      for (const std::vector<int>& values : st.seen) {
+        std::vector<std::string> names;
+        for (int v : values) names.push_back(status(v));
+        per_cb.push_back(names.empty() ? "-" : absl::StrJoin(names, ">"));
+      }
+      absl::StrAppend(out, " seen=", absl::StrJoin(per_cb, ","));
+    }
+    if (st.has_suspend) {
+      std::vector<std::string> items;
+      for (const auto& [outcome, count] : st.suspend) {
+        items.push_back(absl::StrCat(
+            outcome == -1 ? "other" : outcome > 0 ? ErrnoName(outcome) : "0",
+            ":", count));
+      }
+      absl::StrAppend(out, " suspend=", absl::StrJoin(items, ","));
+    }
+    if (!st.returned.empty()) {
+      std::vector<std::string> items;
+      for (const std::optional<int64_t>& r : st.returned) {
+        items.push_back(r.has_value() ? absl::StrCat(*r) : "-");
+      }
+      absl::StrAppend(out, " returned=", absl::StrJoin(items, ","));
+    }
   }
   out->push_back('\n');
 }

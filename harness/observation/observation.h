@@ -51,6 +51,18 @@
 // Read buffers start filled with kUnwrittenByte, so bytes a read did not
 // produce are visible.
 //
+// A storm record (`storm off`, see docs/TRACE_FORMAT.md) says what the
+// storm's signal handlers saw, positionally over the storm's watched aiocbs:
+//   12 storm ret=4180 seen=EINPROGRESS>0,EINPROGRESS suspend=0:12,EAGAIN:30,EINTR:0 returned=5,-
+// ret= the handler invocations; seen= per aiocb the aio_error values in the
+// order seen, consecutive repeats collapsed (`-` none seen; `>...` ends a
+// list cut short); suspend= counts of aio_suspend(0) results by outcome (0,
+// or the errno name of a -1; `other` for a return that is neither);
+// returned= per aiocb the value of the handler's aio_return, `-` when it did
+// not call it. seen= and suspend= are present iff the storm made those
+// calls, returned= iff some handler called aio_return. `storm on` records
+// ret=0, or -1 errno= when the timer could not be armed.
+//
 // A notify record says a notification arrived while op `after` ran (or
 // before it, after the previous op): kind, signal number, si_code, si_value,
 // and `status=` the aio_error() value of the request with that value, read
@@ -62,6 +74,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -71,12 +84,25 @@ namespace aiospec {
 
 inline constexpr char kUnwrittenByte = '?';
 
+// What the handlers of one signal storm saw (the `storm off` record).
+inline constexpr int kSeenTruncated = INT32_MIN;  // `>...`
+struct StormObservation {
+  bool has_seen = false;
+  std::vector<std::vector<int>> seen;  // per watched aiocb
+  bool has_suspend = false;
+  std::vector<std::pair<int, uint64_t>> suspend;  // (0 | errno | -1, count)
+  std::vector<std::optional<int64_t>> returned;   // empty: no returned=
+  friend bool operator==(const StormObservation&,
+                         const StormObservation&) = default;
+};
+
 // What one op returned. Numbers are in this host's terms.
 struct StepObservation {
   int op_index = 0;
   int64_t ret = 0;
   int err = 0;  // errno when the call reported failure, else 0
   std::optional<std::string> data;
+  std::optional<StormObservation> storm;  // `storm off` only
   friend bool operator==(const StepObservation&,
                          const StepObservation&) = default;
 };

@@ -80,6 +80,40 @@ TEST(ParseLogTest, NumericValuesEqualSymbolicOnes) {
   EXPECT_EQ(a->end, RunEnd::kCrashed);
 }
 
+TEST(ParseLogTest, StormRecordRoundTrips) {
+  const std::string text =
+      "aiospec-log 1\n"
+      "target glibc\n"
+      "0 storm ret=0\n"
+      "1 storm ret=4180 seen=EINPROGRESS>0,-,EINPROGRESS>ECANCELED>... "
+      "suspend=0:12,EAGAIN:30,EINTR:0,EINVAL:2 returned=5,-,-\n"
+      "end completed\n";
+  absl::StatusOr<ObservationLog> log = ParseLog(text, "s.log");
+  ASSERT_TRUE(log.ok()) << log.status();
+  ASSERT_TRUE(log->steps[1].storm.has_value());
+  const StormObservation& st = *log->steps[1].storm;
+  EXPECT_EQ(log->steps[1].ret, 4180);
+  EXPECT_EQ(st.seen, (std::vector<std::vector<int>>{
+                         {EINPROGRESS, 0}, {}, {EINPROGRESS, ECANCELED,
+                                                kSeenTruncated}}));
+  EXPECT_EQ(st.suspend, (std::vector<std::pair<int, uint64_t>>{
+                            {0, 12}, {EAGAIN, 30}, {EINTR, 0}, {EINVAL, 2}}));
+  EXPECT_EQ(st.returned,
+            (std::vector<std::optional<int64_t>>{5, std::nullopt,
+                                                 std::nullopt}));
+  EXPECT_FALSE(log->steps[0].storm.has_value());
+  Trace trace;
+  trace.ops.resize(2, Op{Storm{}, {}});
+  absl::StatusOr<ObservationLog> again =
+      ParseLog(PrintLog(*log, trace), "again.log");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, *log);
+  EXPECT_FALSE(ParseLog("aiospec-log 1\ntarget x\n0 storm ret=1 "
+                        "suspend=0\nend completed\n",
+                        "bad.log")
+                   .ok());
+}
+
 TEST(ParseLogTest, EndVariants) {
   absl::StatusOr<ObservationLog> hung =
       ParseLog("aiospec-log 1\n0 file ret=0\nend hung at=1\n", "h");

@@ -42,14 +42,24 @@ std::string StderrSuffix(const std::string& tail) {
 }  // namespace
 
 absl::StatusOr<std::string> FindAgentBinary(std::string_view file_name) {
+  // Next to aiospec (the build tree), then the installed layout
+  // (PREFIX/bin/aiospec -> PREFIX/libexec/aiospec), then $AIOSPEC_AGENT_DIR.
   std::vector<std::string> dirs;
-  if (std::string self = SelfDirectory(); !self.empty()) dirs.push_back(self);
+  if (std::string self = SelfDirectory(); !self.empty()) {
+    dirs.push_back(self);
+    dirs.push_back(absl::StrCat(self, "/../libexec/aiospec"));
+  }
   if (const char* env = getenv("AIOSPEC_AGENT_DIR"); env && *env) {
     dirs.push_back(env);
   }
+  // A shared library to preload needs only to be readable.
+  const bool library = file_name.size() > 3 &&
+                       file_name.substr(file_name.size() - 3) == ".so";
   for (const std::string& dir : dirs) {
     std::string path = absl::StrCat(dir, "/", std::string(file_name));
-    if (IsExecutableFile(path)) return path;
+    if (library ? access(path.c_str(), R_OK) == 0 : IsExecutableFile(path)) {
+      return path;
+    }
   }
   return absl::NotFoundError(
       absl::StrCat("agent binary ", std::string(file_name), " not found"));
@@ -67,8 +77,10 @@ absl::StatusOr<ObservationLog> AgentTarget::Run(const Trace& trace,
   SubprocessOptions sub;
   sub.timeout = options.watchdog;
   sub.env_overrides = env_overrides_;
-  absl::StatusOr<SubprocessResult> run = RunSubprocess(
-      {binary_path_, "--work-dir", work_dir.path()}, EncodeWire(trace), sub);
+  std::vector<std::string> argv = launcher_;
+  argv.insert(argv.end(), {binary_path_, "--work-dir", work_dir.path()});
+  absl::StatusOr<SubprocessResult> run =
+      RunSubprocess(argv, EncodeWire(trace), sub);
   if (!run.ok()) {
     return absl::Status(run.status().code(),
                         absl::StrCat("target ", name_, ": ",

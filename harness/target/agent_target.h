@@ -31,11 +31,15 @@ class AgentTarget : public Target {
  public:
   // `env_overrides`: "NAME=VALUE" entries for the agent's environment, e.g.
   // LD_PRELOAD of the drop-in library for the bundled-preload target.
+  // `launcher`: argv words put before the agent's path, e.g. {"qemu-aarch64"}
+  // to run a foreign-architecture agent under qemu-user (cross_target.h).
   AgentTarget(std::string name, std::string binary_path,
-              std::vector<std::string> env_overrides = {})
+              std::vector<std::string> env_overrides = {},
+              std::vector<std::string> launcher = {})
       : name_(std::move(name)),
         binary_path_(std::move(binary_path)),
-        env_overrides_(std::move(env_overrides)) {}
+        env_overrides_(std::move(env_overrides)),
+        launcher_(std::move(launcher)) {}
   const std::string& name() const override { return name_; }
   const std::string& binary_path() const { return binary_path_; }
   absl::StatusOr<ObservationLog> Run(const Trace& trace,
@@ -45,6 +49,7 @@ class AgentTarget : public Target {
   std::string name_;
   std::string binary_path_;
   std::vector<std::string> env_overrides_;
+  std::vector<std::string> launcher_;
 };
 
 // The agent binary `file_name`, looked up next to the running executable

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "harness/target/agent_target.h"
+#include "harness/target/cross_target.h"
 #ifdef AIOSPEC_HAVE_INPROC_AGENT
 #include "harness/target/inproc_target.h"
 #endif
@@ -103,14 +104,22 @@ absl::StatusOr<std::unique_ptr<Target>> MakeTarget(std::string_view spec) {
   if (spec.substr(0, sizeof kAgentPrefix - 1) == kAgentPrefix) {
     return MakePathAgent(spec);
   }
+  if (spec.substr(0, sizeof kCrossPrefix - 1) == kCrossPrefix) {
+    return MakeCrossTarget(spec.substr(sizeof kCrossPrefix - 1));
+  }
   return absl::NotFoundError(absl::StrCat(
       "unknown target '", std::string(spec), "' (known: ",
       absl::StrJoin(KnownTargets(), ", "), ", agent:PATH)"));
 }
 
 std::vector<std::string> KnownTargets() {
-  return {"glibc", "glibc-inproc", "musl", "bundled", "bundled-inproc",
-          kPreloadSpec};
+  std::vector<std::string> known = {"glibc",          "glibc-inproc",
+                                    "musl",           "bundled",
+                                    "bundled-inproc", kPreloadSpec};
+  for (const std::string& arch : CrossArchitectures()) {
+    known.push_back(absl::StrCat(kCrossPrefix, arch));
+  }
+  return known;
 }
 
 }  // namespace aiospec

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -20,6 +21,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/target/agent_target.h"
 #include "harness/target/subprocess.h"
 #include "harness/trace/trace_parser.h"
 
@@ -194,7 +196,8 @@ TEST(MakeTargetTest, UnknownSpec) {
   EXPECT_EQ(t.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(Msg(t.status()),
             "unknown target 'x' (known: glibc, glibc-inproc, musl, bundled, "
-            "bundled-inproc, bundled-preload, agent:PATH)");
+            "bundled-inproc, bundled-preload, cross:aarch64, cross:riscv64, "
+            "agent:PATH)");
 }
 
 TEST(MakeTargetTest, AgentPathMustBeExecutable) {
@@ -208,7 +211,66 @@ TEST(MakeTargetTest, AgentPathMustBeExecutable) {
 TEST(MakeTargetTest, KnownTargets) {
   EXPECT_THAT(KnownTargets(),
               ElementsAre("glibc", "glibc-inproc", "musl", "bundled",
-                          "bundled-inproc", "bundled-preload"));
+                          "bundled-inproc", "bundled-preload", "cross:aarch64",
+                          "cross:riscv64"));
+}
+
+TEST(MakeTargetTest, UnknownCrossArchitecture) {
+  absl::StatusOr<std::unique_ptr<Target>> t = MakeTarget("cross:vax");
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Msg(t.status()),
+            "unknown target 'cross:vax' (cross: knows aarch64, riscv64)");
+}
+
+// An agent is found (a stand-in in $AIOSPEC_AGENT_DIR, or the real one next
+// to this test) but $PATH holds no emulator: the reason names the package.
+TEST(MakeTargetTest, CrossWithoutEmulatorNamesThePackage) {
+  struct utsname u;
+  ASSERT_EQ(uname(&u), 0);
+  if (std::string(u.machine) == "aarch64") {
+    std::printf("skipping: the host is aarch64, no emulator is needed\n");
+    GTEST_SKIP() << "host is aarch64";
+  }
+  char templ[] = "/tmp/aiospec-cross-dir.XXXXXX";
+  ASSERT_NE(mkdtemp(templ), nullptr);
+  const std::string agent = absl::StrCat(templ, "/aiospec-agent-aarch64");
+  std::ofstream(agent) << "#!/bin/sh\nexit 0\n";
+  chmod(agent.c_str(), 0755);
+  const std::string saved_path = getenv("PATH") ? getenv("PATH") : "";
+  setenv("AIOSPEC_AGENT_DIR", templ, 1);
+  setenv("PATH", templ, 1);  // holds no qemu-aarch64
+  absl::StatusOr<std::unique_ptr<Target>> t = MakeTarget("cross:aarch64");
+  setenv("PATH", saved_path.c_str(), 1);
+  unsetenv("AIOSPEC_AGENT_DIR");
+  std::filesystem::remove_all(templ);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Msg(t.status()),
+            absl::StrCat("target cross:aarch64: qemu-aarch64 not found in "
+                         "$PATH (install qemu-user or qemu-user-static)"));
+}
+
+// The emulator hook: the launcher's words come before the agent's path. A
+// script without the execute bit runs only when /bin/sh is put in front.
+TEST_F(FakeAgentTest, LauncherIsPrependedToTheAgent) {
+  const std::string script = absl::StrCat(dir_, "/not_executable.sh");
+  std::ofstream(script) << "cat >/dev/null\n"
+                        << "[ \"$1\" = --work-dir ] || exit 9\n"
+                        << kPrefix
+                        << "echo '2 aio_read ret=0'\n"
+                           "echo '3 wait ret=0'\n"
+                           "echo '4 aio_error ret=0'\n"
+                           "echo '5 aio_return ret=4 data=\"ello\"'\n"
+                           "echo 'end completed'\n";
+  chmod(script.c_str(), 0644);
+  AgentTarget launched("launched", script, {}, {"/bin/sh"});
+  absl::StatusOr<ObservationLog> log = launched.Run(ReadTrace(), RunOptions{});
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(log->end, RunEnd::kCompleted);
+  EXPECT_EQ(log->steps[5].data, "ello");
+  AgentTarget direct("direct", script);
+  EXPECT_FALSE(direct.Run(ReadTrace(), RunOptions{}).ok());
 }
 
 void ExpectMissingMuslMessage(const absl::Status& status) {
@@ -292,11 +354,12 @@ TEST_P(RealTargetTest, RunsASmallReadTrace) {
 
 INSTANTIATE_TEST_SUITE_P(Agents, RealTargetTest,
                          ::testing::Values("glibc", "glibc-inproc", "musl",
-                                           "bundled-inproc"),
+                                           "bundled-inproc", "cross:aarch64",
+                                           "cross:riscv64"),
                          [](const auto& info) {
                            std::string name = info.param;
                            for (char& c : name) {
-                             if (c == '-') c = '_';
+                             if (c == '-' || c == ':') c = '_';
                            }
                            return name;
                          });

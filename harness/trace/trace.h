@@ -209,11 +209,39 @@ struct Wait {  // wait CB... [timeout=DUR]: until each has a final status
 
 inline constexpr char kFillByte = 'F';
 
+// --- Signal storms (async-signal safety, AIO-ASS-01) -------------------------
+
+// What the storm's signal handler calls on the watched aiocbs.
+enum StormCall : uint32_t {
+  kStormError = 1u << 0,    // aio_error on each watched aiocb
+  kStormSuspend = 1u << 1,  // aio_suspend(watched, zero timeout)
+};
+
+// `storm on CB... rate=HZ [calls=error+suspend] [returns=CB+CB]` starts a
+// timer signal that interrupts the main thread HZ times a second while the
+// next ops run; its handler calls `calls` on the watched aiocbs and
+// aio_return, once, on each `returns` aiocb it has seen complete.
+// `storm off` stops it; its log record says what the handlers saw.
+// The parser keeps: storms do not nest and are off at the end; a watched
+// aiocb is not resubmitted while the storm is on; the main thread does not
+// name a `returns` aiocb while the storm is on (the handler may consume it).
+inline constexpr int32_t kMaxStormRateHz = 100000;
+struct Storm {
+  bool on = false;
+  int32_t rate_hz = 0;  // on only
+  uint32_t calls = 0;   // StormCall bits; on only
+  // For `storm off` the parser copies these from its `storm on` (the
+  // printer does not print them), so the off op says what its record lists.
+  std::vector<CbId> cbs;
+  std::vector<CbId> returns;  // a subset of cbs
+  friend bool operator==(const Storm&, const Storm&) = default;
+};
+
 using OpBody =
     std::variant<DeclareFile, DeclarePipe, DeclareSocketpair, Open, Close, Dup,
                  Dup2, AioRead, AioWrite, AioFsync, AioError, AioReturn,
                  AioSuspend, AioCancel, LioListio, Fill, Drain, Write, Readback,
-                 Wait>;
+                 Wait, Storm>;
 
 struct Op {
   OpBody body;

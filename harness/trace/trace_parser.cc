@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -16,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/types/span.h"
@@ -205,6 +207,9 @@ class Parser {
   absl::StatusOr<LioElement> ParseLioElement(absl::Span<const Token> tokens,
                                              const Token& separator);
   absl::Status CheckListLength(size_t n, int col) const;
+  absl::StatusOr<Storm> ParseStorm(const Args& args, const Token& keyword);
+  // The storm invariants of trace.h, for an op just parsed.
+  absl::Status CheckStormUse(const OpBody& body, int col);
 
   Trace trace_;
   int line_no_ = 0;
@@ -214,6 +219,8 @@ class Parser {
   bool seen_about_ = false;
   absl::flat_hash_map<std::string, Handle> names_;
   std::vector<bool> fd_open_;
+  std::optional<Storm> storm_;  // the storm that is on, if any
+  int storm_line_ = 0;
 };
 
 absl::StatusOr<Trace> Parser::Parse(absl::string_view text) {
@@ -239,6 +246,10 @@ absl::StatusOr<Trace> Parser::Parse(absl::string_view text) {
   if (!seen_header_) {
     line_no_ = 1;
     return Error(1, "empty trace: expected the header 'aiospec-trace 1'");
+  }
+  if (storm_.has_value()) {
+    line_no_ = storm_line_;
+    return Error(1, "storm is still on at the end of the trace (add 'storm off')");
   }
   return std::move(trace_);
 }
@@ -376,6 +387,7 @@ absl::Status Parser::ParseLine() {
   Op op;
   op.loc = SourceLoc{line_no_, keyword.col};
   if (absl::Status s = ParseOp(tokens_, &op.body); !s.ok()) return s;
+  if (absl::Status s = CheckStormUse(op.body, keyword.col); !s.ok()) return s;
   trace_.ops.push_back(std::move(op));
   return absl::OkStatus();
 }
@@ -1155,6 +1167,9 @@ absl::Status Parser::ParseOp(absl::Span<const Token> tokens, OpBody* body) {
       AIOSPEC_ASSIGN(op.timeout, TimeoutValue(*timeout, false));
     }
     *body = std::move(op);
+  } else if (name == "storm") {
+    AIOSPEC_ASSIGN(args, split({"rate", "calls", "returns"}));
+    AIOSPEC_ASSIGN(*body, ParseStorm(args, keyword));
   } else {
     return Error(keyword.col,
                  absl::StrCat("unknown op '", Shown(name), "'"));
@@ -1162,6 +1177,145 @@ absl::Status Parser::ParseOp(absl::Span<const Token> tokens, OpBody* body) {
 #undef AIOSPEC_ASSIGN
 #undef AIOSPEC_CHECK
   return absl::OkStatus();
+}
+
+absl::StatusOr<Storm> Parser::ParseStorm(const Args& args,
+                                         const Token& keyword) {
+  if (args.positional.empty() || (args.positional[0]->text != "on" &&
+                                  args.positional[0]->text != "off")) {
+    return Error(keyword.col, "storm needs 'on' or 'off'");
+  }
+  Storm op;
+  op.on = args.positional[0]->text == "on";
+  if (!op.on) {
+    if (args.positional.size() > 1 || !args.named.empty()) {
+      const int col = args.positional.size() > 1
+                          ? args.positional[1]->col
+                          : args.named.begin()->second.key_col;
+      return Error(col, "storm off takes no arguments");
+    }
+    if (!storm_.has_value()) return Error(keyword.col, "storm is not on");
+    op.cbs = storm_->cbs;  // what the off record reports on
+    op.returns = storm_->returns;
+    return op;
+  }
+  if (storm_.has_value()) return Error(keyword.col, "storm is already on");
+  if (args.positional.size() < 2) {
+    return Error(keyword.col, "storm on needs at least one aiocb");
+  }
+  if (absl::Status s = CheckListLength(args.positional.size() - 1,
+                                       keyword.col);
+      !s.ok()) {
+    return s;
+  }
+  for (size_t i = 1; i < args.positional.size(); ++i) {
+    absl::StatusOr<CbId> cb = UseCb(*args.positional[i], /*allow_null=*/false);
+    if (!cb.ok()) return cb.status();
+    op.cbs.push_back(*cb);
+  }
+  absl::StatusOr<const KeyValue*> rate = Required(args, keyword, "rate");
+  if (!rate.ok()) return rate.status();
+  absl::StatusOr<int32_t> hz = Int32Value((*rate)->value, (*rate)->value_col);
+  if (!hz.ok()) return hz.status();
+  if (*hz < 1 || *hz > kMaxStormRateHz) {
+    return Error((*rate)->value_col,
+                 absl::StrCat("rate= must be 1..", kMaxStormRateHz));
+  }
+  op.rate_hz = *hz;
+  op.calls = kStormError | kStormSuspend;
+  if (const KeyValue* calls = args.Find("calls"); calls != nullptr) {
+    op.calls = 0;
+    if (calls->value != "none") {
+      for (absl::string_view c : absl::StrSplit(calls->value, '+')) {
+        if (c == "error") {
+          op.calls |= kStormError;
+        } else if (c == "suspend") {
+          op.calls |= kStormSuspend;
+        } else {
+          return Error(calls->value_col,
+                       absl::StrCat("unknown storm call '", Shown(c),
+                                    "' (error, suspend or none)"));
+        }
+      }
+    }
+  }
+  if (const KeyValue* returns = args.Find("returns"); returns != nullptr) {
+    int col = returns->value_col;
+    for (absl::string_view name : absl::StrSplit(returns->value, '+')) {
+      Token tok;
+      tok.text = name;
+      tok.col = col;
+      col += static_cast<int>(name.size()) + 1;
+      absl::StatusOr<CbId> cb = UseCb(tok, /*allow_null=*/false);
+      if (!cb.ok()) return cb.status();
+      if (absl::c_find(op.cbs, *cb) == op.cbs.end()) {
+        return Error(tok.col, absl::StrCat("'", name,
+                                           "' in returns= is not watched by "
+                                           "this storm"));
+      }
+      if (absl::c_find(op.returns, *cb) != op.returns.end()) {
+        return Error(tok.col, absl::StrCat("duplicate '", name, "'"));
+      }
+      op.returns.push_back(*cb);
+    }
+  }
+  return op;
+}
+
+absl::Status Parser::CheckStormUse(const OpBody& body, int col) {
+  if (const auto* storm = std::get_if<Storm>(&body)) {
+    if (storm->on) {
+      storm_ = *storm;
+      storm_line_ = line_no_;
+    } else {
+      storm_.reset();
+    }
+    return absl::OkStatus();
+  }
+  if (!storm_.has_value()) return absl::OkStatus();
+  auto name_of = [&](CbId cb) { return trace_.cb_names[cb]; };
+  auto submits = [&](CbId cb) -> absl::Status {
+    if (absl::c_find(storm_->cbs, cb) == storm_->cbs.end()) {
+      return absl::OkStatus();
+    }
+    return Error(col, absl::StrCat("aiocb '", name_of(cb),
+                                   "' is watched by the storm: it cannot be "
+                                   "submitted again until 'storm off'"));
+  };
+  auto queries = [&](CbId cb) -> absl::Status {
+    if (absl::c_find(storm_->returns, cb) == storm_->returns.end()) {
+      return absl::OkStatus();
+    }
+    return Error(col, absl::StrCat("aiocb '", name_of(cb),
+                                   "' may be returned by the storm's handler: "
+                                   "only the handler may use it until "
+                                   "'storm off'"));
+  };
+  absl::Status s = absl::OkStatus();
+  if (const auto* r = std::get_if<AioRead>(&body)) s = submits(r->req.cb);
+  if (const auto* w = std::get_if<AioWrite>(&body)) s = submits(w->req.cb);
+  if (const auto* f = std::get_if<AioFsync>(&body)) s = submits(f->cb);
+  if (const auto* lio = std::get_if<LioListio>(&body)) {
+    for (const LioElement& e : lio->list) {
+      if (!e.is_null && s.ok()) s = submits(e.req.cb);
+    }
+  }
+  if (const auto* e = std::get_if<AioError>(&body)) s = queries(e->cb);
+  if (const auto* r = std::get_if<AioReturn>(&body)) s = queries(r->cb);
+  if (const auto* c = std::get_if<AioCancel>(&body)) {
+    if (c->cb != kNullHandle) s = queries(c->cb);
+  }
+  if (const auto* su = std::get_if<AioSuspend>(&body)) {
+    for (CbId cb : su->list) {
+      if (cb != kNullHandle && s.ok()) s = queries(cb);
+    }
+  }
+  if (const auto* w = std::get_if<Wait>(&body)) {
+    for (CbId cb : w->cbs) {
+      if (s.ok()) s = queries(cb);
+    }
+  }
+  return s;
 }
 
 }  // namespace

@@ -184,6 +184,25 @@ class OpPrinter {
     }
     return out;
   }
+  std::string operator()(const Storm& op) const {
+    if (!op.on) return "storm off";
+    std::string out = "storm on";
+    for (CbId cb : op.cbs) absl::StrAppend(&out, " ", Cb(cb));
+    absl::StrAppend(&out, " rate=", op.rate_hz);
+    if (op.calls != (kStormError | kStormSuspend)) {
+      std::vector<std::string> calls;
+      if (op.calls & kStormError) calls.push_back("error");
+      if (op.calls & kStormSuspend) calls.push_back("suspend");
+      absl::StrAppend(&out, " calls=",
+                      calls.empty() ? "none" : absl::StrJoin(calls, "+"));
+    }
+    if (!op.returns.empty()) {
+      std::vector<std::string> names;
+      for (CbId cb : op.returns) names.push_back(Cb(cb));
+      absl::StrAppend(&out, " returns=", absl::StrJoin(names, "+"));
+    }
+    return out;
+  }
 
  private:
   const Trace& trace_;

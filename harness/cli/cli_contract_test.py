@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""The aiospec command's contract, one case per ctest entry.
+
+Usage: cli_contract_test.py AIOSPEC SOURCE_DIR CASE
+Each case runs the real binary and checks exit codes and output shapes
+(JSON parses, JUnit is well-formed XML, help names the command's flags).
+Exit 0 pass, 1 fail, 77 skipped (the reason is printed).
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+AIOSPEC, SRC, CASE = sys.argv[1], sys.argv[2], sys.argv[3]
+TRACES = os.path.join(SRC, "conformance", "traces")
+READ = os.path.join(TRACES, "read_at_offset.trace")
+
+
+def run(*args, env=None, expect=None):
+    e = dict(os.environ)
+    e.pop("NO_COLOR", None)
+    e.update(env or {})
+    p = subprocess.run([AIOSPEC, *args], capture_output=True, text=True, env=e, timeout=600)
+    if expect is not None and p.returncode != expect:
+        fail(f"aiospec {' '.join(args)}: exit {p.returncode}, expected {expect}\n"
+             f"stdout:\n{p.stdout}\nstderr:\n{p.stderr}")
+    return p
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+FLAGS = {
+    "run": ["--target", "--profile", "--baseline", "--save_log", "--json", "--watchdog_ms"],
+    "check": ["--profile", "--json"],
+    "report": ["--targets", "--target", "--baseline_dir", "--out", "--json"],
+    "targets": ["--json"],
+    "explain": [],
+    "shrink": ["--target", "--out", "--max_judgements"],
+    "fuzz": ["--target", "--time", "--findings"],
+}
+
+
+def case_help():
+    for cmd, flags in FLAGS.items():
+        for form in (["--help"], ["-h"]):
+            p = run(cmd, *form, expect=0)
+            check(p.stdout.startswith(f"usage: aiospec {cmd}"), f"{cmd} --help: {p.stdout[:80]!r}")
+            check("exit codes:" in p.stdout, f"{cmd} --help lacks exit codes")
+            for f in flags:
+                check(f in p.stdout, f"{cmd} --help does not mention {f}")
+            # Only this command's flags: no flag of an unrelated command.
+            if cmd != "fuzz":
+                check("--findings" not in p.stdout, f"{cmd} --help lists fuzz's flags")
+    p = run("help", "run", expect=0)
+    check(p.stdout.startswith("usage: aiospec run"), "help run")
+    p = run("--help", expect=0)
+    for cmd in FLAGS:
+        check(f"  {cmd} " in p.stdout, f"general help lacks {cmd}")
+    run("frobnicate", expect=2)
+    run(expect=2)
+
+
+def case_explain():
+    p = run("explain", "AIO-CANCEL-03", expect=0)
+    for want in ["AIO-CANCEL-03", "SHALL", "B,N", "aiocbp == NULL", "ApplyCancel",
+                 "cancel_null_after_completion", "aio_cancel()"]:
+        check(want in p.stdout, f"explain AIO-CANCEL-03 lacks {want!r}:\n{p.stdout}")
+    p = run("explain", "AIO-CANCEL-3", expect=2)
+    check("AIO-CANCEL-03" in p.stderr and len(p.stderr.strip().splitlines()) == 1,
+          f"unknown ID: want one line naming the nearest IDs, got {p.stderr!r}")
+    run("explain", expect=2)
+
+
+def case_json():
+    p = run("run", READ, "--target", "glibc", "--json", expect=0)
+    d = json.loads(p.stdout)
+    check(d["schema"] == "aiospec-run/1" and d["exit_code"] == 0, str(d)[:200])
+    r = d["results"][0]
+    check(r["verdict"] == "PASS" and r["trace"] == "read_at_offset" and r["target"] == "glibc",
+          str(r))
+    check("AIO-READ-07" in r["covers"], str(r))
+    wrong = os.path.join(SRC, "conformance", "edited_logs", "read_at_offset.wrong_data.log")
+    p = run("check", READ, wrong, "--json", expect=1)
+    d = json.loads(p.stdout)
+    x = d["results"][0]["explanation"]
+    check("AIO-READ-07" in x["assertion_ids"], str(x))
+    p = run("targets", "--json", expect=0)
+    d = json.loads(p.stdout)
+    names = {t["name"]: t for t in d["targets"]}
+    check(names["glibc"]["available"] is True, str(names.get("glibc")))
+    check(any(t["system"] for t in d["targets"]), "no system target")
+
+
+def case_report_junit():
+    with tempfile.TemporaryDirectory() as out:
+        p = run("report", "--target", "system", "--out", out, "--json", READ,
+                os.path.join(TRACES, "read_pipe_eof.trace"), expect=0)
+        d = json.loads(p.stdout)
+        check(d["schema"] == "aiospec-report/1" and d["targets"] == ["glibc"], str(d)[:200])
+        with open(os.path.join(out, "report.json")) as f:
+            check(json.load(f) == d, "report.json differs from --json output")
+        root = ET.parse(os.path.join(out, "report.junit.xml")).getroot()
+        check(root.tag == "testsuites", root.tag)
+        suites = root.findall("testsuite")
+        check([s.get("name") for s in suites] == ["glibc"], str([s.attrib for s in suites]))
+        cases = suites[0].findall("testcase")
+        check(sorted(c.get("name") for c in cases) == ["read_at_offset", "read_pipe_eof"],
+              str([c.attrib for c in cases]))
+        check(suites[0].get("tests") == "2", str(suites[0].attrib))
+        # A log the model rejects is a failure element carrying the explanation.
+    with tempfile.TemporaryDirectory() as out:
+        bad = os.path.join(SRC, "conformance", "bad_input", "crashing_agent.sh")
+        p = run("report", "--targets", f"agent:{bad}", "--out", out, READ, expect=1)
+        root = ET.parse(os.path.join(out, "report.junit.xml")).getroot()
+        err = root.find("testsuite/testcase/error")
+        check(err is not None and err.get("type") == "CRASH", ET.tostring(root).decode()[:400])
+        check("CRASH" in (err.text or ""), "error element lacks the explanation")
+
+
+def case_report_system():
+    # The whole installed/source suite against its baselines: what autopkgtest runs.
+    with tempfile.TemporaryDirectory() as out:
+        p = run("report", "--target", "system", "--out", out)
+        with open(os.path.join(out, "report.json")) as f:
+            d = json.load(f)
+        check(d["targets"] == ["glibc"] and len(d["results"]) > 50, str(d)[:300])
+        # The contract, whatever the suite's state: 0 iff every verdict is
+        # as the shipped baseline expects, 1 otherwise.
+        differ = [r["trace"] for r in d["results"] if not r["matches_baseline"]]
+        want = 1 if differ else 0
+        check(p.returncode == want,
+              f"exit {p.returncode}, expected {want} (differ: {differ})\n{p.stderr}")
+        if differ:
+            print("note: verdicts differing from the baseline:", differ)
+        check(any(r["baseline_note"].startswith("known finding") for r in d["results"]),
+              "the shipped baselines were not applied")
+    run("report", "--target", "system", "--profile", "nonsense", expect=2)
+
+
+def case_colour():
+    # Not a terminal: no escapes, NO_COLOR or not.
+    p = run("run", READ, "--target", "glibc", expect=0)
+    check("\033[" not in p.stdout, "colour escapes in a pipe")
+    try:
+        import pty
+    except ImportError:
+        print("SKIP colour on a terminal: no pty module")
+        return
+    for no_color, want in (("", True), ("1", False)):
+        env = dict(os.environ)
+        env.pop("NO_COLOR", None)
+        if no_color:
+            env["NO_COLOR"] = no_color
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execve(AIOSPEC, [AIOSPEC, "run", READ, "--target", "glibc", "--quiet"], env)
+        data = b""
+        while True:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        os.waitpid(pid, 0)
+        check((b"\033[32mPASS" in data) == want, f"NO_COLOR={no_color!r}: {data!r}")
+
+
+def case_shrink():
+    wrong = os.path.join(TRACES, "close_reuse_pipe_write.trace")
+    run("shrink", READ, "--target", "glibc", expect=1)  # a PASS: nothing to shrink
+    run("shrink", expect=2)
+    # A crash shrinks to a trace that still crashes the same way.
+    bad = os.path.join(SRC, "conformance", "bad_input", "crashing_agent.sh")
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "min.trace")
+        p = run("shrink", READ, "--target", f"agent:{bad}", "--out", out,
+                "--max_judgements", "40", expect=0)
+        check("still CRASH" in p.stderr, p.stderr)
+        with open(out) as f:
+            text = f.read()
+        check(text.startswith("aiospec-trace"), text[:80])
+        p = run("run", out, "--target", f"agent:{bad}", expect=7)
+        with open(READ) as f:
+            check(len(text.splitlines()) < len(f.read().splitlines()),
+                  f"not smaller:\n{text}")
+
+
+def case_fuzz():
+    exe_dir = os.path.dirname(os.path.realpath(AIOSPEC))
+    run("fuzz", "--target", "vax", expect=2)
+    if os.path.exists(os.path.join(exe_dir, "aio_fuzzer_bundled")):
+        with tempfile.TemporaryDirectory() as d:
+            p = run("fuzz", "--target", "bundled", "--time", "2", "--findings", d, expect=0)
+            check("Done" in p.stderr or "stat::" in p.stderr, p.stderr[-400:])
+    else:
+        p = run("fuzz", "--target", "bundled", "--time", "1", expect=5)
+        check("cmake --preset fuzz && cmake --build --preset fuzz" in p.stderr, p.stderr)
+
+
+CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
+if CASE not in CASES:
+    print(f"unknown case {CASE}; one of {sorted(CASES)}")
+    sys.exit(2)
+CASES[CASE]()
+print("ok", CASE)

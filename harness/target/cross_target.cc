@@ -1,0 +1,101 @@
+#include "harness/target/cross_target.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "harness/target/agent_target.h"
+
+namespace aiospec {
+namespace {
+
+struct CrossArch {
+  const char* arch;         // after "cross:", and qemu-ARCH's suffix
+  const char* gcc_package;  // Debian package of ARCH-linux-gnu-gcc
+};
+constexpr CrossArch kArches[] = {
+    {"aarch64", "gcc-aarch64-linux-gnu"},
+    {"riscv64", "gcc-riscv64-linux-gnu"},
+};
+
+bool IsExecutableFile(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+         access(path.c_str(), X_OK) == 0;
+}
+
+// RunSubprocess does no $PATH search, so the emulator's path is resolved here.
+std::string FindInPath(const std::string& file) {
+  const char* path = getenv("PATH");
+  if (path == nullptr) return "";
+  for (absl::string_view dir : absl::StrSplit(path, ':', absl::SkipEmpty())) {
+    std::string candidate = absl::StrCat(dir, "/", file);
+    if (IsExecutableFile(candidate)) return candidate;
+  }
+  return "";
+}
+
+bool HostIs(std::string_view arch) {
+  struct utsname u;
+  return uname(&u) == 0 && arch == u.machine;
+}
+
+}  // namespace
+
+std::vector<std::string> CrossArchitectures() {
+  std::vector<std::string> out;
+  for (const CrossArch& a : kArches) out.push_back(a.arch);
+  return out;
+}
+
+absl::StatusOr<std::string> FindQemuUser(std::string_view arch) {
+  for (const char* suffix : {"", "-static"}) {
+    std::string found =
+        FindInPath(absl::StrCat("qemu-", std::string(arch), suffix));
+    if (!found.empty()) return found;
+  }
+  return absl::NotFoundError(absl::StrCat("qemu-", std::string(arch),
+                                          " not found in $PATH"));
+}
+
+absl::StatusOr<std::unique_ptr<Target>> MakeCrossTarget(std::string_view arch) {
+  const std::string spec = absl::StrCat(kCrossPrefix, std::string(arch));
+  const CrossArch* known = nullptr;
+  for (const CrossArch& a : kArches) {
+    if (arch == a.arch) known = &a;
+  }
+  if (known == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "unknown target '", spec, "' (cross: knows aarch64, riscv64)"));
+  }
+  const std::string binary = absl::StrCat("aiospec-agent-", known->arch);
+  absl::StatusOr<std::string> agent = FindAgentBinary(binary);
+  if (!agent.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "target ", spec, ": agent binary ", binary, " not built (install ",
+        known->gcc_package, " and re-run cmake; see ci/bootstrap)"));
+  }
+  std::vector<std::string> launcher;
+  if (!HostIs(known->arch)) {
+    absl::StatusOr<std::string> qemu = FindQemuUser(known->arch);
+    if (!qemu.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "target ", spec, ": ", qemu.status().message(),
+          " (install qemu-user or qemu-user-static)"));
+    }
+    launcher.push_back(*std::move(qemu));
+  }
+  return std::unique_ptr<Target>(
+      new AgentTarget(spec, *std::move(agent), {}, std::move(launcher)));
+}
+
+}  // namespace aiospec
