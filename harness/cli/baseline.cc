@@ -97,7 +97,12 @@ std::string PrintBaseline(const Baseline& baseline, std::string_view header) {
 }
 
 std::optional<KnownFinding> FindingOf(const Judgement& j) {
-  if (j.result.verdict == Verdict::kPass) return std::nullopt;
+  // UNSUPPORTED and UNTESTED say what the harness could not run, not how the
+  // implementation behaved: never findings.
+  if (j.result.verdict == Verdict::kPass || j.result.verdict == Verdict::kUnsupported ||
+      j.result.verdict == Verdict::kUntested) {
+    return std::nullopt;
+  }
   KnownFinding f{j.result.verdict, {}};
   if (j.result.verdict == Verdict::kFail && j.result.failure.has_value()) {
     f.assertion_ids = j.result.failure->assertion_ids;

@@ -53,7 +53,7 @@ absl::StatusOr<Baseline> LoadBaseline(std::string_view path);
 std::string BaselinePath(std::string_view dir, std::string_view target);
 std::string PrintBaseline(const Baseline& baseline, std::string_view header);
 
-// The finding a judgement amounts to; nullopt for PASS (and N/A verdicts).
+// The finding a judgement amounts to; nullopt for PASS, UNSUPPORTED, UNTESTED.
 std::optional<KnownFinding> FindingOf(const Judgement& j);
 
 struct BaselineComparison {

@@ -35,6 +35,19 @@ absl::StatusOr<Judgement> JudgeTraceFile(std::string_view path, Target& target,
   absl::StatusOr<Trace> trace = LoadTrace(path);
   if (!trace.ok()) return trace.status();
   absl::StatusOr<ObservationLog> log = target.Run(*trace, options.run);
+  if (!log.ok() && log.status().code() == absl::StatusCode::kUnimplemented) {
+    // The target does not run this kind of trace: UNSUPPORTED, with why.
+    Judgement j;
+    j.trace_path = std::string(path);
+    j.trace_name = TraceNameFromPath(path);
+    j.target = target.name();
+    j.result.verdict = Verdict::kUnsupported;
+    j.result.profile = options.check.profile;
+    j.result.failure = Explanation{};
+    j.result.failure->message = std::string(log.status().message());
+    j.trace = *std::move(trace);
+    return j;
+  }
   if (!log.ok()) return log.status();
   Judgement j;
   j.trace_path = std::string(path);

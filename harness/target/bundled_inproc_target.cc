@@ -45,6 +45,9 @@ int BundledInProcessTarget::outstanding() { return aiospec_aio_outstanding(); }
 
 absl::StatusOr<ObservationLog> BundledInProcessTarget::Run(
     const Trace& trace, const RunOptions& /*options: no watchdog here*/) {
+  if (absl::Status s = RefuseStormsInProcess(trace, name_, "bundled"); !s.ok()) {
+    return s;
+  }
   const std::string wire = EncodeWire(trace);
   std::lock_guard<std::mutex> hold(RunLock());
   TempDir dir("aiospec-bundled-inproc");

@@ -41,6 +41,9 @@ extern "C" void CollectLine(void* ctx, const char* line, size_t len) {
 
 absl::StatusOr<ObservationLog> InProcessTarget::Run(
     const Trace& trace, const RunOptions& /*options: no watchdog here*/) {
+  if (absl::Status s = RefuseStormsInProcess(trace, name_, "glibc"); !s.ok()) {
+    return s;
+  }
   const std::string wire = EncodeWire(trace);
   std::lock_guard<std::mutex> hold(RunLock());
   TempDir dir("aiospec-inproc");

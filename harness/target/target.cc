@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <variant>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -110,6 +111,20 @@ absl::StatusOr<std::unique_ptr<Target>> MakeTarget(std::string_view spec) {
   return absl::NotFoundError(absl::StrCat(
       "unknown target '", std::string(spec), "' (known: ",
       absl::StrJoin(KnownTargets(), ", "), ", agent:PATH)"));
+}
+
+absl::Status RefuseStormsInProcess(const Trace& trace, std::string_view target,
+                                   std::string_view use_instead) {
+  for (const Op& op : trace.ops) {
+    if (std::holds_alternative<Storm>(op.body)) {
+      return absl::UnimplementedError(absl::StrCat(
+          "target ", std::string(target),
+          " runs no signal storms: they would interrupt this process, and an "
+          "in-process run has no watchdog (use --target ",
+          std::string(use_instead), ")"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 std::vector<std::string> KnownTargets() {

@@ -41,7 +41,8 @@ class Target {
   virtual const std::string& name() const = 0;
   // A crash or hang of the implementation is a log, not an error. An error
   // means the target could not run at all: agent missing, failed to start,
-  // or output that is not a log.
+  // or output that is not a log. kUnimplemented means this target does not
+  // run this kind of trace (the verdict is UNSUPPORTED, with the reason).
   virtual absl::StatusOr<ObservationLog> Run(const Trace& trace,
                                              const RunOptions& options) = 0;
 };
@@ -49,6 +50,12 @@ class Target {
 // Errors: kNotFound for an unknown spec, kFailedPrecondition for a known
 // target that is not available here (e.g. musl-gcc was missing at build).
 absl::StatusOr<std::unique_ptr<Target>> MakeTarget(std::string_view spec);
+
+// In-process targets have no watchdog and share this process's signals, so
+// they refuse traces with signal storms (kUnimplemented, naming the
+// out-of-process target to use instead); OK for every other trace.
+absl::Status RefuseStormsInProcess(const Trace& trace, std::string_view target,
+                                   std::string_view use_instead);
 
 // The specs MakeTarget understands, except agent:PATH.
 std::vector<std::string> KnownTargets();
