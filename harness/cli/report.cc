@@ -84,8 +84,17 @@ std::map<std::string, std::map<std::string, Verdict>> AssertionMatrix(
     }
     for (const std::string& id : ids) {
       Verdict v = j.result.verdict;
-      // A trace that failed on another assertion says nothing about this one.
-      if (v == Verdict::kFail && !Cites(j, id)) v = Verdict::kUnresolved;
+      // A trace that failed on another assertion says nothing about this
+      // one: it counts below a PASS of another trace (kUntested's rank).
+      if (v == Verdict::kFail && !Cites(j, id)) {
+        if (!matrix[id].count(j.target)) matrix[id][j.target] = Verdict::kUnresolved;
+        continue;
+      }
+      if (auto it = matrix[id].find(j.target);
+          it != matrix[id].end() && it->second == Verdict::kUnresolved && v == Verdict::kPass) {
+        it->second = v;
+        continue;
+      }
       raise(id, j.target, v);
     }
   }
@@ -116,10 +125,16 @@ std::string RenderSummary(const Report& report, bool color) {
     const Judgement& j = e.judgement;
     if (j.result.verdict == Verdict::kPass) continue;
     std::string name = absl::StrFormat("%-6s", VerdictName(j.result.verdict));
+    const bool has_ids = j.result.failure && !j.result.failure->assertion_ids.empty();
+    // UNSUPPORTED says what the harness could not run: show why, not a baseline status.
+    const std::string note =
+        j.result.verdict == Verdict::kUnsupported
+            ? (j.result.failure ? absl::StrCat(" (", j.result.failure->message, ")") : "")
+            : (e.matches_baseline ? " (known)" : " (NEW: differs from baseline)");
     absl::StrAppendFormat(&out, "  %s %-16s %s%s%s\n", Colored(name, j.result.verdict, color),
                           j.target, j.trace_name,
-                          j.result.failure ? absl::StrCat(" [", absl::StrJoin(j.result.failure->assertion_ids, " "), "]") : "",
-                          e.matches_baseline ? " (known)" : " (NEW: differs from baseline)");
+                          has_ids ? absl::StrCat(" [", absl::StrJoin(j.result.failure->assertion_ids, " "), "]") : "",
+                          note);
   }
   return out;
 }
@@ -129,7 +144,7 @@ std::string RenderMarkdown(const Report& report) {
   absl::StrAppend(&md, "Profile: `", ProfileName(report.profile),
                   "`. Targets: ", absl::StrJoin(report.targets, ", "),
                   ". Every verdict below comes from the model in `model/`.\n\n");
-  md += "## Summary\n\n| target | traces | PASS | FAIL | HANG | CRASH | UNRESOLVED |\n|---|---|---|---|---|---|---|\n";
+  md += "## Summary\n\n| target | traces | PASS | FAIL | HANG | CRASH | UNRESOLVED | UNSUPPORTED |\n|---|---|---|---|---|---|---|---|\n";
   for (const std::string& t : report.targets) {
     std::map<Verdict, int> c;
     int n = 0;
@@ -138,9 +153,9 @@ std::string RenderMarkdown(const Report& report) {
       ++n;
       ++c[e.judgement.result.verdict];
     }
-    absl::StrAppendFormat(&md, "| %s | %d | %d | %d | %d | %d | %d |\n", t, n,
+    absl::StrAppendFormat(&md, "| %s | %d | %d | %d | %d | %d | %d | %d |\n", t, n,
                           c[Verdict::kPass], c[Verdict::kFail], c[Verdict::kHang],
-                          c[Verdict::kCrash], c[Verdict::kUnresolved]);
+                          c[Verdict::kCrash], c[Verdict::kUnresolved], c[Verdict::kUnsupported]);
   }
   for (const BrokenTarget& b : report.broken) {
     absl::StrAppend(&md, "\n**", b.target, " not run:** ", MarkdownCell(b.reason), "\n");
@@ -248,7 +263,7 @@ std::string RenderHtml(const Report& report) {
       ProfileName(report.profile), "</b> &middot; targets ", Html(absl::StrJoin(report.targets, ", ")),
       " &middot; every verdict comes from the model</p>");
 
-  h += "<h2>Summary</h2><table><tr><th>target</th><th>traces</th><th>PASS</th><th>FAIL</th><th>HANG</th><th>CRASH</th><th>UNRESOLVED</th></tr>";
+  h += "<h2>Summary</h2><table><tr><th>target</th><th>traces</th><th>PASS</th><th>FAIL</th><th>HANG</th><th>CRASH</th><th>UNRESOLVED</th><th>UNSUPPORTED</th></tr>";
   for (const std::string& t : report.targets) {
     std::map<Verdict, int> c;
     int n = 0;
@@ -258,7 +273,8 @@ std::string RenderHtml(const Report& report) {
       ++c[e.judgement.result.verdict];
     }
     absl::StrAppend(&h, "<tr><td>", Html(t), "</td><td>", n, "</td>");
-    for (Verdict v : {Verdict::kPass, Verdict::kFail, Verdict::kHang, Verdict::kCrash, Verdict::kUnresolved}) {
+    for (Verdict v : {Verdict::kPass, Verdict::kFail, Verdict::kHang, Verdict::kCrash,
+                      Verdict::kUnresolved, Verdict::kUnsupported}) {
       absl::StrAppend(&h, "<td class=\"v ", c[v] ? VerdictName(v) : "", "\">", c[v], "</td>");
     }
     h += "</tr>";
