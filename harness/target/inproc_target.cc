@@ -2,6 +2,7 @@
 
 #include <mutex>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -39,9 +40,20 @@ extern "C" void CollectLine(void* ctx, const char* line, size_t len) {
 
 }  // namespace
 
+InProcessTarget::InProcessTarget()
+    : InProcessTarget("glibc-inproc", aiospec_libc_aio_ops, "glibc") {}
+
+InProcessTarget::InProcessTarget(std::string name,
+                                 void (*fill_ops)(struct aiospec_aio_ops*),
+                                 std::string replay_target)
+    : name_(std::move(name)),
+      fill_ops_(fill_ops),
+      replay_target_(std::move(replay_target)) {}
+
 absl::StatusOr<ObservationLog> InProcessTarget::Run(
     const Trace& trace, const RunOptions& /*options: no watchdog here*/) {
-  if (absl::Status s = RefuseStormsInProcess(trace, name_, "glibc"); !s.ok()) {
+  if (absl::Status s = RefuseStormsInProcess(trace, name_, replay_target_);
+      !s.ok()) {
     return s;
   }
   const std::string wire = EncodeWire(trace);
@@ -52,7 +64,7 @@ absl::StatusOr<ObservationLog> InProcessTarget::Run(
         absl::StrCat("target ", name_, ": cannot create a work directory"));
   }
   struct aiospec_aio_ops ops;
-  aiospec_libc_aio_ops(&ops);
+  fill_ops_(&ops);
   Collector out;
   const int rc = aiospec_agent_run(&ops, wire.data(), wire.size(),
                                    dir.path().c_str(), &CollectLine, &out);

@@ -1,5 +1,6 @@
-// The agent's executor run inside this process, on the linked C library
-// (the `glibc-inproc` target).
+// The agent's executor run inside this process: on the linked C library
+// (the `glibc-inproc` target, the default) or on any other function table,
+// such as the bundled implementation's (bundled_inproc_target.h).
 //
 // Much faster than a child process (no fork, no exec), which is what the
 // fuzzer needs, but with no protection: RunOptions::watchdog is ignored,
@@ -7,9 +8,10 @@
 // crash of the implementation is a crash of the caller. Use `glibc` (the
 // same executor behind a watchdog) to replay anything suspicious.
 //
-// Runs are serialized by a process-wide lock: the executor installs signal
-// handlers and owns process-wide notification state, so two runs at once
-// would see each other's signals. Each run gets a fresh TempDir (temp_dir.h)
+// Runs are serialized by one process-wide lock, shared by every in-process
+// target: the executor installs signal handlers and owns process-wide
+// notification state, so two runs at once would see each other's signals.
+// Traces with signal storms are refused (RefuseStormsInProcess in target.h). Each run gets a fresh TempDir (temp_dir.h)
 // for its files, removed afterwards.
 //
 // Usage:
@@ -21,18 +23,28 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "harness/agent/agent.h"
 #include "harness/target/target.h"
 
 namespace aiospec {
 
 class InProcessTarget : public Target {
  public:
+  // The linked C library, as `glibc-inproc`.
+  InProcessTarget();
+  // `fill_ops` fills the executor's function table; `replay_target` is the
+  // out-of-process target that runs the same code behind a watchdog.
+  InProcessTarget(std::string name, void (*fill_ops)(struct aiospec_aio_ops*),
+                  std::string replay_target);
+
   const std::string& name() const override { return name_; }
   absl::StatusOr<ObservationLog> Run(const Trace& trace,
                                      const RunOptions& options) override;
 
  private:
-  std::string name_ = "glibc-inproc";
+  std::string name_;
+  void (*fill_ops_)(struct aiospec_aio_ops*);
+  std::string replay_target_;
 };
 
 }  // namespace aiospec
