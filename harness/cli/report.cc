@@ -27,6 +27,21 @@ int Severity(Verdict v) {
   return 6;
 }
 
+// How many of `target`'s traces got each verdict.
+std::map<Verdict, int> VerdictCounts(const Report& report, const std::string& target) {
+  std::map<Verdict, int> counts;
+  for (const ReportEntry& e : report.results) {
+    if (e.judgement.target == target) ++counts[e.judgement.result.verdict];
+  }
+  return counts;
+}
+
+int TraceCount(const std::map<Verdict, int>& counts) {
+  int n = 0;
+  for (const auto& [verdict, count] : counts) n += count;
+  return n;
+}
+
 bool Cites(const Judgement& j, const std::string& id) {
   if (!j.result.failure.has_value()) return false;
   const auto& ids = j.result.failure->assertion_ids;
@@ -107,10 +122,7 @@ std::map<std::string, std::map<std::string, Verdict>> AssertionMatrix(
 std::string RenderSummary(const Report& report, bool color) {
   std::string out;
   for (const std::string& t : report.targets) {
-    std::map<Verdict, int> counts;
-    for (const ReportEntry& e : report.results) {
-      if (e.judgement.target == t) ++counts[e.judgement.result.verdict];
-    }
+    const std::map<Verdict, int> counts = VerdictCounts(report, t);
     std::vector<std::string> parts;
     for (const auto& [v, n] : counts) {
       parts.push_back(absl::StrCat(n, " ", Colored(VerdictName(v), v, color)));
@@ -146,13 +158,8 @@ std::string RenderMarkdown(const Report& report) {
                   ". Every verdict below comes from the model in `model/`.\n\n");
   md += "## Summary\n\n| target | traces | PASS | FAIL | HANG | CRASH | UNRESOLVED | UNSUPPORTED |\n|---|---|---|---|---|---|---|---|\n";
   for (const std::string& t : report.targets) {
-    std::map<Verdict, int> c;
-    int n = 0;
-    for (const ReportEntry& e : report.results) {
-      if (e.judgement.target != t) continue;
-      ++n;
-      ++c[e.judgement.result.verdict];
-    }
+    std::map<Verdict, int> c = VerdictCounts(report, t);
+    const int n = TraceCount(c);
     absl::StrAppendFormat(&md, "| %s | %d | %d | %d | %d | %d | %d | %d |\n", t, n,
                           c[Verdict::kPass], c[Verdict::kFail], c[Verdict::kHang],
                           c[Verdict::kCrash], c[Verdict::kUnresolved], c[Verdict::kUnsupported]);
@@ -265,13 +272,8 @@ std::string RenderHtml(const Report& report) {
 
   h += "<h2>Summary</h2><table><tr><th>target</th><th>traces</th><th>PASS</th><th>FAIL</th><th>HANG</th><th>CRASH</th><th>UNRESOLVED</th><th>UNSUPPORTED</th></tr>";
   for (const std::string& t : report.targets) {
-    std::map<Verdict, int> c;
-    int n = 0;
-    for (const ReportEntry& e : report.results) {
-      if (e.judgement.target != t) continue;
-      ++n;
-      ++c[e.judgement.result.verdict];
-    }
+    std::map<Verdict, int> c = VerdictCounts(report, t);
+    const int n = TraceCount(c);
     absl::StrAppend(&h, "<tr><td>", Html(t), "</td><td>", n, "</td>");
     for (Verdict v : {Verdict::kPass, Verdict::kFail, Verdict::kHang, Verdict::kCrash,
                       Verdict::kUnresolved, Verdict::kUnsupported}) {
