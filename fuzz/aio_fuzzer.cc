@@ -19,6 +19,12 @@
 //
 // Hangs are libFuzzer's -timeout; crashes and sanitizer reports are its own.
 //
+// $AIOSPEC_FUZZ_AGENT=PATH points aio_fuzzer_bundled at agent:PATH (a child
+// process with a watchdog) instead of bundled-inproc: ci/faults fuzzes the
+// seeded-fault agents (faults/) this way, where a HANG or CRASH verdict is
+// a finding too. The first finding's time is printed ("first finding
+// after").
+//
 // Run (see ci/fuzz):
 //   AIOSPEC_FUZZ_FINDINGS=/tmp/f aio_fuzzer_bundled -timeout=20 \
 //       -dict=fuzz/aio.dict corpus-out fuzz/corpus/aio
@@ -27,6 +33,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -85,6 +92,9 @@ struct State {
   std::set<std::string> known = LoadKnown();
   std::unique_ptr<Target> bundled;
   std::unique_ptr<Target> glibc;
+  bool bundled_is_agent = false;  // $AIOSPEC_FUZZ_AGENT
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  bool found = false;
   long inputs = 0, judged = 0, skipped = 0, glibc_findings = 0;
 };
 
@@ -124,9 +134,11 @@ Judged RunOne(State& s, Target& target, const Trace& trace) {
 }
 
 bool IsFinding(const Judged& j) {
-  return j.outcome == Judged::Outcome::kRunError ||
-         (j.outcome == Judged::Outcome::kJudged &&
-          j.result.verdict == Verdict::kFail);
+  if (j.outcome == Judged::Outcome::kRunError) return true;
+  if (j.outcome != Judged::Outcome::kJudged) return false;
+  const Verdict v = j.result.verdict;
+  // In process a hang or crash stops the fuzzer itself; an agent's is a verdict.
+  return v == Verdict::kFail || v == Verdict::kHang || v == Verdict::kCrash;
 }
 
 // A finding must reproduce: two more runs give the same signature. A
@@ -169,6 +181,13 @@ void RunBundled(State& s, const Trace& trace, Judged* out) {
   Target& target = *s.bundled;
   Judged j = RunOne(s, target, trace);
   if (IsFinding(j) && Reproduces(s, target, trace, j)) {
+    if (!s.found) {
+      s.found = true;
+      const std::chrono::duration<double> t =
+          std::chrono::steady_clock::now() - s.start;
+      std::fprintf(stderr, "aio_fuzzer: first finding after %.2f s (%ld inputs)\n",
+                   t.count(), s.inputs);
+    }
     const std::string prefix = s.oracle.RecordFinding(target, trace, j);
     const bool known =
         j.outcome == Judged::Outcome::kJudged &&
@@ -182,7 +201,7 @@ void RunBundled(State& s, const Trace& trace, Judged* out) {
       __builtin_trap();
     }
   }
-  if (!BundledAtRest()) {
+  if (!s.bundled_is_agent && !BundledAtRest()) {
     const std::string prefix = s.oracle.RecordNote(
         "bundled-not-at-rest", PrintTrace(trace),
         absl::StrCat("requests still outstanding after the run: ",
@@ -234,7 +253,13 @@ using aiospec::GetState;
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   aiospec::State& s = GetState();
-  if (kRunBundled) s.bundled = aiospec::Make("bundled-inproc");
+  const char* agent = std::getenv("AIOSPEC_FUZZ_AGENT");
+  s.bundled_is_agent = agent != nullptr && *agent != '\0';
+  if (kRunBundled) {
+    s.bundled = aiospec::Make(
+        s.bundled_is_agent ? absl::StrCat("agent:", agent).c_str()
+                           : "bundled-inproc");
+  }
   if (kRunGlibc) s.glibc = aiospec::Make("glibc-inproc");
   std::atexit([] {
     aiospec::State& st = GetState();

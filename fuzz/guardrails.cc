@@ -51,6 +51,7 @@ class Walker {
     cb_state_.assign(in.cb_names.size(), CbState::kNever);
     cb_fd_.assign(in.cb_names.size(), kNullHandle);
     cb_fd_gen_.assign(in.cb_names.size(), 0);
+    cb_on_stream_.assign(in.cb_names.size(), false);
   }
 
   // Check mode: the first violation, or OK.
@@ -131,6 +132,7 @@ class Walker {
       cb_state_.push_back(CbState::kNever);
       cb_fd_.push_back(kNullHandle);
       cb_fd_gen_.push_back(0);
+      cb_on_stream_.push_back(false);
       return static_cast<CbId>(out_.cb_names.size() - 1);
     }
   }
@@ -143,10 +145,23 @@ class Walker {
     cb_state_[cb] = CbState::kInFlight;
     cb_fd_[cb] = fd;
     cb_fd_gen_[cb] = fd >= 0 ? fd_gen_[fd] : 0;
+    cb_on_stream_[cb] = IsStream(fd);
     if (IsStream(fd)) any_stream_request_ = true;
   }
   bool Queryable(CbId cb) const {
     return CbValid(cb) && cb_state_[cb] != CbState::kNever;
+  }
+
+  // True, and counted, when a wait on `cbs` may be long: none of them is
+  // on a pipe or socket (where the trace may hold it on purpose), and the
+  // trace has long waits left.
+  bool TakeLongWait(const std::vector<CbId>& cbs) {
+    for (CbId cb : cbs) {
+      if (cb != kNullHandle && CbValid(cb) && cb_on_stream_[cb]) return false;
+    }
+    if (long_waits_ >= options_.max_long_waits) return false;
+    ++long_waits_;
+    return true;
   }
 
   int64_t ClampTimeout(Timeout& t, bool allow_negative) {
@@ -306,8 +321,11 @@ class Walker {
       }
       Wait wait;
       wait.cbs = {b.cb};
+      // Long when it may be, so a held request still gets to finish.
       wait.timeout = Timeout{
-          false, std::min(kInsertedWaitNanos, options_.max_wait_nanos)};
+          false, TakeLongWait({b.cb})
+                     ? std::min(kInsertedWaitNanos, options_.max_wait_nanos)
+                     : options_.max_short_wait_nanos};
       out_.ops.push_back(Op{std::move(wait), {}});
     }
     cb_state_[b.cb] = CbState::kReturned;
@@ -339,6 +357,14 @@ class Walker {
     if (b.timeout.infinite || b.timeout.nanos > options_.max_wait_nanos) {
       if (Violation("aio_suspend without a short bound")) return false;
       ClampTimeout(b.timeout, /*allow_negative=*/true);
+    }
+    if (b.timeout.nanos > options_.max_short_wait_nanos && !TakeLongWait(b.list)) {
+      if (Violation(absl::StrCat("a long timeout on a request on a pipe or "
+                                 "socket, or more than ",
+                                 options_.max_long_waits, " long waits"))) {
+        return false;
+      }
+      b.timeout.nanos = options_.max_short_wait_nanos;
     }
     return true;
   }
@@ -467,6 +493,12 @@ class Walker {
     Violation("storm (signal storms are not fuzzed)");
     return false;
   }
+  // Process events fork the executing process: the fuzzer itself, in
+  // process. They are dropped.
+  bool Apply(Op&, Proc&) {
+    Violation("proc (process events are not fuzzed)");
+    return false;
+  }
   bool Apply(Op&, Wait& b) {
     std::vector<CbId> kept;
     for (CbId cb : b.cbs) {
@@ -483,16 +515,27 @@ class Walker {
       return false;
     }
     b.cbs = std::move(kept);
-    if (b.timeout.infinite || b.timeout.nanos > options_.max_wait_nanos ||
-        b.timeout.nanos < options_.min_wait_nanos) {
-      if (Violation(absl::StrCat("wait bound outside [",
-                                 options_.min_wait_nanos / 1'000'000, "ms, ",
-                                 options_.max_wait_nanos / 1'000'000,
-                                 "ms]"))) {
+    const bool is_short = !b.timeout.infinite && b.timeout.nanos >= 0 &&
+                          b.timeout.nanos <= options_.max_short_wait_nanos;
+    const bool is_long = !b.timeout.infinite &&
+                         b.timeout.nanos >= options_.min_wait_nanos &&
+                         b.timeout.nanos <= options_.max_wait_nanos;
+    if (!is_short && !(is_long && TakeLongWait(b.cbs))) {
+      if (Violation(absl::StrCat(
+              "wait bound neither short (<= ",
+              options_.max_short_wait_nanos / 1'000'000, "ms) nor one of ",
+              options_.max_long_waits, " long ones in [",
+              options_.min_wait_nanos / 1'000'000, "ms, ",
+              options_.max_wait_nanos / 1'000'000,
+              "ms] on requests to regular files"))) {
         return false;
       }
-      ClampTimeout(b.timeout, /*allow_negative=*/false);
-      b.timeout.nanos = std::max(b.timeout.nanos, options_.min_wait_nanos);
+      if (!is_long && TakeLongWait(b.cbs)) {
+        ClampTimeout(b.timeout, /*allow_negative=*/false);
+        b.timeout.nanos = std::max(b.timeout.nanos, options_.min_wait_nanos);
+      } else {
+        b.timeout = Timeout{false, options_.max_short_wait_nanos};
+      }
     }
     for (CbId cb : b.cbs) {
       if (cb_state_[cb] == CbState::kInFlight) cb_state_[cb] = CbState::kWaited;
@@ -501,6 +544,7 @@ class Walker {
   }
 
   const GuardrailOptions& options_;
+  int long_waits_ = 0;
   const bool repair_;
   Trace out_;
   absl::Status error_;
@@ -519,6 +563,7 @@ class Walker {
   std::vector<CbState> cb_state_;
   std::vector<FdId> cb_fd_;
   std::vector<int> cb_fd_gen_;
+  std::vector<bool> cb_on_stream_;  // submitted on a pipe or socket
 };
 
 }  // namespace

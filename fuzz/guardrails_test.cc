@@ -41,7 +41,7 @@ TEST(CheckRunnableTest, AcceptsAGuardedReadAndReuse) {
   EXPECT_EQ(Why(std::string(kFileRead) +
                 "wait r timeout=100ms\naio_error r\naio_return r\n"
                 "aio_read r fd=d offset=1 nbytes=4\n"
-                "aio_suspend r null timeout=10ms\n"),
+                "aio_suspend r null timeout=2ms\n"),
             "ok");
 }
 
@@ -79,9 +79,28 @@ TEST(CheckRunnableTest, RejectsUnboundedOrLongWaits) {
   EXPECT_THAT(Why(std::string(kFileRead) + "aio_suspend r\n"),
               HasSubstr("without a short bound"));
   EXPECT_THAT(Why(std::string(kFileRead) + "wait r\n"),  // 5s default
-              HasSubstr("wait bound outside [100ms, 200ms]"));
-  EXPECT_THAT(Why(std::string(kFileRead) + "wait r timeout=0\n"),
-              HasSubstr("wait bound outside"));
+              HasSubstr("wait bound neither short (<= 2ms) nor one of 4 long "
+                        "ones in [100ms, 200ms] on requests to regular files"));
+  EXPECT_THAT(Why(std::string(kFileRead) + "wait r timeout=50ms\n"),
+              HasSubstr("wait bound neither short"));
+  // Short waits only poll; long ones (or long aio_suspend timeouts), at
+  // most 4 a trace, only on requests to regular files.
+  const std::string four_long =
+      "wait r timeout=150ms\naio_suspend r timeout=150ms\n"
+      "wait r timeout=100ms\nwait r timeout=200ms\n";
+  EXPECT_EQ(Why(std::string(kFileRead) + "wait r timeout=0\nwait r timeout=2ms\n" +
+                four_long),
+            "ok");
+  EXPECT_THAT(Why(std::string(kFileRead) + four_long + "wait r timeout=150ms\n"),
+              HasSubstr("op 7 (wait r timeout=150ms): wait bound neither short"));
+  EXPECT_THAT(Why(std::string(kFileRead) + four_long + "aio_suspend r timeout=150ms\n"),
+              HasSubstr("more than 4 long waits"));
+  const std::string pipe_read = "pipe a b\naio_read p fd=a offset=0 nbytes=1\n";
+  EXPECT_EQ(Why(pipe_read + "wait p timeout=2ms\n"), "ok");
+  EXPECT_THAT(Why(pipe_read + "wait p timeout=150ms\n"),
+              HasSubstr("on requests to regular files"));
+  EXPECT_THAT(Why(pipe_read + "aio_suspend p timeout=150ms\n"),
+              HasSubstr("a long timeout on a request on a pipe or socket"));
   EXPECT_THAT(Why(std::string(kFileRead) + "aio_suspend null timeout=0\n"),
               HasSubstr("AIO-SUSP-15"));
   // A negative aio_suspend timeout is an EINVAL case, and bounded.
@@ -207,11 +226,13 @@ TEST(MakeRunnableTest, ConformanceTracesKeepEveryOp) {
     ASSERT_TRUE(t.ok()) << t.status();
     Trace r = MakeRunnable(*t);
     EXPECT_TRUE(CheckRunnable(r).ok()) << entry.path();
-    // Signal storms are the one op the in-process fuzzer never runs (they
-    // would signal the fuzzer's own process): only they may be dropped.
+    // Signal storms and process events are the ops the in-process fuzzer
+    // never runs (they would signal or fork the fuzzer's own process): only
+    // they may be dropped.
     auto non_storm = [](const Trace& x) {
       return std::count_if(x.ops.begin(), x.ops.end(), [](const Op& op) {
-        return !std::holds_alternative<Storm>(op.body);
+        return !std::holds_alternative<Storm>(op.body) &&
+               !std::holds_alternative<Proc>(op.body);
       });
     };
     EXPECT_GE(non_storm(r), non_storm(*t)) << entry.path() << "\n"

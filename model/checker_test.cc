@@ -296,7 +296,41 @@ TEST(CheckerTest, SecondAioReturnIsStaleOrEinval) {
                   "aio_error ret=0", "aio_error ret=0",
                   "aio_return ret=3 data=\"abc\"", "aio_return ret=7",
                   "aio_error ret=0"},
-                 {"AIO-RETURN-03"});
+                 {"AIO-RETURN-03", "AIO-RETURN-05", "AIO-RETURN-06"});
+  ExpectFailBoth(kTwice,
+                 {"file ret=0", "open ret=3", "aio_read ret=0",
+                  "aio_error ret=0", "aio_error ret=0",
+                  "aio_return ret=3 data=\"abc\"", "aio_return ret=3",
+                  "aio_error ret=-1 errno=EBADF"},
+                 {"AIO-ERROR-06", "AIO-ERROR-07"});
+}
+
+// AIO-READ-15, AIO-WRITE-13, AIO-FSYNC-11: EAGAIN (resource limits) is
+// always a possible answer to a submission. AIO-LIO-21 and AIO-LIO-24:
+// EINVAL for a list longer than {AIO_LISTIO_MAX} (at least 2), and then
+// nothing started.
+TEST(CheckerTest, SubmissionsMayFailForResources) {
+  const Lines trace = {"file f content=\"abc\"", "open d f flags=rdwr",
+                       "aio_read r fd=d offset=0 nbytes=1",
+                       "aio_write w fd=d offset=0 data=\"x\"",
+                       "aio_fsync s fd=d",
+                       "lio_listio wait [write a fd=d offset=0 data=\"A\"; "
+                       "write b fd=d offset=1 data=\"B\"; "
+                       "write c fd=d offset=2 data=\"C\"]",
+                       "readback f"};
+  ExpectPassBoth(trace, {"file ret=0", "open ret=3",
+                         "aio_read ret=-1 errno=EAGAIN",
+                         "aio_write ret=-1 errno=EAGAIN",
+                         "aio_fsync ret=-1 errno=EAGAIN",
+                         "lio_listio ret=-1 errno=EINVAL",
+                         "readback ret=3 data=\"abc\""});
+  ExpectFailBoth(trace, {"file ret=0", "open ret=3",
+                         "aio_read ret=-1 errno=EAGAIN",
+                         "aio_write ret=-1 errno=EAGAIN",
+                         "aio_fsync ret=-1 errno=EAGAIN",
+                         "lio_listio ret=-1 errno=EINVAL",
+                         "readback ret=3 data=\"ABC\""},
+                 {});
 }
 
 // --- aio_suspend -------------------------------------------------------------
@@ -311,6 +345,27 @@ TEST(CheckerTest, SuspendMustNotTimeOutWithACompleteEntry) {
                  {"file ret=0", "open ret=3", "aio_read ret=0", "wait ret=0",
                   "aio_suspend ret=-1 errno=EAGAIN"},
                  {"AIO-SUSP-02"});
+}
+
+TEST(CheckerTest, SuspendWithoutTimeoutDoesNotTimeOut) {
+  const Lines trace = {"file f content=\"abc\"", "open d f flags=rdonly",
+                       "aio_read r fd=d offset=0 nbytes=3", "aio_suspend r"};
+  ExpectPassBoth(trace, {"file ret=0", "open ret=3", "aio_read ret=0",
+                         "aio_suspend ret=0"});
+  ExpectFailBoth(trace, {"file ret=0", "open ret=3", "aio_read ret=0",
+                         "aio_suspend ret=-1 errno=EAGAIN"},
+                 {"AIO-SUSP-11"});
+}
+
+TEST(CheckerTest, SuspendCountsACancelledRequestComplete) {
+  const Lines trace = {"pipe r w", "aio_read a fd=r offset=0 nbytes=1",
+                       "aio_cancel r a", "aio_suspend a timeout=0"};
+  ExpectPassBoth(trace, {"pipe ret=0", "aio_read ret=0",
+                         "aio_cancel ret=AIO_CANCELED", "aio_suspend ret=0"});
+  ExpectFailBoth(trace, {"pipe ret=0", "aio_read ret=0",
+                         "aio_cancel ret=AIO_CANCELED",
+                         "aio_suspend ret=-1 errno=EAGAIN"},
+                 {"AIO-SUSP-14"});
 }
 
 TEST(CheckerTest, SuspendTimesOutOnABlockedRead) {
@@ -635,6 +690,29 @@ TEST(CheckerTest, NegativeOffsetIsEinval) {
                  {"AIO-READ-17"});
 }
 
+// AIO-WRITE-12/15/17: a write ending past the offset maximum (2^63-1)
+// transfers nothing; EFBIG or EINVAL, sync or async.
+TEST(CheckerTest, WritePastTheOffsetMaximumFails) {
+  const Lines trace = {"file f", "open d f flags=wronly",
+                       "aio_write w fd=d offset=9223372036854775807 data=\"x\"",
+                       "wait w", "aio_return w"};
+  ExpectPassBoth(Lines(trace.begin(), trace.begin() + 3),
+                 {"file ret=0", "open ret=3", "aio_write ret=-1 errno=EFBIG"});
+  ExpectPassBoth(trace, {"file ret=0", "open ret=3", "aio_write ret=0", "wait ret=0",
+                         "aio_return ret=-1"});
+  ExpectFailBoth(trace, {"file ret=0", "open ret=3", "aio_write ret=0", "wait ret=0",
+                         "aio_return ret=1"},
+                 {"AIO-WRITE-15", "AIO-WRITE-17"});
+}
+
+TEST(CheckerTest, WriteBeyondWhatTheModelHoldsIsUnresolved) {
+  const Trace t = TraceOf({"file f", "open d f flags=wronly",
+                           "aio_write w fd=d offset=4611686018427387904 data=\"x\""});
+  const CheckResult r =
+      CheckLog(t, LogOf({"file ret=0", "open ret=3", "aio_write ret=0"}), CheckOptions{});
+  EXPECT_EQ(r.verdict, Verdict::kUnresolved) << FormatResult(r, t);
+}
+
 // --- Notifications -------------------------------------------------------------
 
 const Lines kNotify = {"file f content=\"abc\"", "open d f flags=rdonly",
@@ -662,6 +740,31 @@ TEST(CheckerTest, OneSignalPerCompletedRequest) {
                        "code=SI_ASYNCIO value=7 status=0",
                        "aio_return ret=3 data=\"abc\""}),
                  {"AIO-SIG-14"});
+}
+
+TEST(CheckerTest, NoNotificationWhereNoneWasAskedFor) {
+  const Lines plain = {"file f content=\"abc\"", "open d f flags=rdonly",
+                       "aio_read r fd=d offset=0 nbytes=3", "wait r"};
+  ExpectFailBoth(plain,
+                 {"file ret=0", "open ret=3", "aio_read ret=0", "wait ret=0",
+                  "notify after=3 kind=signal signo=SIGRTMIN+1 "
+                  "code=SI_ASYNCIO value=0 status=0"},
+                 {"AIO-SIG-02"});
+  const Lines lio = {"file f content=\"abc\"", "open d f flags=rdonly",
+                     "lio_listio nowait [read r fd=d offset=0 nbytes=3 "
+                     "notify=signal(4)]",
+                     "wait r"};
+  ExpectPassBoth(lio, {"file ret=0", "open ret=3", "lio_listio ret=0",
+                       "wait ret=0",
+                       "notify after=3 kind=signal signo=SIGRTMIN+1 "
+                       "code=SI_ASYNCIO value=4 status=0"});
+  ExpectFailBoth(lio,
+                 {"file ret=0", "open ret=3", "lio_listio ret=0", "wait ret=0",
+                  "notify after=3 kind=signal signo=SIGRTMIN+1 "
+                  "code=SI_ASYNCIO value=4 status=0",
+                  "notify after=3 kind=signal signo=SIGRTMIN+1 "
+                  "code=SI_ASYNCIO value=4"},
+                 {"AIO-LIO-04"});
 }
 
 TEST(CheckerTest, SignalNeedsSiAsyncioAndFinalStatus) {

@@ -1,5 +1,6 @@
 #include "model/notifications.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 
@@ -41,6 +42,29 @@ NotificationOutcome Fail(const NotificationObservation& n,
   out.failure = NotificationFailure{Describe(n), {std::move(allowed)},
                                     std::move(ids), std::move(message)};
   return out;
+}
+
+// The clauses that forbid a notification to the requests of `worlds` and
+// the lio_listio calls of `trace` that asked for none.
+std::vector<std::string> SilentSources(const Trace& trace,
+                                       const std::vector<State>& worlds) {
+  std::vector<std::string> ids;
+  auto none = [](const std::optional<Request>& r) {
+    return r && r->notify.kind == NotifyKind::kNone;
+  };
+  if (std::any_of(worlds.begin(), worlds.end(), [&](const State& w) {
+        return std::any_of(w.requests.begin(), w.requests.end(), none);
+      })) {
+    ids.push_back("AIO-SIG-02");
+  }
+  for (const Op& op : trace.ops) {
+    const auto* lio = std::get_if<LioListio>(&op.body);
+    if (lio && !lio->wait && lio->notify.kind == NotifyKind::kNone) {
+      ids.push_back("AIO-LIO-04");
+      break;
+    }
+  }
+  return ids;
 }
 
 }  // namespace
@@ -128,7 +152,11 @@ NotificationOutcome CheckNotification(const Trace& trace,
     return out;
   }
   if (!any_candidate) {
-    return Fail(n, {"AIO-SIG-14", "AIO-SIG-04"},
+    std::vector<std::string> ids = {"AIO-SIG-14", "AIO-SIG-04"};
+    // Requests that asked for no notification (SIGEV_NONE: AIO-SIG-02) and
+    // LIO_NOWAIT lists without `sig` (AIO-LIO-04) are the likely sources.
+    for (std::string& id : SilentSources(trace, worlds)) ids.push_back(std::move(id));
+    return Fail(n, std::move(ids),
                 "no notification (no request with this value is due one)",
                 "a notification arrived that no submitted request accounts for "
                 "(a second one for a request, or a wrong value)");
@@ -139,7 +167,6 @@ NotificationOutcome CheckNotification(const Trace& trace,
               "no notification yet (the request cannot have completed)",
               "a notification arrived for a request that cannot have completed "
               "by then, or its handler saw another status");
-  (void)trace;
 }
 
 }  // namespace aiospec

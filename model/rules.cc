@@ -15,6 +15,7 @@
 #include "harness/observation/host_names.h"
 #include "harness/trace/payload.h"
 #include "model/cancel_choice.h"
+#include "model/process_events.h"
 
 namespace aiospec {
 namespace {
@@ -78,6 +79,7 @@ RuleOutcome Unresolved(std::string why) {
 std::string ErrorId(RequestOp op, int e) {
   if (op == RequestOp::kFsync) return e == EBADF ? "AIO-FSYNC-12" : "AIO-FSYNC-14";
   if (op == RequestOp::kRead) return e == EBADF ? "AIO-READ-16" : "AIO-READ-17";
+  if (e == EFBIG) return "AIO-WRITE-17";
   return e == EBADF ? "AIO-WRITE-14" : "AIO-WRITE-15";
 }
 
@@ -122,9 +124,14 @@ StatusClauses CompletionIds(const State& s, const Request& r) {
   }
   // Cancelled (by aio_cancel, or by close: AIO-PROC-01 is a MAY and never
   // the broken clause): error status ECANCELED, return status -1.
-  if (r.err == ECANCELED) return {{"AIO-ERROR-04", "AIO-CANCEL-06"}};
-  if (r.op == RequestOp::kFsync) return {{"AIO-FSYNC-07", "AIO-FSYNC-08"}};
+  // A cancelled read or write: AIO-READ-18 and AIO-WRITE-16 allow
+  // ECANCELED only after aio_cancel, with return status -1.
   const bool read = r.op == RequestOp::kRead;
+  if (r.err == ECANCELED) {
+    if (r.op == RequestOp::kFsync) return {{"AIO-ERROR-04", "AIO-CANCEL-06"}};
+    return {{"AIO-ERROR-04", "AIO-CANCEL-06", read ? "AIO-READ-18" : "AIO-WRITE-16"}};
+  }
+  if (r.op == RequestOp::kFsync) return {{"AIO-FSYNC-07", "AIO-FSYNC-08"}};
   if (r.pending_error != 0 || r.ofd == kNone || !r.queued) {
     const int e = r.pending_error != 0 ? r.pending_error
                   : r.err != 0         ? r.err
@@ -358,7 +365,37 @@ SubmitCheck Validate(const State& s, const IoRequest& req, RequestOp op) {
     // negative one there too (model/README.md, Ambiguities).
     c.optional_errors.push_back(EINVAL);
   }
+  // A write ending past the offset maximum (2^63-1) transfers nothing
+  // (AIO-WRITE-12): EFBIG (AIO-WRITE-17), or EINVAL for an implied offset
+  // that overflows (AIO-WRITE-15), which is Linux's answer.
+  if (!read && offset_matters && req.nbytes > 0 && req.offset >= 0 &&
+      req.offset > INT64_MAX - req.nbytes) {
+    c.errors.push_back(EFBIG);
+    if (!c.Allows(EINVAL)) c.errors.push_back(EINVAL);
+  }
   return c;
+}
+
+// The model keeps file bytes in memory: a write that would grow a file
+// past this is not judged (UNRESOLVED), never allocated.
+constexpr int64_t kMaxModelledFileBytes = int64_t{1} << 30;
+
+std::optional<RuleOutcome> BeyondModelledFile(const State& s,
+                                              const IoRequest& req,
+                                              RequestOp op) {
+  if (op != RequestOp::kWrite || req.nbytes <= 0 || req.offset < 0 ||
+      req.offset > INT64_MAX - req.nbytes ||
+      req.offset + req.nbytes <= kMaxModelledFileBytes) {
+    return std::nullopt;
+  }
+  const OfdId ofd = req.fd < 0 ? kNone : s.fds[req.fd];
+  if (ofd == kNone || s.ofds[ofd].kind != OfdKind::kFile || s.ofds[ofd].append) {
+    return std::nullopt;
+  }
+  return Unresolved(absl::StrCat("a write ending at byte ",
+                                 req.offset + req.nbytes,
+                                 ": the model holds files of at most ",
+                                 kMaxModelledFileBytes, " bytes"));
 }
 
 // The choices an error reported for a submission records.
@@ -442,6 +479,7 @@ RuleOutcome ApplySubmit(const State& s, const IoRequest& req, RequestOp op,
   const bool read = op == RequestOp::kRead;
   const char* name = read ? "aio_read" : "aio_write";
   if (s.IsPending(req.cb)) return Resubmitted(ctx, req.cb);
+  if (auto beyond = BeyondModelledFile(s, req, op)) return *std::move(beyond);
   const SubmitCheck check = Validate(s, req, op);
 
   if (obs.ret == 0) {
@@ -571,6 +609,7 @@ RuleOutcome ApplyLio(const State& s, const LioListio& op,
     }
     const RequestOp rop =
         e.opcode == LioOpcode::kRead ? RequestOp::kRead : RequestOp::kWrite;
+    if (auto beyond = BeyondModelledFile(s, e.req, rop)) return *std::move(beyond);
     elements.push_back({e.req, rop, Validate(s, e.req, rop)});
   }
   if (elements.size() > 6) {
@@ -935,7 +974,7 @@ RuleOutcome ApplyAioError(const State& s, CbId cb, const StepObservation& obs,
       if (obs.ret == r.err || (obs.ret == -1 && obs.err == EINVAL)) {
         return AcceptSame();
       }
-      return Reject({"AIO-ERROR-07", "AIO-ERROR-09"},
+      return Reject({"AIO-ERROR-07", "AIO-ERROR-09", "AIO-ERROR-06"},
                     absl::StrCat("aio_error ret=",
                                  r.err == 0 ? "0" : ErrnoName(r.err),
                                  " or ret=-1 errno=EINVAL"));
@@ -996,7 +1035,8 @@ RuleOutcome ApplyAioReturn(const State& s, CbId cb, const StepObservation& obs,
       if (obs.ret == r.ret || (obs.ret == -1 && obs.err == EINVAL)) {
         return AcceptSame();
       }
-      return Reject({"AIO-RETURN-03"},
+      // A second call may fail, and then only as -1/EINVAL.
+      return Reject({"AIO-RETURN-03", "AIO-RETURN-05", "AIO-RETURN-06"},
                     absl::StrCat("aio_return ret=", r.ret,
                                  " or ret=-1 errno=EINVAL"));
   }
@@ -1005,18 +1045,22 @@ RuleOutcome ApplyAioReturn(const State& s, CbId cb, const StepObservation& obs,
 
 // --- Waiting: aio_suspend, wait ----------------------------------------------
 
-// AIO-SUSP-01/02/03/05/07/08/09/11/12: 0 once a listed request is complete;
+// AIO-SUSP-01/02/03/05/07/08/09/11/12/14: 0 once a listed request is complete;
 // -1/EAGAIN only when the bound passed with none complete (never when one
 // was complete at the call); -1/EINTR on a signal. NULL entries are skipped.
 RuleOutcome ApplySuspend(const State& s, const AioSuspend& op,
                          const StepObservation& obs, const RuleContext& ctx) {
   bool any_complete = false;
+  bool any_cancelled = false;
   bool any_listed = false;
   for (CbId cb : op.list) {
     if (cb == kNullHandle) continue;
     if (!s.requests[cb].has_value()) return NotSubmitted(ctx, cb, "aio_suspend");
     any_listed = true;
-    if (!s.IsPending(cb)) any_complete = true;
+    if (!s.IsPending(cb)) {
+      any_complete = true;
+      any_cancelled = any_cancelled || s.requests[cb]->err == ECANCELED;
+    }
   }
   if (!any_listed) {
     return Unresolved("aio_suspend with no request listed is unspecified "
@@ -1040,7 +1084,10 @@ RuleOutcome ApplySuspend(const State& s, const AioSuspend& op,
   if (obs.ret == -1 && obs.err == EINTR) return AcceptSame();
   if (obs.ret == -1 && obs.err == EAGAIN) {
     if (any_complete) {
-      return Reject({"AIO-SUSP-02"}, "aio_suspend ret=0",
+      // A cancelled request is complete too (AIO-SUSP-14).
+      std::vector<std::string> ids = {"AIO-SUSP-02"};
+      if (any_cancelled) ids.push_back("AIO-SUSP-14");
+      return Reject(std::move(ids), "aio_suspend ret=0",
                     "a listed request was already complete, so aio_suspend "
                     "had to return 0 at once");
     }
@@ -1614,6 +1661,8 @@ RuleOutcome ApplyRuleKeepingInput(const State& s, const Op& op,
           return ApplyLio(s, body, obs, ctx);
         } else if constexpr (std::is_same_v<T, Storm>) {
           return ApplyStorm(s, body, obs, ctx);
+        } else if constexpr (std::is_same_v<T, Proc>) {
+          return ApplyProc(s, body, obs, ctx);
         } else {
           return Unresolved(
               absl::StrCat("model does not cover ", OpName(op.body), " yet"));

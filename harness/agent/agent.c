@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,7 +50,9 @@ enum {
   kMaxObservedBytes = 64 << 20, /* drain and readback stop here */
   kCleanupMillis = 2000,
   kStragglerMillis = 200,
-  kWaitSliceMillis = 100
+  kWaitSliceMillis = 100,
+  kChildReportMillis = 5000, /* a forked child answers within this */
+  kMaxStragglers = 64        /* proc exit children not yet reaped */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -373,6 +376,21 @@ static int parse_op(const char *p, const char *end, const struct tables *t,
       if (op->a[0] && (op->a[1] < 1 || op->count < 1)) return -1;
       break;
     }
+    case AIOSPEC_WIRE_PROC:
+      /* a[0] kind; cbs[0, count) watched (fork); exit: a[1] write, req. */
+      if (tok_int_in(&c, &v, AIOSPEC_WIRE_PROC_FORK, AIOSPEC_WIRE_PROC_EXIT) !=
+          0) {
+        return -1;
+      }
+      op->a[0] = v;
+      if (parse_cb_list(&c, t, op, 0) != 0) return -1;
+      if (v != AIOSPEC_WIRE_PROC_EXIT) break;
+      if (tok_int_in(&c, &v, 0, 1) != 0) return -1;
+      op->a[1] = v;
+      op->req.lio_op = v ? AIOSPEC_WIRE_LIO_WRITE : AIOSPEC_WIRE_LIO_READ;
+      if (parse_req(&c, t, &op->req, v) != 0) return -1;
+      if (op->req.fd < 0) return -1;
+      break;
     default:
       *why = "unknown opcode";
       return -1;
@@ -443,6 +461,11 @@ struct agent {
   int storm_cbs; /* the storm that is on: its watched aiocb handles */
   int storm_cb[AIOSPEC_STORM_MAX_CBS];
   unsigned storm_calls;
+  /* The `proc fork` child until `proc join` (0: none), and its pipes. */
+  pid_t child;
+  int child_go, child_report;
+  pid_t stragglers[kMaxStragglers]; /* proc exit children still exiting */
+  int nstragglers;
   int last_op;
   int oom;
 };
@@ -1343,6 +1366,212 @@ static void op_storm(struct agent *ag, int k, const struct wire_op *op) {
   ag->storm_cbs = 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Process events (trace op `proc`, AIO-PROC-07..16)                        */
+
+/* Between fork and _exit a child may use only async-signal-safe calls: the
+ * parent has AIO worker threads whose locks the child inherits held
+ * (AIO-ASS-03). So everything a child needs is allocated before fork, and
+ * it reports through a pipe with one write() of a fixed-size message. */
+struct child_report {
+  long long a, b;
+};
+
+static void write_report(int fd, long long a, long long b) {
+  struct child_report m = {a, b};
+  while (write(fd, &m, sizeof m) < 0 && errno == EINTR) {
+  }
+}
+
+/* Reads the child's report within kChildReportMillis: 0, or -1. */
+static int read_report(int fd, struct child_report *m) {
+  struct pollfd p = {fd, POLLIN, 0};
+  const int64_t deadline = now_millis() + kChildReportMillis;
+  for (;;) {
+    int64_t left = deadline - now_millis();
+    if (left <= 0) return -1;
+    int n = poll(&p, 1, (int)left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    ssize_t got = read(fd, m, sizeof *m);
+    if (got < 0 && errno == EINTR) continue;
+    return got == (ssize_t)sizeof *m ? 0 : -1;
+  }
+}
+
+/* Reaps pid within `millis`; kills it first when kill_now. 1 if reaped. */
+static int reap_child(pid_t pid, int millis, int kill_now) {
+  if (kill_now) kill(pid, SIGKILL);
+  const int64_t deadline = now_millis() + millis;
+  for (;;) {
+    pid_t got = waitpid(pid, NULL, WNOHANG);
+    if (got == pid || (got < 0 && errno != EINTR)) return 1;
+    if (now_millis() >= deadline) return 0;
+    sleep_millis(1);
+  }
+}
+
+/* The child of `proc fork`: snapshots the watched buffers as they were at
+ * the fork, closes its copies of the trace's descriptors (which must not
+ * cancel the parent's requests, AIO-PROC-16), waits for `proc join`, then
+ * reports how many watched buffers changed and how many notifications it
+ * received (AIO-PROC-14). It never touches an aiocb (AIO-PROC-15). */
+static void fork_child(struct agent *ag, const struct wire_op *op,
+                       unsigned char *snap, int go, int report,
+                       unsigned notified_before) {
+  size_t at = 0;
+  for (int i = 0; i < op->count; ++i) {
+    int idx = ag->cb_req[op->cbs[i]];
+    if (idx < 0) continue;
+    memcpy(snap + at, ag->reqs[idx].buf, ag->reqs[idx].buf_len);
+    at += ag->reqs[idx].buf_len;
+  }
+  for (int h = 0; h < ag->t.fds; ++h) {
+    if (ag->fd_num[h] >= 0) ag->ops->close(ag->fd_num[h]);
+  }
+  char c;
+  while (read(go, &c, 1) < 0 && errno == EINTR) {
+  }
+  long long filled = 0;
+  at = 0;
+  for (int i = 0; i < op->count; ++i) {
+    int idx = ag->cb_req[op->cbs[i]];
+    if (idx < 0) continue;
+    filled += memcmp(snap + at, ag->reqs[idx].buf, ag->reqs[idx].buf_len) != 0;
+    at += ag->reqs[idx].buf_len;
+  }
+  write_report(report, filled, aiospec_notify_arrived() - notified_before);
+  _exit(0);
+}
+
+static void op_proc_fork(struct agent *ag, const struct wire_op *op) {
+  size_t total = 1;
+  for (int i = 0; i < op->count; ++i) {
+    int idx = ag->cb_req[op->cbs[i]];
+    if (idx >= 0) total += ag->reqs[idx].buf_len;
+  }
+  unsigned char *snap = malloc(total);
+  int go[2] = {-1, -1}, report[2] = {-1, -1};
+  pid_t pid = -1;
+  int err = ENOMEM;
+  if (snap && pipe(go) == 0 && pipe(report) == 0) {
+    const unsigned before = aiospec_notify_arrived();
+    pid = fork();
+    err = errno;
+    if (pid == 0) {
+      close(go[1]);
+      close(report[0]);
+      fork_child(ag, op, snap, go[0], report[1], before);
+    }
+  } else if (snap) {
+    err = errno;
+  }
+  free(snap);
+  if (go[0] >= 0) close(go[0]);
+  if (report[1] >= 0) close(report[1]);
+  if (pid > 0) {
+    ag->child = pid;
+    ag->child_go = go[1];
+    ag->child_report = report[0];
+  } else {
+    if (go[1] >= 0) close(go[1]);
+    if (report[0] >= 0) close(report[0]);
+  }
+  put_ret(ag, pid > 0 ? 0 : -1, err);
+}
+
+static void op_proc_join(struct agent *ag) {
+  struct child_report m;
+  int ok = 0;
+  if (ag->child > 0) {
+    while (write(ag->child_go, "g", 1) < 0 && errno == EINTR) {
+    }
+    ok = read_report(ag->child_report, &m) == 0;
+    reap_child(ag->child, kCleanupMillis, !ok);
+    close(ag->child_go);
+    close(ag->child_report);
+    ag->child = 0;
+  }
+  if (!ok) {
+    put_ret(ag, -1, ECHILD);
+    return;
+  }
+  put_ret(ag, 0, 0);
+  aiospec_line_printf(&ag->line, " filled=%lld notified=%lld", m.a, m.b);
+}
+
+/* `proc exit`: a child submits one request on an inherited descriptor and
+ * calls _exit at once (AIO-PROC-07/08/09). The parent keeps the aiocb's
+ * memory but never submits it; the record is the child's submission. */
+static void op_proc_exit(struct agent *ag, const struct wire_op *op) {
+  int track;
+  int idx = setup_io(ag, &op->req, &track);
+  aiospec_notify_untrack(track);
+  int report[2];
+  if (idx < 0 || pipe(report) != 0) {
+    put_ret(ag, -1, idx < 0 ? ENOMEM : errno);
+    return;
+  }
+  ag->reqs[idx].done = 1; /* never in flight in this process */
+  pid_t pid = fork();
+  int err = errno;
+  if (pid == 0) {
+    close(report[0]);
+    struct aiocb *cb = ag->reqs[idx].cb;
+    errno = 0;
+    int ret = op->a[1] ? ag->ops->aio_write(cb) : ag->ops->aio_read(cb);
+    write_report(report[1], ret, errno);
+    _exit(0);
+  }
+  close(report[1]);
+  struct child_report m;
+  if (pid < 0) {
+    put_ret(ag, -1, err);
+  } else if (read_report(report[0], &m) != 0) {
+    /* The submission never returned in the child. */
+    reap_child(pid, kCleanupMillis, 1);
+    put_ret(ag, -1, ETIMEDOUT);
+  } else {
+    put_ret(ag, m.a, (int)m.b);
+    /* _exit may wait for the request (AIO-PROC-09); a trace that holds it
+     * releases it later, so the child is reaped at the end if need be. */
+    if (!reap_child(pid, kStragglerMillis, 0)) {
+      if (ag->nstragglers < kMaxStragglers) {
+        ag->stragglers[ag->nstragglers++] = pid;
+      } else {
+        reap_child(pid, kCleanupMillis, 1);
+      }
+    }
+  }
+  close(report[0]);
+}
+
+static void op_proc(struct agent *ag, int k, const struct wire_op *op) {
+  put_head(ag, k, "proc");
+  switch (op->a[0]) {
+    case AIOSPEC_WIRE_PROC_FORK: op_proc_fork(ag, op); break;
+    case AIOSPEC_WIRE_PROC_JOIN: op_proc_join(ag); break;
+    default: op_proc_exit(ag, op); break;
+  }
+}
+
+/* Children a run cut short left behind, and proc exit children still in
+ * _exit: none may outlive the run. */
+static void reap_children(struct agent *ag) {
+  if (ag->child > 0) {
+    reap_child(ag->child, kCleanupMillis, 1);
+    close(ag->child_go);
+    close(ag->child_report);
+    ag->child = 0;
+  }
+  for (int i = 0; i < ag->nstragglers; ++i) {
+    if (!reap_child(ag->stragglers[i], kStragglerMillis, 0)) {
+      reap_child(ag->stragglers[i], kCleanupMillis, 1);
+    }
+  }
+  ag->nstragglers = 0;
+}
+
 static void run_op(struct agent *ag, int k, const struct wire_op *op) {
   switch (op->code) {
     case AIOSPEC_WIRE_FILE: op_file(ag, k, op); break;
@@ -1366,6 +1595,7 @@ static void run_op(struct agent *ag, int k, const struct wire_op *op) {
     case AIOSPEC_WIRE_READBACK: op_readback(ag, k, op); break;
     case AIOSPEC_WIRE_WAIT: op_wait(ag, k, op); break;
     case AIOSPEC_WIRE_STORM: op_storm(ag, k, op); break;
+    case AIOSPEC_WIRE_PROC: op_proc(ag, k, op); break;
     default: break; /* parse_op rejects unknown codes */
   }
   emit_line(ag);
@@ -1435,6 +1665,7 @@ static void release_round(struct agent *ag) {
 static void come_to_rest(struct agent *ag) {
   /* A run cut short with the storm on: no handler may outlive the run. */
   aiospec_storm_stop(NULL);
+  reap_children(ag);
   const int64_t deadline = now_millis() + kCleanupMillis;
   int in_flight = count_in_flight(ag);
   if (in_flight > 0) {

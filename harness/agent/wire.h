@@ -49,6 +49,10 @@
  *                  ON 1/0; RATE in Hz; CALLS: AIOSPEC_WIRE_STORM_* bits;
  *                  the watched aiocbs, then the ones the handler returns
  *                  (a subset). `storm off` is `21 0 0 0 0 0`.
+ *   22 proc        KIND COUNT CB... [WRITE REQ]
+ *                  KIND: AIOSPEC_WIRE_PROC_*; the watched aiocbs (fork
+ *                  only, else COUNT 0); exit adds WRITE (1 aio_write, 0
+ *                  aio_read) and the child's request.
  *
  * Example (file f="hello world"; open fd rdonly; read 5 bytes at 6):
  *
@@ -97,6 +101,7 @@ enum aiospec_wire_op {
   AIOSPEC_WIRE_READBACK = 19,
   AIOSPEC_WIRE_WAIT = 20,
   AIOSPEC_WIRE_STORM = 21,
+  AIOSPEC_WIRE_PROC = 22,
   AIOSPEC_WIRE_OP_LIMIT /* one past the last opcode */
 };
 
@@ -126,6 +131,13 @@ enum aiospec_wire_lio_op {
 #define AIOSPEC_WIRE_STORM_ERROR (1u << 0)
 #define AIOSPEC_WIRE_STORM_SUSPEND (1u << 1)
 #define AIOSPEC_WIRE_STORM_MAX_RATE 100000
+
+/* KIND of proc (ProcKind of trace.h). */
+enum aiospec_wire_proc {
+  AIOSPEC_WIRE_PROC_FORK = 0,
+  AIOSPEC_WIRE_PROC_JOIN = 1,
+  AIOSPEC_WIRE_PROC_EXIT = 2
+};
 
 /* OpenFlag bits (trace.h), repeated for C. */
 #define AIOSPEC_WIRE_OPEN_READ (1u << 0)

@@ -142,6 +142,17 @@ void AppendOp(const Trace& trace, int op_index, const OpBody& body,
           for (CbId cb : op.cbs) absl::StrAppend(out, " ", cb);
           absl::StrAppend(out, " ", op.returns.size());
           for (CbId cb : op.returns) absl::StrAppend(out, " ", cb);
+        } else if constexpr (std::is_same_v<T, Proc>) {
+          const int kind = op.kind == ProcKind::kFork   ? AIOSPEC_WIRE_PROC_FORK
+                           : op.kind == ProcKind::kJoin ? AIOSPEC_WIRE_PROC_JOIN
+                                                        : AIOSPEC_WIRE_PROC_EXIT;
+          absl::StrAppend(out, AIOSPEC_WIRE_PROC, " ", kind, " ",
+                          op.watch.size());
+          for (CbId cb : op.watch) absl::StrAppend(out, " ", cb);
+          if (op.kind == ProcKind::kExit) {
+            absl::StrAppend(out, " ", op.write ? 1 : 0);
+            AppendRequest(trace, op_index, op.req, op.write, out);
+          }
         } else {
           static_assert(!sizeof(T), "op without a wire encoding");
         }

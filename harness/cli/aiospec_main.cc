@@ -6,6 +6,7 @@
 //   aiospec targets                     list targets and whether they run here
 //   aiospec explain AIO-CANCEL-03       what an assertion says, and who tests it
 //   aiospec shrink TRACE --target T     minimise a finding
+//   aiospec repro TRACE --target T      a finding as a standalone C program
 //   aiospec fuzz --target bundled       run the libFuzzer target
 //
 // The commands, their flags and exit codes are declared once in commands.cc;
@@ -16,7 +17,6 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -37,6 +37,7 @@
 #include "harness/cli/exit_codes.h"
 #include "harness/cli/judge.h"
 #include "harness/cli/report.h"
+#include "harness/cli/reproducer.h"
 #include "harness/observation/observation.h"
 #include "harness/target/target.h"
 #include "harness/trace/trace_printer.h"
@@ -55,13 +56,15 @@ ABSL_FLAG(bool, write_baselines, false, "rewrite the files in --baseline_dir fro
 ABSL_FLAG(std::string, save_log, "",
           "write the observation log of the (last) trace to this file");
 ABSL_FLAG(std::string, out, "",
-          "report: output directory (default aiospec-report); shrink: output file "
-          "(default stdout)");
+          "report: output directory (default aiospec-report); shrink, repro: output "
+          "file (default stdout)");
 ABSL_FLAG(int, watchdog_ms, 10000, "per-trace wall-clock bound for agents");
 ABSL_FLAG(int, max_states, 4096, "model state-set cap (past it: UNRESOLVED)");
 ABSL_FLAG(bool, quiet, false, "print only verdict lines");
 ABSL_FLAG(bool, json, false,
           "machine-readable JSON on stdout (docs/REPORT_SCHEMA.md)");
+ABSL_FLAG(bool, emit_c, true,
+          "repro: write a C99 program (the only format so far; --emit-c is the same)");
 ABSL_FLAG(int, max_judgements, 300, "shrink: bound on runs of the target");
 ABSL_FLAG(int, time, 60, "fuzz: seconds to fuzz (-max_total_time)");
 ABSL_FLAG(std::string, findings, "",
@@ -117,14 +120,6 @@ absl::StatusOr<JudgeOptions> OptionsFromFlags() {
   o.check.max_states = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_max_states)));
   o.run.watchdog = absl::Milliseconds(std::max(1, absl::GetFlag(FLAGS_watchdog_ms)));
   return o;
-}
-
-absl::Status WriteFile(const std::string& path, std::string_view text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write"));
-  return absl::OkStatus();
 }
 
 std::string ExeDirectory() {
@@ -192,7 +187,7 @@ int RunCommand(const std::vector<std::string>& args) {
       continue;
     }
     if (!absl::GetFlag(FLAGS_save_log).empty()) {
-      absl::Status s = WriteFile(absl::GetFlag(FLAGS_save_log), PrintLog(j->log, j->trace));
+      absl::Status s = WriteTextFile(absl::GetFlag(FLAGS_save_log), PrintLog(j->log, j->trace));
       if (!s.ok()) return Fail(s);
     }
     const Verdict v = j->result.verdict;
@@ -337,7 +332,7 @@ int ReportCommand(const std::vector<std::string>& args) {
     }
     if (progress) std::cerr << "\r\033[K";
     if (absl::GetFlag(FLAGS_write_baselines) && !baseline_dir.empty()) {
-      absl::Status s = WriteFile(
+      absl::Status s = WriteTextFile(
           BaselinePath(baseline_dir, name),
           PrintBaseline(observed, absl::StrCat("known findings of ", name, " under profile ",
                                                ProfileName(report.profile))));
@@ -349,12 +344,13 @@ int ReportCommand(const std::vector<std::string>& args) {
   if (out.empty()) out = "aiospec-report";
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
+  if (absl::Status s = FileReproducers(out, report); !s.ok()) return Fail(s);
   const std::string report_json = RenderJson(report);
   for (const auto& [file, text] :
        {std::pair{"report.md", RenderMarkdown(report)}, std::pair{"report.json", report_json},
         std::pair{"report.html", RenderHtml(report)},
         std::pair{"report.junit.xml", RenderJunit(report)}}) {
-    absl::Status s = WriteFile(absl::StrCat(out, "/", file), text);
+    absl::Status s = WriteTextFile(absl::StrCat(out, "/", file), text);
     if (!s.ok()) return Fail(s);
   }
   if (json) {
@@ -363,7 +359,9 @@ int ReportCommand(const std::vector<std::string>& args) {
     std::cout << "aiospec report (profile " << ProfileName(report.profile) << ")\n"
               << RenderSummary(report, UseColor()) << "written: " << out << "/report.html, "
               << out << "/report.md, " << out << "/report.json, " << out
-              << "/report.junit.xml\n";
+              << "/report.junit.xml"
+              << (report.findings.empty() ? "" : absl::StrCat(", ", out, "/repro/"))
+              << "\n";
   }
   return ReportExit(code);
 }
@@ -462,11 +460,44 @@ int ShrinkCommand(const std::vector<std::string>& args) {
             << " ops in " << s.judgements << " runs, still " << s.signature << " on "
             << (*target)->name() << "\n";
   if (const std::string out = absl::GetFlag(FLAGS_out); !out.empty()) {
-    absl::Status w = WriteFile(out, text);
+    absl::Status w = WriteTextFile(out, text);
     if (!w.ok()) return Fail(w);
   } else {
     std::cout << text;
   }
+  return kExitPass;
+}
+
+int ReproCommand(const std::vector<std::string>& args) {
+  if (args.size() != 1) return UsageError("repro", "give one trace file");
+  if (!absl::GetFlag(FLAGS_emit_c)) return UsageError("repro", "--emit-c is the only format");
+  absl::StatusOr<JudgeOptions> options = OptionsFromFlags();
+  if (!options.ok()) return UsageError("repro", std::string(options.status().message()));
+  absl::StatusOr<std::unique_ptr<Target>> target =
+      MakeTarget(ResolveTarget(absl::GetFlag(FLAGS_target)));
+  if (!target.ok()) return Fail(target.status());
+  absl::StatusOr<Judgement> j = JudgeTraceFile(args[0], **target, *options);
+  if (!j.ok()) return Fail(j.status());
+  const Verdict v = j->result.verdict;
+  absl::StatusOr<std::string> c = ReproducerFor(*j);
+  if (!c.ok()) {
+    std::cerr << "aiospec repro: "
+              << (c.status().code() == absl::StatusCode::kFailedPrecondition
+                      ? absl::StrCat("nothing to reproduce: ", args[0], " is ", VerdictName(v),
+                                     " on ", j->target)
+                      : absl::StrCat("cannot write a reproducer of ", args[0], ": ",
+                                     c.status().message()))
+              << "\n";
+    return kExitNotApplicable;
+  }
+  const std::string out = absl::GetFlag(FLAGS_out);
+  if (out.empty()) {
+    std::cout << *c;
+  } else if (absl::Status w = WriteTextFile(out, *c); !w.ok()) {
+    return Fail(w);
+  }
+  std::cerr << "aiospec repro: " << args[0] << " is " << VerdictName(v) << " on " << j->target
+            << (out.empty() ? "" : absl::StrCat("; wrote ", out)) << "\n";
   return kExitPass;
 }
 
@@ -535,6 +566,10 @@ int main(int argc, char** argv) {
     return kExitPass;
   }
   absl::SetProgramUsageMessage("aiospec COMMAND [ARGS] [--flags]; aiospec help");
+  // The issue's spelling; absl flag names cannot hold a dash.
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--emit-c") == 0) argv[i] = const_cast<char*>("--emit_c");
+  }
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() < 2) {
     std::cerr << GeneralHelp();
@@ -548,6 +583,7 @@ int main(int argc, char** argv) {
   if (command == "targets") return TargetsCommand(args);
   if (command == "explain") return ExplainCommand(args);
   if (command == "shrink") return ShrinkCommand(args);
+  if (command == "repro") return ReproCommand(args);
   if (command == "fuzz") return FuzzCommand(args);
   if (command == "help") {
     const CommandSpec* c = args.empty() ? nullptr : FindCommand(args[0]);

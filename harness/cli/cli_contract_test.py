@@ -8,6 +8,7 @@ Exit 0 pass, 1 fail, 77 skipped (the reason is printed).
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,6 +48,7 @@ FLAGS = {
     "explain": [],
     "shrink": ["--target", "--out", "--max_judgements"],
     "fuzz": ["--target", "--time", "--findings"],
+    "repro": ["--target", "--out", "--emit_c"],
 }
 
 
@@ -125,6 +127,48 @@ def case_report_junit():
         err = root.find("testsuite/testcase/error")
         check(err is not None and err.get("type") == "CRASH", ET.tostring(root).decode()[:400])
         check("CRASH" in (err.text or ""), "error element lacks the explanation")
+
+
+def case_report_repro():
+    # Every finding of a report comes with its C reproducer, which builds and
+    # reproduces on its own; a passing trace is no finding.
+    if shutil.which("cc") is None:
+        print("SKIP: no cc to build the reproducer with")
+        sys.exit(77)
+    finding = os.path.join(TRACES, "close_reuse_queued_write.trace")  # a known glibc FAIL
+    with tempfile.TemporaryDirectory() as out:
+        p = run("report", "--targets", "glibc,bundled", "--out", out, "--json", finding, READ,
+                expect=1)
+        findings = json.loads(p.stdout)["findings"]
+        check([(f["target"], f["trace"], f["verdict"], f["assertion_ids"]) for f in findings]
+              == [("glibc", "close_reuse_queued_write", "FAIL", ["AIO-PROC-02"])], str(findings))
+        repro = findings[0]["reproducer"]
+        check(repro == "repro/glibc/close_reuse_queued_write.c" and findings[0]["message"],
+              str(findings[0]))
+        src = os.path.join(out, repro)
+        check(sorted(os.listdir(os.path.join(out, "repro"))) == ["glibc"],
+              str(os.listdir(os.path.join(out, "repro"))))
+        with open(os.path.join(out, "report.md")) as f:
+            check(f"]({repro})" in f.read(), "report.md lacks the reproducer's link")
+        with open(os.path.join(out, "report.html")) as f:
+            check(f'href="{repro}"' in f.read(), "report.html lacks the reproducer's link")
+        exe = os.path.join(out, "repro.bin")
+        b = subprocess.run(["cc", "-std=c99", "-pthread", src, "-o", exe, "-lrt"],
+                           capture_output=True, text=True, timeout=120)
+        check(b.returncode == 0, f"the reproducer does not build:\n{b.stderr}")
+        r = subprocess.run([exe], capture_output=True, text=True, timeout=120)
+        check(r.returncode == 1 and "FAIL" in r.stdout,
+              f"the reproducer exited {r.returncode}, expected 1 (FAIL):\n{r.stdout}")
+    # A finding the emitter cannot write is listed with the reason, no file.
+    storm = os.path.join(TRACES, "storm_close_held_reads.trace")
+    with tempfile.TemporaryDirectory() as out:
+        p = run("report", "--target", "glibc", "--out", out, "--json", storm)
+        findings = json.loads(p.stdout)["findings"]
+        if findings and "reproducer" in findings[0]:
+            check(os.path.exists(os.path.join(out, findings[0]["reproducer"])), str(findings))
+        elif findings:
+            check("storm" in findings[0]["reproducer_unavailable"]
+                  and not os.path.exists(os.path.join(out, "repro", "glibc")), str(findings))
 
 
 def case_report_system():

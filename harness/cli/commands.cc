@@ -47,7 +47,9 @@ const std::vector<CommandSpec>& Commands() {
        "run a suite on several targets; write HTML, Markdown, JSON and JUnit",
        "Runs the traces (default: the installed or source conformance suite) on each\n"
        "target and writes report.html, report.md, report.json and report.junit.xml\n"
-       "(one testsuite per target, one testcase per trace) into --out. Without traces\n"
+       "(one testsuite per target, one testcase per trace) into --out, with each\n"
+       "finding's C reproducer (see `aiospec repro --help`) in repro/TARGET/TRACE.c;\n"
+       "a finding the reproducer cannot write is listed with the reason. Without traces\n"
        "given, --baseline_dir defaults to the suite's baselines, so known findings do\n"
        "not fail the run. `aiospec report --target system` is what a distribution's\n"
        "test (autopkgtest) calls.",
@@ -80,6 +82,24 @@ const std::vector<CommandSpec>& Commands() {
        "  0   shrunk (the minimal trace is printed or written)\n"
        "  1   the trace PASSes: nothing to shrink\n  2   bad command line\n"
        "  3   malformed trace\n  4   unknown target\n  5   the target cannot run here\n"},
+      {"repro", "aiospec repro TRACE --target T --emit-c [--out FILE] [flags]",
+       "write a finding as a standalone C program for a libc's bug tracker",
+       "Runs TRACE on the target; when the verdict is FAIL, HANG or CRASH, writes one\n"
+       "self-contained C99 file (libc headers only) that replays the ops, prints what\n"
+       "each observed, and judges itself. Its comment block names the assertions with\n"
+       "the catalogue's words, what POSIX allows, what was observed, and the build line\n"
+       "`cc -std=c99 -pthread repro.c -lrt`. Written to --out, else stdout.\n"
+       "`aiospec report` writes one per finding to OUT/repro/TARGET/TRACE.c.\n\n"
+       "the reproducer's own exit codes:\n"
+       "  0   PASS: the failing op observed what POSIX allows\n"
+       "  1   FAIL: the finding reproduced (or an op hung or crashed)\n"
+       "  2   INCONCLUSIVE: the run diverged from the recorded one before the failing op,\n"
+       "      so the model's allowed list may not apply",
+       {"target", "profile", "out", "emit_c", "watchdog_ms", "max_states"},
+       "  0   written\n  2   bad command line\n  3   malformed trace\n  4   unknown target\n"
+       "  5   the target cannot run here\n"
+       "  77  nothing to reproduce (the trace passes), or the trace uses an op the\n"
+       "      reproducer cannot write yet (the reason is printed)\n"},
       {"fuzz", "aiospec fuzz --target bundled|glibc|diff [--time S] [--findings DIR]",
        "run the model-guided libFuzzer target for a while",
        "Runs aio_fuzzer_TARGET (built by the `fuzz` preset, found next to aiospec)\n"

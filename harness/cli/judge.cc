@@ -17,6 +17,14 @@ absl::StatusOr<std::string> ReadTextFile(std::string_view path) {
   return text.str();
 }
 
+absl::Status WriteTextFile(std::string_view path, std::string_view text) {
+  std::ofstream out(std::string(path), std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return absl::PermissionDeniedError(absl::StrCat(std::string(path), ": cannot write"));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Trace> LoadTrace(std::string_view path) {
   absl::StatusOr<std::string> text = ReadTextFile(path);
   if (!text.ok()) return text.status();

@@ -42,6 +42,8 @@ absl::StatusOr<Judgement> JudgeTraceFile(std::string_view path, Target& target,
                                          const JudgeOptions& options);
 
 absl::StatusOr<std::string> ReadTextFile(std::string_view path);
+// kPermissionDenied when `path` cannot be written.
+absl::Status WriteTextFile(std::string_view path, std::string_view text);
 absl::StatusOr<Trace> LoadTrace(std::string_view path);
 std::string TraceNameFromPath(std::string_view path);
 

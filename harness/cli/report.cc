@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -40,6 +42,25 @@ int TraceCount(const std::map<Verdict, int>& counts) {
   int n = 0;
   for (const auto& [verdict, count] : counts) n += count;
   return n;
+}
+
+std::vector<std::string> FailureIds(const Judgement& j) {
+  return j.result.failure ? j.result.failure->assertion_ids : std::vector<std::string>{};
+}
+
+bool IsFinding(Verdict v) {
+  return v == Verdict::kFail || v == Verdict::kHang || v == Verdict::kCrash;
+}
+
+// A target's name as one path component: agent:/a/b -> agent__a_b.
+std::string FileSafe(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+      c = '_';
+    }
+  }
+  return out;
 }
 
 bool Cites(const Judgement& j, const std::string& id) {
@@ -82,6 +103,30 @@ std::string MarkdownCell(std::string_view s) {
 }
 
 }  // namespace
+
+std::vector<Finding> CollectFindings(const Report& report) {
+  std::vector<Finding> findings;
+  std::set<std::tuple<std::string, std::string, std::vector<std::string>>> seen;
+  std::set<std::string> paths;
+  for (size_t i = 0; i < report.results.size(); ++i) {
+    const Judgement& j = report.results[i].judgement;
+    if (!IsFinding(j.result.verdict)) continue;
+    std::vector<std::string> ids = FailureIds(j);
+    std::sort(ids.begin(), ids.end());
+    if (!seen.insert({j.target, j.trace_name, ids}).second) continue;
+    const std::string stem = absl::StrCat("repro/", FileSafe(j.target), "/", j.trace_name);
+    std::string path = absl::StrCat(stem, ".c");
+    for (int n = 2; !paths.insert(path).second; ++n) path = absl::StrCat(stem, "-", n, ".c");
+    findings.push_back(Finding{i, path, ""});
+  }
+  return findings;
+}
+
+std::string FindingMessage(const Judgement& j) {
+  if (!j.result.failure || j.result.failure->message.empty()) return VerdictName(j.result.verdict);
+  const std::string& m = j.result.failure->message;
+  return m.substr(0, m.find('\n'));
+}
 
 std::map<std::string, std::map<std::string, Verdict>> AssertionMatrix(
     const Report& report) {
@@ -182,6 +227,26 @@ std::string RenderMarkdown(const Report& report) {
   }
 
   md += "\n## Findings\n\n";
+  if (report.findings.empty()) {
+    md += "None.\n";
+  } else {
+    md += "Each FAIL, HANG and CRASH (known to the baseline or not), with a standalone C "
+          "reproducer: `cc -std=c99 -pthread FILE -lrt`, exit 0 PASS, 1 FAIL, 2 "
+          "INCONCLUSIVE.\n\n| target | assertions | trace | verdict | message | reproducer |\n"
+          "|---|---|---|---|---|---|\n";
+    for (const Finding& f : report.findings) {
+      const Judgement& j = report.results[f.result].judgement;
+      absl::StrAppend(&md, "| ", MarkdownCell(j.target), " | ",
+                      absl::StrJoin(FailureIds(j), " "), " | ", j.trace_name, " | ",
+                      VerdictName(j.result.verdict), " | ", MarkdownCell(FindingMessage(j)), " | ",
+                      f.reproducer.empty()
+                          ? absl::StrCat("none: ", MarkdownCell(f.reproducer_unavailable))
+                          : absl::StrCat("[", f.reproducer, "](", f.reproducer, ")"),
+                      " |\n");
+    }
+  }
+
+  md += "\n## Details\n\n";
   bool any = false;
   for (const ReportEntry& e : report.results) {
     const Judgement& j = e.judgement;
@@ -239,9 +304,14 @@ std::string Html(std::string_view s) {
   return out;
 }
 
-std::string VerdictCell(Verdict v, std::string_view link = "") {
+// A matrix cell; `link` opens the finding's details, `repro` is its C file.
+std::string VerdictCell(Verdict v, std::string_view link = "", std::string_view repro = "") {
   std::string name = VerdictName(v);
   std::string text = link.empty() ? name : absl::StrCat("<a href=\"#", std::string(link), "\">", name, "</a>");
+  if (!repro.empty()) {
+    absl::StrAppend(&text, " <a class=\"repro\" href=\"", std::string(repro),
+                    "\" title=\"C reproducer\">C</a>");
+  }
   return absl::StrCat("<td class=\"v ", name, "\">", text, "</td>");
 }
 
@@ -255,10 +325,10 @@ td.v{text-align:center;font-weight:600;font-size:12px}
 .PASS{background:#d7f5dd;color:#145a22}.FAIL{background:#f9d0d0;color:#8a1111}
 .HANG{background:#ffe0b2;color:#7a3e00}.CRASH{background:#e1bee7;color:#4a148c}
 .UNRESOLVED{background:#fff6c2;color:#6b5900}.UNTESTED,.UNSUPPORTED{background:#eee;color:#777}
-td.v a{color:inherit}
+td.v a{color:inherit} a.repro{font-size:10px;border:1px solid;border-radius:3px;padding:0 3px;text-decoration:none}
 details{border:1px solid #ddd;border-radius:4px;margin:.6em 0;padding:.3em .8em}
 summary{cursor:pointer;font-weight:600} pre{background:#f7f7f7;padding:.6em;overflow:auto}
-.note{color:#555;font-style:italic}
+.note{color:#555;font-style:italic} .nw,a.creproducer{white-space:nowrap}
 )css";
 
 }  // namespace
@@ -287,14 +357,20 @@ std::string RenderHtml(const Report& report) {
   }
 
   // The first finding per (assertion, target) is where a matrix cell links.
-  std::map<std::pair<std::string, std::string>, std::string> anchor;
+  std::map<std::pair<std::string, std::string>, size_t> anchor;
   for (size_t i = 0; i < report.results.size(); ++i) {
     const Judgement& j = report.results[i].judgement;
     if (j.result.verdict == Verdict::kPass) continue;
     std::vector<std::string> ids = j.trace.covers;
     if (j.result.failure) ids.insert(ids.end(), j.result.failure->assertion_ids.begin(), j.result.failure->assertion_ids.end());
-    for (const std::string& id : ids) anchor.emplace(std::pair{id, j.target}, absl::StrCat("f", i));
+    for (const std::string& id : ids) anchor.emplace(std::pair{id, j.target}, i);
   }
+  std::map<size_t, const Finding*> finding_of;  // result index -> its finding
+  for (const Finding& f : report.findings) finding_of[f.result] = &f;
+  auto repro_of = [&](size_t result) -> std::string {
+    auto it = finding_of.find(result);
+    return it == finding_of.end() ? "" : it->second->reproducer;
+  };
   h += "<h2>Assertions by target</h2><table><tr><th>assertion</th>";
   for (const std::string& t : report.targets) absl::StrAppend(&h, "<th>", Html(t), "</th>");
   h += "</tr>";
@@ -303,11 +379,41 @@ std::string RenderHtml(const Report& report) {
     for (const std::string& t : report.targets) {
       Verdict v = row.at(t);
       auto it = anchor.find({id, t});
-      h += VerdictCell(v, v == Verdict::kPass || it == anchor.end() ? "" : it->second);
+      const bool linked = v != Verdict::kPass && it != anchor.end();
+      h += VerdictCell(v, linked ? absl::StrCat("f", it->second) : "",
+                       linked && IsFinding(v) ? repro_of(it->second) : "");
     }
     h += "</tr>";
   }
-  h += "</table><h2>Findings</h2>";
+  h += "</table><h2 id=\"findings\">Findings</h2>";
+  if (report.findings.empty()) h += "<p>None.</p>";
+  else {
+    h += "<p>Each FAIL, HANG and CRASH (known to the baseline or not), with a standalone C "
+         "reproducer: <code>cc -std=c99 -pthread FILE -lrt</code>; it exits 0 PASS, 1 FAIL, "
+         "2 INCONCLUSIVE.</p>";
+  }
+  for (const std::string& t : report.targets) {
+    std::string rows;
+    for (const Finding& f : report.findings) {
+      const Judgement& j = report.results[f.result].judgement;
+      if (j.target != t) continue;
+      const std::string v = VerdictName(j.result.verdict);
+      absl::StrAppend(&rows, "<tr><td class=\"nw\">", Html(absl::StrJoin(FailureIds(j), " ")),
+                      "</td><td><a href=\"#f", f.result, "\">", Html(j.trace_name),
+                      "</a></td><td class=\"v ", v, "\">", v, "</td><td>",
+                      Html(FindingMessage(j)), "</td><td>",
+                      f.reproducer.empty()
+                          ? absl::StrCat("<span class=\"note\">", Html(f.reproducer_unavailable),
+                                         "</span>")
+                          : absl::StrCat("<a class=\"creproducer\" href=\"", Html(f.reproducer),
+                                         "\">C reproducer</a>"),
+                      "</td></tr>");
+    }
+    if (rows.empty()) continue;
+    absl::StrAppend(&h, "<h3>", Html(t), "</h3><table><tr><th>assertions</th><th>trace</th>"
+                    "<th>verdict</th><th>message</th><th>reproducer</th></tr>", rows, "</table>");
+  }
+  h += "<h2>Details</h2>";
   bool any = false;
   for (size_t i = 0; i < report.results.size(); ++i) {
     const ReportEntry& e = report.results[i];
@@ -320,6 +426,10 @@ std::string RenderHtml(const Report& report) {
                     ids.empty() ? "" : absl::StrCat(" &mdash; ", Html(ids)), "</summary>");
     if (!e.baseline_note.empty()) absl::StrAppend(&h, "<p class=\"note\">", Html(e.baseline_note), "</p>");
     if (!j.trace.about.empty()) absl::StrAppend(&h, "<p>", Html(j.trace.about), "</p>");
+    if (const std::string repro = repro_of(i); !repro.empty()) {
+      absl::StrAppend(&h, "<p><a class=\"repro\" href=\"", Html(repro), "\">C reproducer</a> ",
+                      Html(repro), "</p>");
+    }
     absl::StrAppend(&h, "<pre>", Html(FormatResult(j.result, j.trace)), "</pre><p>Replay: <code>aiospec run ",
                     Html(j.trace_path), " --target ", Html(j.target), " --profile ", ProfileName(report.profile),
                     "</code></p><pre>", Html(PrintTrace(j.trace)), "</pre></details>");
@@ -451,6 +561,18 @@ std::string RenderJson(const Report& report) {
   js += "],\"results\":[";
   for (size_t i = 0; i < report.results.size(); ++i) {
     absl::StrAppend(&js, i ? "," : "", ResultJson(report.results[i]));
+  }
+  js += "],\"findings\":[";
+  for (size_t i = 0; i < report.findings.size(); ++i) {
+    const Finding& f = report.findings[i];
+    const Judgement& j = report.results[f.result].judgement;
+    absl::StrAppend(&js, i ? "," : "", "{\"target\":", JsonString(j.target),
+                    ",\"trace\":", JsonString(j.trace_name), ",\"path\":", JsonString(j.trace_path),
+                    ",\"assertion_ids\":", JsonStrings(FailureIds(j)),
+                    ",\"verdict\":", JsonString(VerdictName(j.result.verdict)),
+                    ",\"message\":", JsonString(FindingMessage(j)),
+                    f.reproducer.empty() ? ",\"reproducer_unavailable\":" : ",\"reproducer\":",
+                    JsonString(f.reproducer.empty() ? f.reproducer_unavailable : f.reproducer), "}");
   }
   js += "],\"assertions\":{";
   bool first = true;

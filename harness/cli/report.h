@@ -9,6 +9,7 @@
 // Usage:
 //   Report report{.profile = Profile::kQoi, .targets = {"glibc", "musl"}};
 //   report.results.push_back(ReportEntry{judgement, "known finding"});
+//   FileReproducers("out", report);    // reproducer.h: report.findings + out/repro/
 //   WriteFile("report.md", RenderMarkdown(report));
 //   WriteFile("report.json", RenderJson(report));
 //   WriteFile("report.html", RenderHtml(report));
@@ -36,21 +37,40 @@ struct BrokenTarget {
   std::string reason;
 };
 
+// A finding: a FAIL, HANG or CRASH of one trace on one target, known to the
+// baseline or not (a known one is exactly what a distribution reports
+// upstream), with its C reproducer when harness/repro can write one.
+struct Finding {
+  size_t result = 0;                   // index into Report::results
+  std::string reproducer;              // relative to the report directory
+  std::string reproducer_unavailable;  // else why not, one line
+};
+
 struct Report {
   Profile profile = Profile::kQoi;
   std::vector<std::string> targets;
   std::vector<ReportEntry> results;
   std::vector<BrokenTarget> broken;
+  std::vector<Finding> findings;  // CollectFindings, filled in by FileReproducers
 };
+
+// The report's distinct findings (per target, trace and assertion IDs), in
+// result order, each with its reproducer's path repro/TARGET/TRACE.c (the
+// target's name made file-safe, and unique within the report).
+std::vector<Finding> CollectFindings(const Report& report);
+// The first line of a finding's explanation (its verdict when it has none).
+std::string FindingMessage(const Judgement& j);
 
 // assertion ID -> target -> verdict, per the rules above.
 std::map<std::string, std::map<std::string, Verdict>> AssertionMatrix(
     const Report& report);
 
 std::string RenderMarkdown(const Report& report);
-// One self-contained page (no external assets): the summary, the matrix of
-// assertions by targets colour-coded by verdict, and each finding with its
-// explanation, trace and replay command behind a click.
+// One self-contained page (no external assets; reproducers are linked as
+// files of the report directory): the summary, the matrix of assertions by
+// targets colour-coded by verdict, the findings per target with their
+// reproducers, and each non-PASS result with its explanation, trace and
+// replay command behind a click.
 std::string RenderHtml(const Report& report);
 // The JSON of report.json; shape in docs/REPORT_SCHEMA.md ("aiospec-report/1").
 std::string RenderJson(const Report& report);

@@ -56,6 +56,15 @@ std::string_view StripSpaces(std::string_view s) {
   return s;
 }
 
+// K of a comment body `begin K [anything]` (after the '#', spaces stripped).
+std::optional<int> BegunK(std::string_view body) {
+  if (!ConsumePrefix(&body, "begin ")) return std::nullopt;
+  body = StripSpaces(body);
+  std::optional<int> k = ParseDecimalInt(body.substr(0, body.find(' ')));
+  if (!k || *k < 0) return std::nullopt;
+  return k;
+}
+
 std::vector<std::string_view> SplitLines(std::string_view text) {
   std::vector<std::string_view> lines;
   size_t start = 0;
@@ -201,14 +210,9 @@ class LogParser {
   }
 
   void ParseComment(std::string_view body, PartialLog& out) {
-    body = StripSpaces(body);
-    std::string_view rest = body;
-    if (ConsumePrefix(&rest, "begin ")) {
-      rest = StripSpaces(rest);
-      rest = rest.substr(0, rest.find(' '));  // `# begin K [anything]`
-      if (std::optional<int> k = ParseDecimalInt(rest); k && *k >= 0) {
-        out.last_begun = *k;
-      }
+    std::string_view rest = StripSpaces(body);
+    if (std::optional<int> k = BegunK(rest)) {
+      out.last_begun = *k;
     } else if (ConsumePrefix(&rest, "error:")) {
       out.last_error = std::string(StripSpaces(rest));
     }
@@ -322,6 +326,11 @@ class LogParser {
         step.data = std::move(f.bytes);
       } else if (f.key == "fd") {
         // Descriptor numbers are for people; the model does not use them.
+      } else if (f.key == "filled" || f.key == "notified") {
+        std::optional<int64_t> v = ParseRetValue(f.raw);
+        if (!v || *v < 0) return BadValue(f, "a count");
+        if (!step.child) step.child.emplace();
+        (f.key == "filled" ? step.child->filled : step.child->notified) = *v;
       } else if (f.key == "seen" || f.key == "suspend" ||
                  f.key == "returned") {
         if (!step.storm) step.storm.emplace();
@@ -529,6 +538,10 @@ void PrintStep(const StepObservation& step, const Trace& trace,
   if (step.data.has_value()) {
     absl::StrAppend(out, " data=", EncodeBytes(*step.data));
   }
+  if (step.child.has_value()) {
+    absl::StrAppend(out, " filled=", step.child->filled,
+                    " notified=", step.child->notified);
+  }
   if (step.storm.has_value()) {
     const StormObservation& st = *step.storm;
     auto status = [](int s) {
@@ -596,6 +609,12 @@ absl::StatusOr<ObservationLog> ParseLog(std::string_view text,
       LogParser(text, source_name, /*partial=*/false).Parse();
   if (!parsed.ok()) return parsed.status();
   return std::move(parsed->log);
+}
+
+std::optional<int> BegunOp(std::string_view line) {
+  line = StripSpaces(line);
+  if (!ConsumePrefix(&line, "#")) return std::nullopt;
+  return BegunK(StripSpaces(line));
 }
 
 absl::StatusOr<PartialLog> ParsePartialLog(std::string_view text,

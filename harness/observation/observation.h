@@ -63,6 +63,13 @@
 // calls, returned= iff some handler called aio_return. `storm on` records
 // ret=0, or -1 errno= when the timer could not be armed.
 //
+// A `proc join` record says what the forked child saw (AIO-PROC-14):
+//   9 proc ret=0 filled=0 notified=0
+// filled= how many watched read buffers changed in the child's copy after
+// the fork; notified= the notifications the child received. ret=-1
+// (errno=ECHILD) and no fields when the child did not report. `proc fork`
+// records ret=0 or -1 errno=; `proc exit` the child's submission result.
+//
 // A notify record says a notification arrived while op `after` ran (or
 // before it, after the previous op): kind, signal number, si_code, si_value,
 // and `status=` the aio_error() value of the request with that value, read
@@ -96,6 +103,14 @@ struct StormObservation {
                          const StormObservation&) = default;
 };
 
+// What a forked child saw (the `proc join` record).
+struct ChildObservation {
+  int64_t filled = 0;
+  int64_t notified = 0;
+  friend bool operator==(const ChildObservation&,
+                         const ChildObservation&) = default;
+};
+
 // What one op returned. Numbers are in this host's terms.
 struct StepObservation {
   int op_index = 0;
@@ -103,6 +118,7 @@ struct StepObservation {
   int err = 0;  // errno when the call reported failure, else 0
   std::optional<std::string> data;
   std::optional<StormObservation> storm;  // `storm off` only
+  std::optional<ChildObservation> child;  // `proc join` only
   friend bool operator==(const StepObservation&,
                          const StepObservation&) = default;
 };

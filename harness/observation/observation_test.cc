@@ -191,6 +191,15 @@ TEST(ParseLogTest, CommentsAndFdAreIgnored) {
   EXPECT_EQ(*a, *b);
 }
 
+TEST(BegunOpTest, ReadsOnlyProgressComments) {
+  EXPECT_EQ(BegunOp("# begin 3"), 3);
+  EXPECT_EQ(BegunOp("#  begin 12 aio_read"), 12);
+  EXPECT_EQ(BegunOp("# begin -1"), std::nullopt);
+  EXPECT_EQ(BegunOp("# error: begin 3"), std::nullopt);
+  EXPECT_EQ(BegunOp("3 aio_read ret=0"), std::nullopt);
+  EXPECT_EQ(BegunOp(""), std::nullopt);
+}
+
 TEST(ParsePartialLogTest, MissingEndIsACrashOfUnknownCause) {
   absl::StatusOr<PartialLog> p = ParsePartialLog(
       "aiospec-log 1\ntarget musl\n# begin 0\n0 file ret=0\n# begin 1\n"

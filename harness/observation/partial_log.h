@@ -17,6 +17,7 @@
 #ifndef AIOSPEC_HARNESS_OBSERVATION_PARTIAL_LOG_H_
 #define AIOSPEC_HARNESS_OBSERVATION_PARTIAL_LOG_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,11 @@ struct PartialLog {
   int last_begun = -1;      // K of the last `# begin K` comment, or -1
   std::string last_error;   // text after the last `# error:`, or ""
 };
+
+// K when `line` (one line of agent output, without its newline) is the
+// progress comment `# begin K`, else nullopt. Lets a runner watch progress
+// as the output arrives.
+std::optional<int> BegunOp(std::string_view line);
 
 // Like ParseLog, but a missing `end` line is not an error, and neither is an
 // unparsable last line when the text does not end in '\n' (a torn write):

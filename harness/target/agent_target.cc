@@ -5,8 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -32,6 +34,26 @@ std::string SelfDirectory() {
   std::string path(buf, static_cast<size_t>(n));
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? "" : path.substr(0, slash);
+}
+
+// The agent's cleanup after the last op (agent.c: kCleanupMillis plus
+// kStragglerMillis), with room to spare.
+constexpr absl::Duration kCleanupBound = absl::Seconds(3);
+
+// How long op `k` may run before the agent counts as hung in it.
+absl::Duration OpBound(const Trace& trace, int k, const RunOptions& options,
+                       absl::Duration slack) {
+  absl::Duration own = absl::ZeroDuration();
+  const OpBody& body = trace.ops[static_cast<size_t>(k)].body;
+  const Timeout* timeout = nullptr;
+  if (const auto* w = std::get_if<Wait>(&body)) timeout = &w->timeout;
+  if (const auto* s = std::get_if<AioSuspend>(&body)) timeout = &s->timeout;
+  if (timeout != nullptr) {
+    own = timeout->infinite ? options.watchdog
+                            : absl::Nanoseconds(timeout->nanos);
+  }
+  if (k + 1 == static_cast<int>(trace.ops.size())) own += kCleanupBound;
+  return own + slack;
 }
 
 std::string StderrSuffix(const std::string& tail) {
@@ -77,6 +99,15 @@ absl::StatusOr<ObservationLog> AgentTarget::Run(const Trace& trace,
   SubprocessOptions sub;
   sub.timeout = options.watchdog;
   sub.env_overrides = env_overrides_;
+  // Emulated targets (a launcher such as qemu-user) run each op slower.
+  const absl::Duration slack =
+      launcher_.empty() ? options.op_slack : 4 * options.op_slack;
+  sub.deadline_after_line =
+      [&](std::string_view line) -> std::optional<absl::Duration> {
+    std::optional<int> k = BegunOp(line);
+    if (!k || *k >= static_cast<int>(trace.ops.size())) return std::nullopt;
+    return OpBound(trace, *k, options, slack);
+  };
   std::vector<std::string> argv = launcher_;
   argv.insert(argv.end(), {binary_path_, "--work-dir", work_dir.path()});
   absl::StatusOr<SubprocessResult> run =

@@ -52,7 +52,7 @@ InProcessTarget::InProcessTarget(std::string name,
 
 absl::StatusOr<ObservationLog> InProcessTarget::Run(
     const Trace& trace, const RunOptions& /*options: no watchdog here*/) {
-  if (absl::Status s = RefuseStormsInProcess(trace, name_, replay_target_);
+  if (absl::Status s = RefuseInProcess(trace, name_, replay_target_);
       !s.ok()) {
     return s;
   }

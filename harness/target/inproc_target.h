@@ -11,7 +11,7 @@
 // Runs are serialized by one process-wide lock, shared by every in-process
 // target: the executor installs signal handlers and owns process-wide
 // notification state, so two runs at once would see each other's signals.
-// Traces with signal storms are refused (RefuseStormsInProcess in target.h). Each run gets a fresh TempDir (temp_dir.h)
+// Traces with signal storms or process events are refused (RefuseInProcess in target.h). Each run gets a fresh TempDir (temp_dir.h)
 // for its files, removed afterwards.
 //
 // Usage:

@@ -22,6 +22,8 @@
 //    expires (CLOCK_MONOTONIC): the group is killed, the child reaped, the
 //    pipes drained of what was written before the kill. (c) Stdout passes
 //    its cap: the group is killed, the child reaped, an error returned.
+//  - Deadlines. `hard_deadline` (start + timeout) never moves; `deadline`
+//    starts there and only deadline_after_line moves it, never past it.
 //  - SIGPIPE. The stdin pipe is written with SIGPIPE blocked in this thread;
 //    a SIGPIPE raised by our write (child stopped reading) is consumed before
 //    the mask is restored, so it never reaches the process.
@@ -240,8 +242,23 @@ absl::StatusOr<SubprocessResult> RunSubprocess(
   if (absl::Status s = MakePipe(&fds.stdout_r, &fds.stdout_w); !s.ok()) return s;
   if (absl::Status s = MakePipe(&fds.stderr_r, &fds.stderr_w); !s.ok()) return s;
 
-  const int64_t deadline =
+  const int64_t hard_deadline =
       MonotonicNanos() + absl::ToInt64Nanoseconds(options.timeout);
+  int64_t deadline = hard_deadline;
+  size_t lines_seen = 0;  // stdout_text[0, lines_seen) was shown to the caller
+  auto see_new_lines = [&](const std::string& text) {
+    if (!options.deadline_after_line) return;
+    size_t nl;
+    while ((nl = text.find('\n', lines_seen)) != std::string::npos) {
+      std::optional<absl::Duration> d = options.deadline_after_line(
+          std::string_view(text).substr(lines_seen, nl - lines_seen));
+      lines_seen = nl + 1;
+      if (d) {
+        deadline = std::min(hard_deadline,
+                            MonotonicNanos() + absl::ToInt64Nanoseconds(*d));
+      }
+    }
+  };
   SigpipeBlock sigpipe_block;
   absl::StatusOr<pid_t> spawned = Spawn(argv, options.env_overrides, fds);
   fds.CloseChildEnds();
@@ -303,6 +320,7 @@ absl::StatusOr<SubprocessResult> RunSubprocess(
       overflow = true;
       break;
     }
+    see_new_lines(result.stdout_text);
     if (i_err >= 0 && pfd[i_err].revents != 0) {
       ReadAvailable(fds.stderr_r, &result.stderr_tail, stderr_cap);
       TrimTail(&result.stderr_tail, options.stderr_tail_bytes);

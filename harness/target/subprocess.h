@@ -14,12 +14,21 @@
 //       RunSubprocess({"/bin/cat"}, "hello", opts);
 //   // r->outcome == SubprocessResult::Outcome::kExited, r->stdout_text == "hello"
 //
+// A caller that knows how long each step of the child's work may take can
+// bound the steps one by one: `deadline_after_line` sees every complete
+// line of standard output as it arrives, and a duration it returns moves
+// the deadline to that long from now (never past `timeout` from the start).
+// An agent that announces each op this way hangs for one op's bound, not
+// the whole run's.
+//
 // Thread-safe: concurrent calls from different threads are fine (the pipes
 // are close-on-exec, so one call's child never holds another call's pipe).
 #ifndef AIOSPEC_HARNESS_TARGET_SUBPROCESS_H_
 #define AIOSPEC_HARNESS_TARGET_SUBPROCESS_H_
 
 #include <cstddef>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +47,10 @@ struct SubprocessOptions {
   // "NAME=VALUE" entries that replace or extend the harness's environment
   // (e.g. LD_PRELOAD for the drop-in bundled implementation).
   std::vector<std::string> env_overrides;
+  // Optional per-step watchdog (see the top comment); called on the thread
+  // that called RunSubprocess, with the line without its newline.
+  std::function<std::optional<absl::Duration>(std::string_view line)>
+      deadline_after_line;
 };
 
 struct SubprocessResult {

@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -116,6 +119,43 @@ TEST(RunSubprocessTest, WatchdogKillsTheWholeProcessGroup) {
   EXPECT_TRUE(ProcessGone(grandchild)) << "sleep " << grandchild << " survived";
   unlink(pid_file.c_str());
   rmdir(dir);
+  ExpectNoChildren();
+}
+
+TEST(RunSubprocessTest, LineDeadlineBoundsEachStep) {
+  // Step 1 finishes within its bound; step 2 hangs and is killed after its
+  // own 300 ms, long before the 60 s run bound.
+  SubprocessOptions opts;
+  opts.timeout = absl::Seconds(60);
+  std::vector<std::string> lines;
+  opts.deadline_after_line =
+      [&](std::string_view line) -> std::optional<absl::Duration> {
+    lines.emplace_back(line);
+    if (line.rfind("step", 0) != 0) return std::nullopt;
+    return absl::Milliseconds(300);
+  };
+  const absl::Time start = absl::Now();
+  absl::StatusOr<SubprocessResult> r =
+      Sh("echo step 1; sleep 0.1; echo note; echo step 2; sleep 1000", "", opts);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, Outcome::kTimedOut);
+  EXPECT_EQ(r->stdout_text, "step 1\nnote\nstep 2\n");
+  EXPECT_THAT(lines, ::testing::ElementsAre("step 1", "note", "step 2"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(30));
+  ExpectNoChildren();
+}
+
+TEST(RunSubprocessTest, LineDeadlineNeverExtendsTheRunBound) {
+  SubprocessOptions opts;
+  opts.timeout = absl::Milliseconds(300);
+  opts.deadline_after_line = [](std::string_view) {
+    return std::optional<absl::Duration>(absl::Hours(1));
+  };
+  const absl::Time start = absl::Now();
+  absl::StatusOr<SubprocessResult> r = Sh("echo step; sleep 1000", "", opts);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, Outcome::kTimedOut);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(30));
   ExpectNoChildren();
 }
 

@@ -113,15 +113,21 @@ absl::StatusOr<std::unique_ptr<Target>> MakeTarget(std::string_view spec) {
       absl::StrJoin(KnownTargets(), ", "), ", agent:PATH)"));
 }
 
-absl::Status RefuseStormsInProcess(const Trace& trace, std::string_view target,
-                                   std::string_view use_instead) {
+absl::Status RefuseInProcess(const Trace& trace, std::string_view target,
+                             std::string_view use_instead) {
   for (const Op& op : trace.ops) {
+    const char* why = nullptr;
     if (std::holds_alternative<Storm>(op.body)) {
-      return absl::UnimplementedError(absl::StrCat(
-          "target ", std::string(target),
-          " runs no signal storms: they would interrupt this process, and an "
-          "in-process run has no watchdog (use --target ",
-          std::string(use_instead), ")"));
+      why = " runs no signal storms: they would interrupt this process, and an "
+            "in-process run has no watchdog";
+    } else if (std::holds_alternative<Proc>(op.body)) {
+      why = " runs no process events (proc): they would fork this process, "
+            "threads and all, and an in-process run has no watchdog";
+    }
+    if (why != nullptr) {
+      return absl::UnimplementedError(
+          absl::StrCat("target ", std::string(target), why, " (use --target ",
+                       std::string(use_instead), ")"));
     }
   }
   return absl::OkStatus();

@@ -33,6 +33,10 @@ namespace aiospec {
 struct RunOptions {
   // Wall-clock bound for one trace; past it the agent is killed (SIGKILL).
   absl::Duration watchdog = absl::Seconds(10);
+  // Out-of-process targets also bound each op: its own timeout (a wait's,
+  // a finite aio_suspend's) plus this, so a hang costs seconds, not the
+  // whole watchdog. Never extends `watchdog`.
+  absl::Duration op_slack = absl::Seconds(3);
 };
 
 class Target {
@@ -51,11 +55,12 @@ class Target {
 // target that is not available here (e.g. musl-gcc was missing at build).
 absl::StatusOr<std::unique_ptr<Target>> MakeTarget(std::string_view spec);
 
-// In-process targets have no watchdog and share this process's signals, so
-// they refuse traces with signal storms (kUnimplemented, naming the
-// out-of-process target to use instead); OK for every other trace.
-absl::Status RefuseStormsInProcess(const Trace& trace, std::string_view target,
-                                   std::string_view use_instead);
+// In-process targets have no watchdog and share this process's signals and
+// threads, so they refuse traces with signal storms or process events
+// (kUnimplemented, naming the out-of-process target to use instead); OK for
+// every other trace.
+absl::Status RefuseInProcess(const Trace& trace, std::string_view target,
+                             std::string_view use_instead);
 
 // The specs MakeTarget understands, except agent:PATH.
 std::vector<std::string> KnownTargets();

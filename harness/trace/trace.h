@@ -237,11 +237,35 @@ struct Storm {
   friend bool operator==(const Storm&, const Storm&) = default;
 };
 
+// --- Process events with requests in flight (AIO-PROC-07..16) ---------------
+
+// `proc fork [watch=CB+CB]` forks a child. The child closes its copies of
+// the trace's open descriptors (AIO-PROC-16: that must not cancel the
+// parent's requests), then waits, touching no aiocb (AIO-PROC-15).
+// `proc join` lets it finish: it reports how many of the watched read
+// buffers its own copy saw change since the fork, and how many notifications
+// it received (AIO-PROC-14: both 0), then exits and is reaped.
+// `proc exit read|write CB fd=FD offset=N nbytes=N [data=..] [notify=..]`
+// forks a child that submits that one request on an inherited descriptor
+// and calls _exit; its record is the child's submission result (AIO-PROC-07,
+// -08, -09). The parent then observes the request's effect through the
+// descriptor (drain, readback).
+// The parser keeps: at most one forked child at a time, joined before the
+// end; a `proc exit` aiocb is the child's and is named by no other op.
+enum class ProcKind { kFork, kJoin, kExit };
+struct Proc {
+  ProcKind kind = ProcKind::kFork;
+  std::vector<CbId> watch;  // fork: aiocbs of reads in flight
+  bool write = false;       // exit: the child's request is an aio_write
+  IoRequest req;            // exit: the child's request
+  friend bool operator==(const Proc&, const Proc&) = default;
+};
+
 using OpBody =
     std::variant<DeclareFile, DeclarePipe, DeclareSocketpair, Open, Close, Dup,
                  Dup2, AioRead, AioWrite, AioFsync, AioError, AioReturn,
                  AioSuspend, AioCancel, LioListio, Fill, Drain, Write, Readback,
-                 Wait, Storm>;
+                 Wait, Storm, Proc>;
 
 struct Op {
   OpBody body;

@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <limits>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11,6 +12,8 @@
 
 #include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -208,6 +211,13 @@ class Parser {
                                              const Token& separator);
   absl::Status CheckListLength(size_t n, int col) const;
   absl::StatusOr<Storm> ParseStorm(const Args& args, const Token& keyword);
+  absl::StatusOr<Proc> ParseProc(const Args& args, const Token& keyword);
+  // `kv`'s value as CB+CB...: appends each to *out; rejects duplicates, and
+  // a CB for which reject() gives a reason (else "").
+  absl::Status CbPlusList(const KeyValue& kv, std::vector<CbId>* out,
+                          absl::FunctionRef<const char*(CbId)> reject);
+  // The proc invariants of trace.h, for an op just parsed.
+  absl::Status CheckProcUse(const OpBody& body, int col);
   // The storm invariants of trace.h, for an op just parsed.
   absl::Status CheckStormUse(const OpBody& body, int col);
 
@@ -221,6 +231,8 @@ class Parser {
   std::vector<bool> fd_open_;
   std::optional<Storm> storm_;  // the storm that is on, if any
   int storm_line_ = 0;
+  int fork_line_ = 0;                    // the unjoined `proc fork`, or 0
+  absl::flat_hash_set<CbId> child_cbs_;  // aiocbs of `proc exit` children
 };
 
 absl::StatusOr<Trace> Parser::Parse(absl::string_view text) {
@@ -250,6 +262,10 @@ absl::StatusOr<Trace> Parser::Parse(absl::string_view text) {
   if (storm_.has_value()) {
     line_no_ = storm_line_;
     return Error(1, "storm is still on at the end of the trace (add 'storm off')");
+  }
+  if (fork_line_ != 0) {
+    line_no_ = fork_line_;
+    return Error(1, "the forked child is never joined (add 'proc join')");
   }
   return std::move(trace_);
 }
@@ -388,6 +404,7 @@ absl::Status Parser::ParseLine() {
   op.loc = SourceLoc{line_no_, keyword.col};
   if (absl::Status s = ParseOp(tokens_, &op.body); !s.ok()) return s;
   if (absl::Status s = CheckStormUse(op.body, keyword.col); !s.ok()) return s;
+  if (absl::Status s = CheckProcUse(op.body, keyword.col); !s.ok()) return s;
   trace_.ops.push_back(std::move(op));
   return absl::OkStatus();
 }
@@ -1170,6 +1187,10 @@ absl::Status Parser::ParseOp(absl::Span<const Token> tokens, OpBody* body) {
   } else if (name == "storm") {
     AIOSPEC_ASSIGN(args, split({"rate", "calls", "returns"}));
     AIOSPEC_ASSIGN(*body, ParseStorm(args, keyword));
+  } else if (name == "proc") {
+    AIOSPEC_ASSIGN(args, split({"watch", "fd", "offset", "nbytes", "data",
+                                "reqprio", "notify"}));
+    AIOSPEC_ASSIGN(*body, ParseProc(args, keyword));
   } else {
     return Error(keyword.col,
                  absl::StrCat("unknown op '", Shown(name), "'"));
@@ -1240,26 +1261,164 @@ absl::StatusOr<Storm> Parser::ParseStorm(const Args& args,
     }
   }
   if (const KeyValue* returns = args.Find("returns"); returns != nullptr) {
-    int col = returns->value_col;
-    for (absl::string_view name : absl::StrSplit(returns->value, '+')) {
-      Token tok;
-      tok.text = name;
-      tok.col = col;
-      col += static_cast<int>(name.size()) + 1;
-      absl::StatusOr<CbId> cb = UseCb(tok, /*allow_null=*/false);
-      if (!cb.ok()) return cb.status();
-      if (absl::c_find(op.cbs, *cb) == op.cbs.end()) {
-        return Error(tok.col, absl::StrCat("'", name,
-                                           "' in returns= is not watched by "
-                                           "this storm"));
-      }
-      if (absl::c_find(op.returns, *cb) != op.returns.end()) {
-        return Error(tok.col, absl::StrCat("duplicate '", name, "'"));
-      }
-      op.returns.push_back(*cb);
-    }
+    absl::Status s = CbPlusList(*returns, &op.returns, [&](CbId cb) {
+      return absl::c_find(op.cbs, cb) != op.cbs.end()
+                 ? ""
+                 : "in returns= is not watched by this storm";
+    });
+    if (!s.ok()) return s;
   }
   return op;
+}
+
+absl::Status Parser::CbPlusList(
+    const KeyValue& kv, std::vector<CbId>* out,
+    absl::FunctionRef<const char*(CbId)> reject) {
+  int col = kv.value_col;
+  for (absl::string_view name : absl::StrSplit(kv.value, '+')) {
+    Token tok;
+    tok.text = name;
+    tok.col = col;
+    col += static_cast<int>(name.size()) + 1;
+    absl::StatusOr<CbId> cb = UseCb(tok, /*allow_null=*/false);
+    if (!cb.ok()) return cb.status();
+    if (const char* why = reject(*cb); *why != '\0') {
+      return Error(tok.col, absl::StrCat("'", name, "' ", why));
+    }
+    if (absl::c_find(*out, *cb) != out->end()) {
+      return Error(tok.col, absl::StrCat("duplicate '", name, "'"));
+    }
+    out->push_back(*cb);
+  }
+  return CheckListLength(out->size(), kv.value_col);
+}
+
+absl::StatusOr<Proc> Parser::ParseProc(const Args& args,
+                                       const Token& keyword) {
+  if (args.positional.empty()) {
+    return Error(keyword.col, "proc needs 'fork', 'join' or 'exit'");
+  }
+  const Token& kind = *args.positional[0];
+  Proc op;
+  auto no_more = [&](size_t positional,
+                     std::initializer_list<absl::string_view> keys) {
+    if (args.positional.size() > positional) {
+      const Token* extra = args.positional[positional];
+      return Error(extra->col, absl::StrCat("unexpected argument '",
+                                            Shown(extra->text), "' for proc ",
+                                            kind.text));
+    }
+    for (const auto& [key, kv] : args.named) {
+      if (absl::c_find(keys, key) == keys.end()) {
+        return Error(kv.key_col, absl::StrCat("unknown argument '", key,
+                                              "' for proc ", kind.text));
+      }
+    }
+    return absl::OkStatus();
+  };
+  if (kind.text == "fork") {
+    op.kind = ProcKind::kFork;
+    if (absl::Status s = no_more(1, {"watch"}); !s.ok()) return s;
+    if (fork_line_ != 0) {
+      return Error(kind.col, absl::StrFormat("the child forked on line %d is "
+                                             "not joined yet",
+                                             fork_line_));
+    }
+    if (const KeyValue* watch = args.Find("watch"); watch != nullptr) {
+      absl::Status s = CbPlusList(*watch, &op.watch, [](CbId) { return ""; });
+      if (!s.ok()) return s;
+    }
+    return op;
+  }
+  if (kind.text == "join") {
+    op.kind = ProcKind::kJoin;
+    if (absl::Status s = no_more(1, {}); !s.ok()) return s;
+    if (fork_line_ == 0) return Error(kind.col, "no forked child to join");
+    return op;
+  }
+  if (kind.text == "exit") {
+    op.kind = ProcKind::kExit;
+    if (absl::Status s = no_more(3, {"fd", "offset", "nbytes", "data",
+                                     "reqprio", "notify"});
+        !s.ok()) {
+      return s;
+    }
+    if (args.positional.size() < 3 || (args.positional[1]->text != "read" &&
+                                       args.positional[1]->text != "write")) {
+      return Error(kind.col, "proc exit needs 'read' or 'write' and an aiocb");
+    }
+    op.write = args.positional[1]->text == "write";
+    const Token& cb = *args.positional[2];
+    if (names_.contains(cb.text)) {
+      return Error(cb.col, absl::StrCat("'", cb.text, "' is already named: the "
+                                        "child's aiocb must be new"));
+    }
+    absl::StatusOr<CbId> id = DefineCb(cb);
+    if (!id.ok()) return id.status();
+    op.req.cb = *id;
+    if (!op.write && args.Find("data") != nullptr) {
+      return Error(args.Find("data")->key_col, "data= is for writes");
+    }
+    if (absl::Status s = ParseIoRequest(args, kind, op.write, &op.req);
+        !s.ok()) {
+      return s;
+    }
+    if (op.req.fd == kBadFd) {
+      return Error(args.Find("fd")->value_col,
+                   "proc exit needs an open descriptor");
+    }
+    child_cbs_.insert(op.req.cb);
+    return op;
+  }
+  return Error(kind.col, absl::StrCat("unknown proc event '", Shown(kind.text),
+                                      "' (fork, join or exit)"));
+}
+
+absl::Status Parser::CheckProcUse(const OpBody& body, int col) {
+  if (const auto* proc = std::get_if<Proc>(&body)) {
+    if (proc->kind == ProcKind::kFork) fork_line_ = line_no_;
+    if (proc->kind == ProcKind::kJoin) fork_line_ = 0;
+    return absl::OkStatus();
+  }
+  if (child_cbs_.empty()) return absl::OkStatus();
+  // AIO-PROC-15: a child's aiocb is not the parent's to query or reuse.
+  auto parent_uses = [&](CbId cb) -> absl::Status {
+    if (!child_cbs_.contains(cb)) return absl::OkStatus();
+    return Error(col, absl::StrCat("aiocb '", trace_.cb_names[cb],
+                                   "' belongs to a proc exit child"));
+  };
+  absl::Status s = absl::OkStatus();
+  std::visit(
+      [&](const auto& op) {
+        using T = std::decay_t<decltype(op)>;
+        if constexpr (std::is_same_v<T, AioRead> || std::is_same_v<T, AioWrite>) {
+          s = parent_uses(op.req.cb);
+        } else if constexpr (std::is_same_v<T, AioFsync> ||
+                             std::is_same_v<T, AioError> ||
+                             std::is_same_v<T, AioReturn>) {
+          s = parent_uses(op.cb);
+        } else if constexpr (std::is_same_v<T, AioCancel>) {
+          if (op.cb != kNullHandle) s = parent_uses(op.cb);
+        } else if constexpr (std::is_same_v<T, AioSuspend>) {
+          for (CbId cb : op.list) {
+            if (cb != kNullHandle && s.ok()) s = parent_uses(cb);
+          }
+        } else if constexpr (std::is_same_v<T, Wait>) {
+          for (CbId cb : op.cbs) {
+            if (s.ok()) s = parent_uses(cb);
+          }
+        } else if constexpr (std::is_same_v<T, LioListio>) {
+          for (const LioElement& e : op.list) {
+            if (!e.is_null && s.ok()) s = parent_uses(e.req.cb);
+          }
+        } else if constexpr (std::is_same_v<T, Storm>) {
+          for (CbId cb : op.cbs) {
+            if (s.ok()) s = parent_uses(cb);
+          }
+        }
+      },
+      body);
+  return s;
 }
 
 absl::Status Parser::CheckStormUse(const OpBody& body, int col) {

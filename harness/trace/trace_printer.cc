@@ -203,6 +203,25 @@ class OpPrinter {
     }
     return out;
   }
+  std::string operator()(const Proc& op) const {
+    switch (op.kind) {
+      case ProcKind::kFork: {
+        std::string out = "proc fork";
+        if (!op.watch.empty()) {
+          std::vector<std::string> names;
+          for (CbId cb : op.watch) names.push_back(Cb(cb));
+          absl::StrAppend(&out, " watch=", absl::StrJoin(names, "+"));
+        }
+        return out;
+      }
+      case ProcKind::kJoin:
+        return "proc join";
+      case ProcKind::kExit:
+        return absl::StrCat("proc exit ", op.write ? "write " : "read ",
+                            Cb(op.req.cb), " ", IoFields(op.req));
+    }
+    return "proc";
+  }
 
  private:
   const Trace& trace_;

@@ -85,16 +85,64 @@ TEST(TraceRoundTripTest, RandomTracesCoverEveryOpKind) {
     std::mt19937_64 rng(seed);
     for (const Op& op : RandomTrace(rng, 40).ops) seen[op.body.index()] = true;
   }
-  // Storms are kept out of RandomTrace on purpose: the fuzzer's in-process
-  // targets would storm the fuzzer (see docs/TRACE_FORMAT.md).
+  // Storms and process events are kept out of RandomTrace on purpose: the
+  // fuzzer's in-process targets would storm or fork the fuzzer (see
+  // docs/TRACE_FORMAT.md).
   const size_t storm = OpBody(Storm{}).index();
+  const size_t proc = OpBody(Proc{}).index();
   for (size_t i = 0; i < seen.size(); ++i) {
-    if (i == storm) {
-      EXPECT_FALSE(seen[i]) << "RandomTrace generated a storm";
+    if (i == storm || i == proc) {
+      EXPECT_FALSE(seen[i]) << "RandomTrace generated kind " << i;
       continue;
     }
     EXPECT_TRUE(seen[i]) << "kind " << i;
   }
+}
+
+TEST(TraceRoundTripTest, ProcRoundTrips) {
+  const std::string text =
+      "aiospec-trace 1\n"
+      "pipe rd wr\n"
+      "aio_read r fd=rd offset=0 nbytes=1\n"
+      "aio_read q fd=rd offset=0 nbytes=1\n"
+      "proc fork watch=r+q\n"
+      "proc join\n"
+      "proc fork\n"
+      "proc exit write c fd=wr offset=0 data=\"x\" notify=signal(4)\n"
+      "proc exit read d fd=rd offset=0 nbytes=3\n"
+      "proc join\n";
+  absl::StatusOr<Trace> t = ParseTrace(text, "proc.trace");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(PrintTrace(*t), text);
+  const auto& fork = std::get<Proc>(t->ops[3].body);
+  EXPECT_EQ(fork.kind, ProcKind::kFork);
+  EXPECT_EQ(fork.watch, (std::vector<CbId>{0, 1}));
+  const auto& exit = std::get<Proc>(t->ops[6].body);
+  EXPECT_TRUE(exit.write);
+  EXPECT_EQ(exit.req.data, "x");
+}
+
+TEST(TraceRoundTripTest, ProcInvariants) {
+  auto error = [](const std::string& body) {
+    absl::StatusOr<Trace> t = ParseTrace("aiospec-trace 1\npipe rd wr\n" + body,
+                                         "p.trace");
+    return t.ok() ? std::string("ok") : std::string(t.status().message());
+  };
+  EXPECT_THAT(error("proc fork\n"), ::testing::HasSubstr("never joined"));
+  EXPECT_THAT(error("proc join\n"), ::testing::HasSubstr("no forked child"));
+  EXPECT_THAT(error("proc fork\nproc fork\nproc join\n"),
+              ::testing::HasSubstr("not joined yet"));
+  EXPECT_THAT(error("proc exit write c fd=wr offset=0 data=\"x\"\naio_error c\n"),
+              ::testing::HasSubstr("belongs to a proc exit child"));
+  EXPECT_THAT(error("aio_read c fd=rd offset=0 nbytes=1\n"
+                    "proc exit write c fd=wr offset=0 data=\"x\"\n"),
+              ::testing::HasSubstr("must be new"));
+  EXPECT_THAT(error("proc exit read c fd=rd offset=0 nbytes=1 data=\"x\"\n"),
+              ::testing::HasSubstr("data= is for writes"));
+  EXPECT_THAT(error("proc exit write c fd=badfd offset=0 data=\"x\"\n"),
+              ::testing::HasSubstr("open descriptor"));
+  EXPECT_THAT(error("proc join watch=x\n"), ::testing::HasSubstr("unknown argument"));
+  EXPECT_THAT(error("proc vfork\n"), ::testing::HasSubstr("unknown proc event"));
 }
 
 TEST(TraceRoundTripTest, StormRoundTripsAndOffCarriesItsLists) {

@@ -1,0 +1,43 @@
+// The fixed C text of a reproducer: the helper functions the generated
+// program calls, each emitted only when the trace needs it.
+//
+// The helpers re-implement, plainly and with libc only, what the agent
+// (harness/agent/agent.c) does for each op, so the program observes what the
+// agent observes: fill/drain/write never block (a private O_NONBLOCK open of
+// a pipe, MSG_DONTWAIT on a socket), read buffers start as '?', `wait` polls
+// aio_error with a bound. Observations are printed in the model's text
+// format (model/rules.h FormatObservation: byte strings as EncodeBytes
+// writes them, cut at 80 characters like the model's explanations).
+//
+// Usage (emitter):
+//   std::string c;
+//   for (CHelper h : {CHelper::kMakeBytes, CHelper::kFill}) c += CHelperText(h);
+#ifndef AIOSPEC_HARNESS_REPRO_C_RUNTIME_H_
+#define AIOSPEC_HARNESS_REPRO_C_RUNTIME_H_
+
+#include <string_view>
+
+namespace aiospec {
+
+// In the order they are written into the program (a helper may call one
+// listed before it).
+enum class CHelper {
+  kJudge,          // errno names, byte strings, observe(), the verdict
+  kMakeBytes,      // a payload from run-length pieces
+  kFiles,          // the work directory, make_file
+  kReadback,       // read_file
+  kNonBlocking,    // nb_open/nb_close: I/O that never blocks
+  kNbWrite,        // nb_write (fill, write)
+  kFill,           // fill
+  kDrain,          // drain
+  kWriteNow,       // write
+  kWait,           // wait: poll aio_error with a bound
+  kNotify,         // SIGEV_SIGNAL handler, SIGEV_THREAD function, records
+  kWatchdog,       // main(): child process, progress pipe, hang/crash bound
+};
+
+std::string_view CHelperText(CHelper helper);
+
+}  // namespace aiospec
+
+#endif  // AIOSPEC_HARNESS_REPRO_C_RUNTIME_H_

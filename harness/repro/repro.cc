@@ -1,0 +1,551 @@
+#include "harness/repro/repro.h"
+
+#include <algorithm>
+#include <set>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "harness/observation/host_names.h"
+#include "harness/repro/c_runtime.h"
+#include "harness/trace/payload.h"
+#include "harness/trace/trace_printer.h"
+#include "model/rules.h"
+
+namespace aiospec {
+namespace {
+
+// A C string literal: printable ASCII as is, the rest in octal; '?' escaped
+// so that no trigraph forms; long literals split over lines.
+std::string CString(std::string_view bytes) {
+  std::string out = "\"";
+  size_t line = 0;
+  for (unsigned char c : bytes) {
+    if (line >= 64) {
+      out += "\"\n        \"";
+      line = 0;
+    }
+    std::string piece;
+    if (c == '"' || c == '\\' || c == '?') {
+      piece = absl::StrCat("\\", std::string(1, static_cast<char>(c)));
+    } else if (c >= 0x20 && c < 0x7f) {
+      piece = std::string(1, static_cast<char>(c));
+    } else {
+      piece = absl::StrFormat("\\%03o", c);
+    }
+    out += piece;
+    line += piece.size();
+  }
+  return out + "\"";
+}
+
+// Text inside a /* */ comment.
+std::string CommentSafe(const std::string& s) {
+  return absl::StrReplaceAll(s, {{"*/", "* /"}, {"/*", "/ *"}});
+}
+
+// `bytes` as make_bytes pieces: runs of 16 or more equal bytes as one
+// repeated byte, the rest as literal chunks.
+std::string Pieces(std::string_view bytes) {
+  std::vector<std::string> parts;
+  std::string literal;
+  auto flush = [&] {
+    if (literal.empty()) return;
+    parts.push_back(absl::StrCat("{", CString(literal), ", ", literal.size(), ", 1}"));
+    literal.clear();
+  };
+  for (size_t i = 0; i < bytes.size();) {
+    size_t run = 1;
+    while (i + run < bytes.size() && bytes[i + run] == bytes[i]) ++run;
+    if (run >= 16) {
+      flush();
+      parts.push_back(absl::StrCat("{", CString(bytes.substr(i, 1)), ", 1, ", run, "}"));
+    } else {
+      literal.append(bytes.substr(i, run));
+    }
+    i += run;
+  }
+  flush();
+  if (parts.empty()) return "{{\"\", 0, 0}}";
+  return absl::StrCat("{", absl::StrJoin(parts, ", "), "}");
+}
+
+size_t PieceCount(const std::string& pieces) {
+  if (pieces == "{{\"\", 0, 0}}") return 0;
+  size_t n = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if (pieces[i] == '\\' && in_string) {
+      ++i;
+      continue;
+    }
+    if (pieces[i] == '"') in_string = !in_string;
+    if (!in_string && pieces[i] == '{' && i > 0) ++n;
+  }
+  return n;
+}
+
+// The text the program prints for op k's observation (FormatObservation,
+// with aio_cancel's result by name as the model's allowed texts give it).
+std::string ObservationText(const Op& op, const StepObservation& obs) {
+  if (std::holds_alternative<AioCancel>(op.body) && obs.ret != -1) {
+    return absl::StrCat("aio_cancel ret=", CancelResultName(static_cast<int>(obs.ret)));
+  }
+  return FormatObservation(op, obs);
+}
+
+std::string Wrap(const std::string& text, const std::string& indent, size_t width = 76) {
+  std::string out, line;
+  for (absl::string_view word : absl::StrSplit(text, absl::ByAnyChar(" \n"), absl::SkipEmpty())) {
+    if (!line.empty() && line.size() + word.size() + 1 + indent.size() > width) {
+      absl::StrAppend(&out, indent, line, "\n");
+      line.clear();
+    }
+    absl::StrAppend(&line, line.empty() ? "" : " ", word);
+  }
+  if (!line.empty()) absl::StrAppend(&out, indent, line, "\n");
+  return out;
+}
+
+int64_t Millis(const Timeout& t) {
+  if (t.infinite) return 0;
+  return std::min<int64_t>(t.nanos / 1000000, 3600 * 1000);
+}
+
+class Emitter {
+ public:
+  explicit Emitter(const ReproInput& in) : in_(in), trace_(*in.trace) {}
+
+  absl::StatusOr<std::string> Emit();
+
+ private:
+  std::string Fd(FdId fd) const {
+    return fd < 0 ? "-1" : absl::StrCat("fd_", trace_.fd_names[fd]);
+  }
+  std::string Path(FileId f) const { return CString(trace_.file_names[f]); }
+  // The aiocb a query names: its latest submission.
+  std::string Cb(CbId cb);
+  // A new aiocb variable for a submission of `req` at op k.
+  std::string Submit(int k, const IoRequest& req, bool is_read, bool is_write);
+  std::string NotifyCode(const std::string& cb, const Notify& n);
+  std::string ObserveLine(int k, const char* kind, const std::string& data = "",
+                          const std::string& ndata = "-1") const;
+  absl::Status EmitOp(int k, const Op& op);
+  std::string Header() const;
+  // The trace file's name without directory and ".trace".
+  std::string TraceName() const {
+    std::string name = in_.trace_path.substr(in_.trace_path.rfind('/') + 1);
+    if (name.size() > 6 && name.substr(name.size() - 6) == ".trace") name.resize(name.size() - 6);
+    return name;
+  }
+  std::string Data() const;
+
+  const ReproInput& in_;
+  const Trace& trace_;
+  std::set<CHelper> helpers_{CHelper::kJudge, CHelper::kWatchdog};
+  std::vector<std::string> decls_;
+  std::string body_;
+  absl::flat_hash_map<CbId, std::string> current_;     // cb -> latest variable
+  absl::flat_hash_map<std::string, bool> is_read_;     // variable -> a read
+  absl::flat_hash_map<std::string, int> uses_;         // variable name -> count
+  std::vector<int64_t> bound_ms_;
+  bool notify_ = false;
+};
+
+std::string Emitter::Cb(CbId cb) {
+  if (auto it = current_.find(cb); it != current_.end()) return it->second;
+  // Never submitted: a zeroed aiocb, as aiospec's agent passes.
+  std::string var = absl::StrCat("cb_", trace_.cb_names[cb], "_unsubmitted");
+  decls_.push_back(absl::StrCat("static struct aiocb ", var, ";"));
+  current_[cb] = var;
+  return var;
+}
+
+std::string Emitter::Submit(int k, const IoRequest& req, bool is_read, bool is_write) {
+  std::string var = absl::StrCat("cb_", trace_.cb_names[req.cb]);
+  if (uses_[var]++ > 0 || current_.contains(req.cb)) var = absl::StrCat(var, "_op", k);
+  while (is_read_.contains(var)) var += "_";
+  const int64_t size = std::clamp<int64_t>(req.nbytes, 1, kMaxPayloadBytes);
+  const std::string buf = absl::StrCat("buf", var.substr(2));
+  decls_.push_back(absl::StrCat("static struct aiocb ", var, ";"));
+  decls_.push_back(absl::StrFormat("static unsigned char %s[%d];", buf, size));
+  current_[req.cb] = var;
+  is_read_[var] = is_read;
+  if (is_read) {
+    absl::StrAppend(&body_, "  memset(", buf, ", '?', sizeof ", buf,
+                    "); /* unwritten bytes show as '?' */\n");
+  } else if (is_write) {
+    const std::string bytes = RequestBytes(trace_, k, req);
+    std::string pattern = req.data.has_value()
+                              ? *req.data
+                              : absl::StrCat(trace_.cb_names[req.cb], "@", k, ".");
+    std::string check;
+    while (!pattern.empty() && check.size() < bytes.size()) check += pattern;
+    if (check.substr(0, bytes.size()) != bytes) pattern = bytes;
+    helpers_.insert(CHelper::kMakeBytes);
+    const std::string pieces = Pieces(pattern);
+    absl::StrAppend(&body_, "  {\n    static const struct piece data[] = ", pieces,
+                    ";\n    make_bytes(", buf, ", ", bytes.size(), ", data, ",
+                    PieceCount(pieces), ");\n  }\n");
+  }
+  absl::StrAppend(&body_, "  ", var, ".aio_fildes = ", Fd(req.fd), ";\n  ", var,
+                  ".aio_offset = ", req.offset, ";\n  ", var, ".aio_buf = ", buf, ";\n  ",
+                  var, ".aio_nbytes = (size_t)", req.nbytes, "LL;\n");
+  if (req.reqprio != 0) absl::StrAppend(&body_, "  ", var, ".aio_reqprio = ", req.reqprio, ";\n");
+  absl::StrAppend(&body_, NotifyCode(var, req.notify));
+  return var;
+}
+
+std::string Emitter::NotifyCode(const std::string& cb, const Notify& n) {
+  if (n.kind == NotifyKind::kNone) return "";
+  notify_ = true;
+  helpers_.insert(CHelper::kNotify);
+  const char* kind = n.kind == NotifyKind::kSignal ? "SIGEV_SIGNAL" : "SIGEV_THREAD";
+  if (cb.empty()) return absl::StrFormat("%s, %d", kind, n.value);
+  return absl::StrFormat("  set_notify(&%s.aio_sigevent, %s, %d);\n  track(%d, &%s);\n", cb,
+                         kind, n.value, n.value, cb);
+}
+
+std::string Emitter::ObserveLine(int k, const char* kind, const std::string& data,
+                                 const std::string& ndata) const {
+  return absl::StrFormat("  observe(%d, \"%s\", %s, ret, err, %s, %s);\n", k,
+                         OpName(trace_.ops[k].body), kind, data.empty() ? "NULL" : data,
+                         ndata);
+}
+
+absl::Status Emitter::EmitOp(int k, const Op& op) {
+  std::string& b = body_;
+  int64_t bound = kHangSlackMillis;
+  absl::StrAppend(&b, "\n  /* op ", k, op.loc.line > 0 ? absl::StrCat(" (trace line ", op.loc.line, ")") : "",
+                  ": ", CommentSafe(PrintOp(trace_, op)), " */\n  step(", k, ");\n");
+  absl::Status status = std::visit(
+      [&](const auto& o) -> absl::Status {
+        using T = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<T, DeclareFile>) {
+          helpers_.insert(CHelper::kFiles);
+          helpers_.insert(CHelper::kMakeBytes);
+          const std::string pieces = Pieces(o.content);
+          absl::StrAppend(&b, "  {\n    static const struct piece content[] = ", pieces,
+                          ";\n    unsigned char *bytes = malloc(", o.content.size() + 1,
+                          ");\n    make_bytes(bytes, ", o.content.size(), ", content, ",
+                          PieceCount(pieces), ");\n    errno = 0;\n    ret = make_file(",
+                          Path(o.file), ", bytes, ", o.content.size(),
+                          ");\n    err = errno;\n    free(bytes);\n  }\n",
+                          ObserveLine(k, "RET_NUMBER"));
+        } else if constexpr (std::is_same_v<T, DeclarePipe> ||
+                             std::is_same_v<T, DeclareSocketpair>) {
+          constexpr bool kPipe = std::is_same_v<T, DeclarePipe>;
+          FdId a, c;
+          if constexpr (kPipe) {
+            a = o.read_end;
+            c = o.write_end;
+          } else {
+            a = o.a;
+            c = o.b;
+          }
+          absl::StrAppend(&b, "  {\n    int p[2];\n    errno = 0;\n    ret = ",
+                          kPipe ? "pipe(p)" : "socketpair(AF_UNIX, SOCK_STREAM, 0, p)",
+                          ";\n    err = errno;\n    if (ret == 0) {\n      ", Fd(a),
+                          " = p[0];\n      ", Fd(c), " = p[1];\n    }\n  }\n",
+                          ObserveLine(k, "RET_NUMBER"));
+        } else if constexpr (std::is_same_v<T, Open>) {
+          helpers_.insert(CHelper::kFiles);
+          std::string flags = (o.flags & kAccessRead) && (o.flags & kAccessWrite) ? "O_RDWR"
+                              : (o.flags & kAccessWrite)                          ? "O_WRONLY"
+                                                                                  : "O_RDONLY";
+          if (o.flags & kFlagAppend) flags += " | O_APPEND";
+          if (o.flags & kFlagSync) flags += " | O_SYNC";
+          if (o.flags & kFlagDsync) flags += " | O_DSYNC";
+          absl::StrAppend(&b, "  errno = 0;\n  ret = open(path_of(", Path(o.file), "), ", flags,
+                          ");\n  err = errno;\n  if (ret >= 0) ", Fd(o.fd), " = (int)ret;\n",
+                          ObserveLine(k, "RET_DESCRIPTOR"));
+        } else if constexpr (std::is_same_v<T, Close>) {
+          absl::StrAppend(&b, "  errno = 0;\n  ret = close(", Fd(o.fd), ");\n  err = errno;\n  ",
+                          Fd(o.fd), " = -1; /* Linux frees the number even on error */\n",
+                          ObserveLine(k, "RET_NUMBER"));
+        } else if constexpr (std::is_same_v<T, Dup>) {
+          absl::StrAppend(&b, "  errno = 0;\n  ret = dup(", Fd(o.old_fd), ");\n  err = errno;\n",
+                          "  if (ret >= 0) ", Fd(o.new_fd), " = (int)ret;\n",
+                          ObserveLine(k, "RET_DESCRIPTOR"));
+        } else if constexpr (std::is_same_v<T, Dup2>) {
+          absl::StrAppend(&b, "  errno = 0;\n  /* onto the target's number if it is open */\n",
+                          "  ret = ", Fd(o.target), " >= 0 ? dup2(", Fd(o.old_fd), ", ",
+                          Fd(o.target), ") : dup(", Fd(o.old_fd), ");\n  err = errno;\n",
+                          "  if (ret >= 0) ", Fd(o.target), " = (int)ret;\n",
+                          ObserveLine(k, "RET_DESCRIPTOR"));
+        } else if constexpr (std::is_same_v<T, AioRead> || std::is_same_v<T, AioWrite>) {
+          constexpr bool kRead = std::is_same_v<T, AioRead>;
+          const std::string cb = Submit(k, o.req, kRead, !kRead);
+          absl::StrAppend(&b, "  errno = 0;\n  ret = ", kRead ? "aio_read" : "aio_write", "(&",
+                          cb, ");\n  err = errno;\n", ObserveLine(k, "RET_NUMBER"));
+        } else if constexpr (std::is_same_v<T, AioFsync>) {
+          IoRequest req;
+          req.cb = o.cb;
+          req.fd = o.fd;
+          req.notify = o.notify;
+          const std::string cb = Submit(k, req, false, false);
+          const char* how = o.op == FsyncOp::kSync    ? "O_SYNC"
+                            : o.op == FsyncOp::kDsync ? "O_DSYNC"
+                                                      : "0 /* neither: invalid */";
+          absl::StrAppend(&b, "  errno = 0;\n  ret = aio_fsync(", how, ", &", cb,
+                          ");\n  err = errno;\n", ObserveLine(k, "RET_NUMBER"));
+        } else if constexpr (std::is_same_v<T, AioError>) {
+          absl::StrAppend(&b, "  errno = 0;\n  ret = aio_error(&", Cb(o.cb), ");\n  err = errno;\n",
+                          ObserveLine(k, "RET_ERROR_STATUS"));
+        } else if constexpr (std::is_same_v<T, AioReturn>) {
+          const std::string cb = Cb(o.cb);
+          absl::StrAppend(&b, "  errno = 0;\n  ret = aio_return(&", cb, ");\n  err = errno;\n");
+          if (is_read_[cb]) {
+            const std::string buf = absl::StrCat("buf", cb.substr(2));
+            absl::StrAppend(&b, "  if (ret > 0) {\n    long long n = ret < (long long)sizeof ",
+                            buf, " ? ret : (long long)sizeof ", buf, ";\n  ",
+                            ObserveLine(k, "RET_NUMBER", buf, "n"), "  } else {\n  ",
+                            ObserveLine(k, "RET_NUMBER"), "  }\n");
+          } else {
+            absl::StrAppend(&b, ObserveLine(k, "RET_NUMBER"));
+          }
+        } else if constexpr (std::is_same_v<T, AioSuspend>) {
+          std::vector<std::string> list;
+          for (CbId c : o.list) list.push_back(c < 0 ? "NULL" : absl::StrCat("&", Cb(c)));
+          if (list.empty()) list.push_back("NULL");
+          absl::StrAppend(&b, "  {\n    const struct aiocb *list[] = {", absl::StrJoin(list, ", "),
+                          "};\n");
+          std::string timeout = "NULL";
+          if (!o.timeout.infinite) {
+            absl::StrAppend(&b, "    struct timespec ts;\n    ts.tv_sec = ",
+                            o.timeout.nanos / 1000000000, ";\n    ts.tv_nsec = ",
+                            o.timeout.nanos % 1000000000, ";\n");
+            timeout = "&ts";
+            bound += Millis(o.timeout);
+          }
+          absl::StrAppend(&b, "    errno = 0;\n    ret = aio_suspend(list, ", o.list.size(), ", ",
+                          timeout, ");\n    err = errno;\n  }\n", ObserveLine(k, "RET_NUMBER"));
+        } else if constexpr (std::is_same_v<T, AioCancel>) {
+          absl::StrAppend(&b, "  errno = 0;\n  ret = aio_cancel(", Fd(o.fd), ", ",
+                          o.cb < 0 ? "NULL" : absl::StrCat("&", Cb(o.cb)),
+                          ");\n  err = errno;\n", ObserveLine(k, "RET_CANCEL"));
+        } else if constexpr (std::is_same_v<T, LioListio>) {
+          std::vector<std::string> list;
+          for (const LioElement& e : o.list) {
+            if (e.is_null) {
+              list.push_back("NULL");
+              continue;
+            }
+            const bool read = e.opcode == LioOpcode::kRead;
+            const bool write = e.opcode == LioOpcode::kWrite;
+            const std::string cb = Submit(k, e.req, read, write);
+            absl::StrAppend(&b, "  ", cb, ".aio_lio_opcode = ",
+                            read ? "LIO_READ" : write ? "LIO_WRITE" : "LIO_NOP", ";\n");
+            list.push_back(absl::StrCat("&", cb));
+          }
+          if (list.empty()) list.push_back("NULL");
+          std::string sig = "NULL";
+          if (o.notify.kind != NotifyKind::kNone) {
+            absl::StrAppend(&b, "  static struct sigevent list_sig_op", k, ";\n  set_notify(&list_sig_op",
+                            k, ", ", NotifyCode("", o.notify), ");\n  track(", o.notify.value,
+                            ", NULL);\n");
+            sig = absl::StrCat("&list_sig_op", k);
+          }
+          absl::StrAppend(&b, "  {\n    /* static: the library may read the list until the ",
+                          "requests complete */\n    static struct aiocb *list[] = {",
+                          absl::StrJoin(list, ", "), "};\n    errno = 0;\n    ret = lio_listio(",
+                          o.wait ? "LIO_WAIT" : "LIO_NOWAIT", ", list, ", o.list.size(), ", ", sig,
+                          ");\n    err = errno;\n  }\n", ObserveLine(k, "RET_NUMBER"));
+        } else if constexpr (std::is_same_v<T, Fill>) {
+          helpers_.insert({CHelper::kNonBlocking, CHelper::kNbWrite, CHelper::kFill});
+          absl::StrAppend(&b, "  ret = fill(", Fd(o.fd), ", &err);\n", ObserveLine(k, "RET_NUMBER"));
+        } else if constexpr (std::is_same_v<T, Drain>) {
+          helpers_.insert({CHelper::kNonBlocking, CHelper::kDrain});
+          absl::StrAppend(&b, "  {\n    unsigned char *got;\n    ret = drain(", Fd(o.fd), ", ",
+                          o.max, ", &got, &err);\n  ", ObserveLine(k, "RET_NUMBER", "got", "ret"),
+                          "    free(got);\n  }\n");
+        } else if constexpr (std::is_same_v<T, Write>) {
+          helpers_.insert({CHelper::kNonBlocking, CHelper::kNbWrite, CHelper::kWriteNow,
+                           CHelper::kMakeBytes});
+          const std::string pieces = Pieces(o.data);
+          absl::StrAppend(&b, "  {\n    static const struct piece data[] = ", pieces,
+                          ";\n    static unsigned char bytes[", o.data.size() + 1,
+                          "];\n    make_bytes(bytes, ", o.data.size(), ", data, ",
+                          PieceCount(pieces), ");\n    ret = write_now(", Fd(o.fd),
+                          ", (const char *)bytes, ", o.data.size(), ", &err);\n  }\n",
+                          ObserveLine(k, "RET_NUMBER"));
+        } else if constexpr (std::is_same_v<T, Readback>) {
+          helpers_.insert({CHelper::kFiles, CHelper::kReadback});
+          absl::StrAppend(&b, "  {\n    unsigned char *got;\n    errno = 0;\n    ret = read_file(",
+                          Path(o.file), ", &got);\n    err = errno;\n  ",
+                          ObserveLine(k, "RET_NUMBER", "got", "ret"), "    free(got);\n  }\n");
+        } else if constexpr (std::is_same_v<T, Wait>) {
+          helpers_.insert(CHelper::kWait);
+          std::vector<std::string> list;
+          for (CbId c : o.cbs) list.push_back(absl::StrCat("&", Cb(c)));
+          const int64_t ns =
+              o.timeout.infinite ? -1 : std::min<int64_t>(o.timeout.nanos, 3600'000'000'000);
+          bound += Millis(o.timeout);
+          absl::StrAppend(&b, "  {\n    struct aiocb *list[] = {", absl::StrJoin(list, ", "),
+                          "};\n    ret = wait_for(list, ", o.cbs.size(), ", ", ns,
+                          "LL, &err);\n  }\n", ObserveLine(k, "RET_NUMBER"));
+        } else {
+          return absl::UnimplementedError(absl::StrCat(
+              "the reproducer cannot emit op '", OpName(trace_.ops[k].body), "' yet (op ", k,
+              ")"));
+        }
+        return absl::OkStatus();
+      },
+      op.body);
+  if (!status.ok()) return status;
+  if (notify_) absl::StrAppend(&b, "  report_notifications(", k, ");\n");
+  bound_ms_.push_back(bound);
+  return absl::OkStatus();
+}
+
+std::string Emitter::Header() const {
+  const CheckResult& r = *in_.result;
+  const Explanation* e = r.failure ? &*r.failure : nullptr;
+  std::string h = absl::StrCat("/* aiospec reproducer: ", TraceName(), " is ",
+                               VerdictName(r.verdict), " on ", in_.target, " (profile ",
+                               ProfileName(r.profile), ")\n *\n");
+  if (!trace_.about.empty()) absl::StrAppend(&h, Wrap(CommentSafe(trace_.about), " * "), " *\n");
+  if (e != nullptr && !e->assertion_ids.empty()) {
+    absl::StrAppend(&h, " * Assertions it breaks (spec/ASSERTIONS.md):\n");
+    for (const std::string& id : e->assertion_ids) {
+      std::string text;
+      for (const auto& [tid, t] : in_.assertion_texts) {
+        if (tid == id) text = t;
+      }
+      absl::StrAppend(&h, Wrap(CommentSafe(absl::StrCat(id, ": ", text)), " *   "));
+    }
+    absl::StrAppend(&h, " *\n");
+  }
+  if (e != nullptr && e->op_index >= 0) {
+    absl::StrAppend(&h, " * At op ", e->op_index,
+                    e->loc.line > 0 ? absl::StrCat(" (trace line ", e->loc.line, ")") : "", ": ",
+                    CommentSafe(e->op_text), "\n");
+    if (r.verdict == Verdict::kFail) {
+      absl::StrAppend(&h, " *   POSIX allows: ",
+                      e->allowed.empty() ? "(nothing the run could show)"
+                                         : CommentSafe(absl::StrJoin(e->allowed, " or ")),
+                      "\n *   ", in_.target, " observed: ", CommentSafe(e->observed), "\n");
+    }
+    absl::StrAppend(&h, Wrap(CommentSafe(e->message), " *   "));
+    absl::StrAppend(&h, " *\n");
+  }
+  absl::StrAppend(
+      &h, " * Build and run (glibc):  ", ReproBuildLine("repro.c"),
+      "\n *               (musl):   musl-gcc -std=c99 -static repro.c -o repro && ./repro\n"
+      " * It prints each op and what it observed (in aiospec's log format), then\n"
+      " * its verdict, and exits 0 PASS (the behaviour POSIX requires), 1 FAIL\n"
+      " * (the finding reproduced, or a hang or crash), 2 INCONCLUSIVE (an earlier\n"
+      " * op took another path than the run aiospec recorded, so what POSIX\n"
+      " * allows at the failing op may differ; judge it with aiospec). Each op\n"
+      " * gets ",
+      kHangSlackMillis,
+      " ms plus its own timeout before it counts as hung.\n *\n"
+      " * Generated by `aiospec repro` from ",
+      CommentSafe(in_.trace_path), ";\n * only libc is needed.\n */\n");
+  return h;
+}
+
+std::string Emitter::Data() const {
+  const CheckResult& r = *in_.result;
+  const Explanation* e = r.failure ? &*r.failure : nullptr;
+  const int n = static_cast<int>(trace_.ops.size());
+  const int fail_op = r.verdict == Verdict::kFail && e != nullptr ? e->op_index : -1;
+  std::string d = absl::StrCat("\n#define NOPS ", n, "\n#define FAIL_OP ", fail_op,
+                               " /* -1: the finding is a hang or a crash */\n#define HANG_SLACK_MS ",
+                               kHangSlackMillis, "\nstatic const char why[] = ",
+                               CString(e != nullptr ? e->message : ""), ";\n");
+  if (helpers_.contains(CHelper::kFiles)) d += "#define HAVE_FILES 1\n";
+  std::vector<std::string> text, recorded, bounds;
+  for (int k = 0; k < n; ++k) {
+    text.push_back(CString(PrintOp(trace_, trace_.ops[k])));
+    recorded.push_back(k < static_cast<int>(in_.log->steps.size())
+                           ? CString(ObservationText(trace_.ops[k], in_.log->steps[k]))
+                           : "NULL");
+    bounds.push_back(absl::StrCat(bound_ms_[k]));
+  }
+  std::vector<std::string> allowed;
+  if (fail_op >= 0) {
+    for (const std::string& a : e->allowed) allowed.push_back(CString(a));
+  }
+  allowed.push_back("NULL");
+  absl::StrAppend(&d, "\n/* The ops, as the trace writes them. */\nstatic const char *const op_text[NOPS] = {\n    ",
+                  absl::StrJoin(text, ",\n    "),
+                  "};\n\n/* What each op observed in the run aiospec judged on ", in_.target,
+                  " (NULL: not reached). */\nstatic const char *const recorded[NOPS] = {\n    ",
+                  absl::StrJoin(recorded, ",\n    "),
+                  "};\n\n/* What the model of POSIX allows at FAIL_OP. */\nstatic const char *const allowed[] = {",
+                  absl::StrJoin(allowed, ", "),
+                  "};\n\n/* How long each op may take before it counts as hung (ms). */\n"
+                  "static const int op_bound_ms[NOPS] = {",
+                  absl::StrJoin(bounds, ", "), "};\n\nstatic int progress_fd = -1;\n");
+  if (helpers_.contains(CHelper::kFiles)) {
+    std::vector<std::string> names;
+    for (const std::string& f : trace_.file_names) names.push_back(CString(f));
+    names.push_back("NULL");
+    absl::StrAppend(&d, "static const char *const file_names[] = {", absl::StrJoin(names, ", "),
+                    "};\n");
+  }
+  return d;
+}
+
+absl::StatusOr<std::string> Emitter::Emit() {
+  const CheckResult& r = *in_.result;
+  if (r.verdict != Verdict::kFail && r.verdict != Verdict::kHang && r.verdict != Verdict::kCrash) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "nothing to reproduce: the verdict is ", VerdictName(r.verdict), " on ", in_.target));
+  }
+  if (r.verdict == Verdict::kFail &&
+      (!r.failure.has_value() || r.failure->op_index < 0 ||
+       r.failure->observed.rfind("notify ", 0) == 0)) {
+    return absl::UnimplementedError(
+        "the reproducer cannot judge a notification finding yet (the failing observation "
+        "is a notify record)");
+  }
+  for (int k = 0; k < static_cast<int>(trace_.ops.size()); ++k) {
+    if (absl::Status s = EmitOp(k, trace_.ops[k]); !s.ok()) return s;
+  }
+  std::string c = Header();
+  absl::StrAppend(&c,
+                  "#define _GNU_SOURCE\n#include <aio.h>\n#include <errno.h>\n#include <fcntl.h>\n"
+                  "#include <poll.h>\n#include <signal.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+                  "#include <string.h>\n#include <sys/socket.h>\n#include <sys/stat.h>\n"
+                  "#include <sys/wait.h>\n#include <time.h>\n#include <unistd.h>\n",
+                  Data());
+  for (CHelper h : helpers_) {
+    if (h != CHelper::kWatchdog) c += std::string(CHelperText(h));
+  }
+  absl::StrAppend(&c, "\n/* ---- The scenario --------------------------------------------------------- */\n\n");
+  for (size_t i = 0; i < trace_.fd_names.size(); ++i) {
+    absl::StrAppend(&c, "static int ", Fd(static_cast<FdId>(i)), " = -1;\n");
+  }
+  for (const std::string& d : decls_) absl::StrAppend(&c, d, "\n");
+  absl::StrAppend(&c, "\nstatic void scenario(void) {\n  long long ret;\n  int err;\n",
+                  "  signal(SIGPIPE, SIG_IGN); /* a write to a closed pipe says EPIPE */\n",
+                  notify_ ? "  notify_begin();\n" : "", body_);
+  absl::StrAppend(&c, "\n  if (FAIL_OP < 0) printf(\"PASS: the run finished (the recorded run ",
+                  r.verdict == Verdict::kHang ? "hung" : "crashed", ")\\n\");\n}\n",
+                  std::string(CHelperText(CHelper::kWatchdog)));
+  return c;
+}
+
+}  // namespace
+
+std::string ReproBuildLine(const std::string& file) {
+  return absl::StrCat("cc -std=c99 -pthread ", file, " -o repro -lrt && ./repro");
+}
+
+absl::StatusOr<std::string> EmitReproducer(const ReproInput& in) {
+  if (in.trace == nullptr || in.log == nullptr || in.result == nullptr) {
+    return absl::InvalidArgumentError("EmitReproducer needs a trace, a log and a result");
+  }
+  return Emitter(in).Emit();
+}
+
+}  // namespace aiospec
