@@ -4,7 +4,9 @@
 The report is made for two targets from a few traces (one of which glibc is
 known to fail), then Chromium takes a screenshot, and the PNG is decoded here
 (standard library only) to check that the verdict matrix is on screen: cells
-in the PASS colour and in the FAIL colour, laid out as a table (several rows).
+in the PASS colour and in the FAIL colour, laid out as a table (several rows). Chromium's rendered DOM must also hold the Findings section
+with a "C reproducer" link to the glibc finding's file, which the report
+wrote next to report.html, and a matrix cell linking to it.
 Exit 77 (skipped, with the reason printed) when Chromium is not installed.
 
 Usage: html_report_test.py AIOSPEC TRACE_DIR
@@ -76,12 +78,18 @@ def main(aiospec, trace_dir):
     html = os.path.join(work, "report.html")
     assert os.path.exists(html), "aiospec report wrote no report.html"
     png = os.path.join(work, "shot.png")
-    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={work}/profile", "--hide-scrollbars",
-                    "--window-size=1000,1400", f"--screenshot={png}", "file://" + html],
+    headless = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", f"--user-data-dir={work}/profile"]
+    subprocess.run(headless + ["--hide-scrollbars", "--window-size=1000,1400",
+                               f"--screenshot={png}", "file://" + html],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    dom = subprocess.run(headless + ["--dump-dom", "file://" + html], check=True,
+                         capture_output=True, text=True, timeout=120).stdout
+    repro = "repro/glibc/close_reuse_queued_write.c"
+    findings_ok = ('id="findings"' in dom and f'class="creproducer" href="{repro}"' in dom
+                   and f'class="repro" href="{repro}"' in dom
+                   and os.path.exists(os.path.join(work, repro)))
     width, height, rows = decode_png(png)
     pass_rows = {y for y, row in enumerate(rows) if row.count(PASS_RGB) > 20}
     fail_rows = {y for y, row in enumerate(rows) if row.count(FAIL_RGB) > 20}
@@ -93,7 +101,10 @@ def main(aiospec, trace_dir):
     if len(pass_rows) < 60 or len(fail_rows) < 10:
         print("FAIL: the verdict matrix is not visible in the screenshot")
         return 1
-    print("PASS: the matrix is rendered")
+    if not findings_ok:
+        print(f"FAIL: no Findings section with a link to {repro} (or the file is missing)")
+        return 1
+    print("PASS: the matrix is rendered; the findings link their C reproducers")
     return 0
 
 

@@ -241,6 +241,12 @@ class Walker {
       Violation("descriptor open or file undeclared");
       return false;
     }
+    // Holds install a seccomp filter for the life of the executing process
+    // (the fuzzer, in process): the flag is dropped, and the hold ops.
+    if (b.flags & kFlagHold) {
+      b.flags &= ~kFlagHold;
+      Violation("open flags=...+hold (holds are not fuzzed)");
+    }
     OpenFd(b.fd, false);
     return true;
   }
@@ -497,6 +503,10 @@ class Walker {
   // process. They are dropped.
   bool Apply(Op&, Proc&) {
     Violation("proc (process events are not fuzzed)");
+    return false;
+  }
+  bool Apply(Op&, Hold&) {
+    Violation("hold (holds are not fuzzed)");
     return false;
   }
   bool Apply(Op&, Wait& b) {

@@ -183,8 +183,9 @@ std::vector<State> StepRequest(const State& s, CbId cb,
                                const StepContext& ctx) {
   if (!s.IsPending(cb)) return {};
   const Request& r = *s.requests[cb];
-  // Undecided requests are decided before anything may move them.
-  if (r.undecided != Undecided::kNo) return {};
+  // Undecided requests are decided before anything may move them; a held
+  // one waits for its release.
+  if (r.undecided != Undecided::kNo || r.held) return {};
   if (r.pending_error != 0 || r.ofd == kNone) {
     // The EITHER errors reported asynchronously (AIO-READ-16/17,
     // AIO-WRITE-14/15): return status -1, error status the errno.
@@ -201,7 +202,14 @@ std::vector<State> StepRequest(const State& s, CbId cb,
 bool EnabledForSure(const State& s, CbId cb) {
   if (!s.IsPending(cb)) return false;
   const Request& r = *s.requests[cb];
+  if (r.held) return false;
   const Ofd* o = ActingOfd(s, r);
+  if (o != nullptr && r.op == RequestOp::kFsync) {
+    // The barrier: behind a held earlier write it waits for the release.
+    for (CbId w : WritesOnFile(s, o->file)) {
+      if (s.requests[w]->held && s.requests[w]->seq < r.seq) return false;
+    }
+  }
   if (o == nullptr || o->kind == OfdKind::kFile || r.op == RequestOp::kFsync) {
     return true;
   }

@@ -1,5 +1,6 @@
 #include "model/process_events.h"
 
+#include <cerrno>
 #include <string>
 #include <utility>
 #include <vector>
@@ -9,10 +10,11 @@
 namespace aiospec {
 namespace {
 
-RuleOutcome Rejected(std::string allowed, std::string message) {
+RuleOutcome Rejected(std::vector<std::string> ids, std::string allowed,
+                     std::string message) {
   RuleOutcome out;
   out.rejections.push_back(
-      Rejection{{"AIO-PROC-14"}, std::move(allowed), std::move(message)});
+      Rejection{std::move(ids), std::move(allowed), std::move(message)});
   return out;
 }
 
@@ -22,19 +24,19 @@ RuleOutcome Rejected(std::string allowed, std::string message) {
 RuleOutcome ApplyJoin(const State& s, const StepObservation& obs) {
   const std::string allowed = "proc ret=0 filled=0 notified=0";
   if (obs.ret != 0 || !obs.child.has_value()) {
-    return Rejected(allowed,
+    return Rejected({"AIO-PROC-14"}, allowed,
                     "the forked child did not report: it crashed or hung "
                     "after the fork");
   }
   if (obs.child->filled != 0) {
-    return Rejected(allowed,
+    return Rejected({"AIO-PROC-14"}, allowed,
                     absl::StrCat(obs.child->filled,
                                  " read buffer(s) of the parent's requests "
                                  "were filled in the child's memory: the "
                                  "child inherited an operation"));
   }
   if (obs.child->notified != 0) {
-    return Rejected(allowed,
+    return Rejected({"AIO-PROC-14"}, allowed,
                     absl::StrCat("the child received ", obs.child->notified,
                                  " notification(s) of the parent's requests"));
   }
@@ -43,14 +45,53 @@ RuleOutcome ApplyJoin(const State& s, const StepObservation& obs) {
   return out;
 }
 
-// AIO-PROC-07/08: the child's submission is judged as the call it is
-// (with its notification suppressed: the submitter is gone), then each
-// queued request is either cancelled by the termination or left to
-// complete.
-RuleOutcome ApplyExit(const State& s, const Proc& op,
-                      const StepObservation& obs, const RuleContext& ctx) {
+// AIO-PROC-13 (and -11 for signals): the probe's pattern at the old buffer
+// address is intact and no notification reached it. A probe that could not
+// start or could not map that address leaves nothing to judge; one that
+// started and then never reported died in the new image.
+RuleOutcome ApplyExecJoin(const State& s, const StepObservation& obs) {
+  const std::string allowed = "proc ret=0 filled=0 notified=0";
+  RuleOutcome out;
+  if (obs.ret != 0 && obs.err != ECHILD) {
+    out.unresolved =
+        obs.err == EADDRINUSE
+            ? "the old buffer address is taken in the new image: the probe "
+              "could not watch it"
+            : "the child could not exec the probe: nothing to judge";
+    return out;
+  }
+  if (obs.ret != 0 || !obs.child.has_value()) {
+    return Rejected({"AIO-PROC-13"}, allowed,
+                    "the exec'd probe did not report: it crashed or hung in "
+                    "the new process image");
+  }
+  if (obs.child->filled != 0) {
+    return Rejected({"AIO-PROC-13"}, allowed,
+                    "the pattern the probe laid at the old buffer address "
+                    "changed: a completion wrote into the new process image");
+  }
+  if (obs.child->notified != 0) {
+    return Rejected({"AIO-PROC-11", "AIO-PROC-13"}, allowed,
+                    absl::StrCat("the new process image received ",
+                                 obs.child->notified,
+                                 " notification signal(s) of a request "
+                                 "submitted before exec"));
+  }
+  out.accepted.push_back({s, {}});
+  return out;
+}
+
+// _exit (AIO-PROC-07/08) and exec (AIO-PROC-10/11): the child's
+// submission is judged as the call it is, with its notification suppressed
+// (the submitter is gone or replaced), then a queued request is either
+// cancelled by the event or left to complete as if the event had not
+// happened. Which one is the implementation's choice, recorded.
+RuleOutcome ApplySubmitThenEnd(const State& s, const Proc& op,
+                               const StepObservation& obs,
+                               const RuleContext& ctx) {
+  const bool exec = op.kind == ProcKind::kExec;
   IoRequest req = op.req;
-  req.notify = Notify{};  // AIO-PROC-08: notifications suppressed
+  req.notify = Notify{};  // AIO-PROC-08, AIO-PROC-11: suppressed
   Op call;
   if (op.write) {
     call.body = AioWrite{req};
@@ -66,10 +107,14 @@ RuleOutcome ApplyExit(const State& s, const Proc& op,
       if (t.requests[req.cb]->ofd != kNone) t.Unref(t.requests[req.cb]->ofd);
       t.requests[req.cb].reset();
       cancelled.choices.push_back(
-          "AIO-PROC-07: _exit cancelled the pending request");
+          exec ? "AIO-PROC-10: exec cancelled the pending request"
+               : "AIO-PROC-07: _exit cancelled the pending request");
       both.push_back(std::move(cancelled));
       a.choices.push_back(
-          "AIO-PROC-07: the pending request outlived _exit (AIO-PROC-08)");
+          exec ? "AIO-PROC-10: the pending request outlived exec "
+                 "(AIO-PROC-11)"
+               : "AIO-PROC-07: the pending request outlived _exit "
+                 "(AIO-PROC-08)");
     }
     both.push_back(std::move(a));
   }
@@ -93,9 +138,10 @@ RuleOutcome ApplyProc(const State& s, const Proc& op,
       return out;
     }
     case ProcKind::kJoin:
-      return ApplyJoin(s, obs);
+      return op.of_exec ? ApplyExecJoin(s, obs) : ApplyJoin(s, obs);
     case ProcKind::kExit:
-      return ApplyExit(s, op, obs, ctx);
+    case ProcKind::kExec:
+      return ApplySubmitThenEnd(s, op, obs, ctx);
   }
   return RuleOutcome{};
 }

@@ -1,4 +1,4 @@
-// The rules of the `proc` op: fork, and _exit with requests in flight.
+// The rules of the `proc` op: fork, _exit and exec with requests in flight.
 //
 // fork (AIO-PROC-14, -15, -16): the parent's world does not change (its
 // requests complete into its own memory; the child closing its copies of
@@ -13,6 +13,14 @@
 // terminated, with its notification suppressed. Which one is an
 // implementation-defined choice, recorded, never judged. _exit may block
 // until the request completes (AIO-PROC-09): nothing to observe.
+//
+// exec (AIO-PROC-10..13): `proc exec` is a submission by a child that then
+// execs a probe. The submission is judged like `proc exit`'s, and a queued
+// request is cancelled by exec (AIO-PROC-10) or completes as if exec had
+// not happened, its notification suppressed (AIO-PROC-11): the choice is
+// recorded. Whether exec waited for it (AIO-PROC-12) is not observed. At
+// the `proc join` of that child, the probe's pattern at the old buffer
+// address is unchanged and it received no notification (AIO-PROC-13).
 //
 // Usage (from ApplyRule):
 //   if (const auto* p = std::get_if<Proc>(&op.body))

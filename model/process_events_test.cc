@@ -132,5 +132,78 @@ TEST(ProcessEventsTest, ExitNotificationReachingTheParentIsRejected) {
   EXPECT_EQ(r.verdict, Verdict::kFail) << FormatResult(r, TraceOf(kExit));
 }
 
+// --- exec: AIO-PROC-10, -11, -13 ---------------------------------------------
+
+const Lines kExec = {
+    "pipe rd wr",
+    "proc exec read r fd=rd offset=0 nbytes=4 notify=signal(5)",
+    "write wr data=\"abcd\"",
+    "drain rd",
+    "proc join",
+};
+
+Lines ExecLog(const std::string& drain, const std::string& join) {
+  return {"pipe ret=0", "proc ret=0", "write ret=4", drain, join};
+}
+
+// The bytes stay in the pipe: exec cancelled the read (AIO-PROC-10), or it
+// has not run yet.
+TEST(ProcessEventsTest, ExecMayCancelThePendingRead) {
+  ExpectPass(kExec, ExecLog("drain ret=4 data=\"abcd\"",
+                            "proc ret=0 filled=0 notified=0"));
+}
+
+// The read consumed them: it completed as if exec had not happened
+// (AIO-PROC-11), but not into the new image.
+TEST(ProcessEventsTest, ExecMayLetThePendingReadComplete) {
+  ExpectPass(kExec,
+             ExecLog("drain ret=0 data=\"\"", "proc ret=0 filled=0 notified=0"),
+             "outlived exec");
+}
+
+TEST(ProcessEventsTest, ExecCompletionIntoTheNewImageCitesProc13) {
+  ExpectCites(kExec,
+              ExecLog("drain ret=0 data=\"\"", "proc ret=0 filled=1 notified=0"),
+              "AIO-PROC-13");
+}
+
+TEST(ProcessEventsTest, ExecNotificationToTheNewImageCitesProc11And13) {
+  for (Profile p : {Profile::kPosix, Profile::kQoi}) {
+    CheckResult r = Check(kExec,
+                          ExecLog("drain ret=0 data=\"\"",
+                                  "proc ret=0 filled=0 notified=1"),
+                          p);
+    EXPECT_EQ(r.verdict, Verdict::kFail) << FormatResult(r, TraceOf(kExec));
+    ASSERT_TRUE(r.failure.has_value());
+    EXPECT_THAT(r.failure->assertion_ids,
+                UnorderedElementsAre("AIO-PROC-11", "AIO-PROC-13"));
+  }
+}
+
+TEST(ProcessEventsTest, ExecProbeThatNeverReportedCitesProc13) {
+  ExpectCites(kExec,
+              ExecLog("drain ret=4 data=\"abcd\"", "proc ret=-1 errno=ECHILD"),
+              "AIO-PROC-13");
+}
+
+// Bytes that were neither consumed nor left in the pipe.
+TEST(ProcessEventsTest, ExecReadThatLostTheBytesIsRejected) {
+  CheckResult r = Check(kExec,
+                        ExecLog("drain ret=2 data=\"cd\"",
+                                "proc ret=0 filled=0 notified=0"),
+                        Profile::kPosix);
+  EXPECT_EQ(r.verdict, Verdict::kFail) << FormatResult(r, TraceOf(kExec));
+}
+
+// No probe ran (exec failed) or it could not watch the old address.
+TEST(ProcessEventsTest, ExecWithoutAWorkingProbeIsUnresolved) {
+  for (const char* join :
+       {"proc ret=-1 errno=ENOEXEC", "proc ret=-1 errno=EADDRINUSE"}) {
+    CheckResult r = Check(kExec, ExecLog("drain ret=4 data=\"abcd\"", join),
+                          Profile::kPosix);
+    EXPECT_EQ(r.verdict, Verdict::kUnresolved) << join;
+  }
+}
+
 }  // namespace
 }  // namespace aiospec

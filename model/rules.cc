@@ -15,6 +15,7 @@
 #include "harness/observation/host_names.h"
 #include "harness/trace/payload.h"
 #include "model/cancel_choice.h"
+#include "model/holds.h"
 #include "model/process_events.h"
 
 namespace aiospec {
@@ -77,6 +78,12 @@ RuleOutcome Unresolved(std::string why) {
 // The clause behind an error a submission must report, sync or async
 // (AIO-READ-16/17, AIO-WRITE-14/15, AIO-FSYNC-12/14).
 std::string ErrorId(RequestOp op, int e) {
+  // An I/O error of the syscall itself (a `hold release errno=`).
+  if (e == EIO || e == ENOSPC) {
+    return op == RequestOp::kFsync ? "AIO-FSYNC-07"
+           : op == RequestOp::kRead ? "AIO-READ-18"
+                                    : "AIO-WRITE-16";
+  }
   if (op == RequestOp::kFsync) return e == EBADF ? "AIO-FSYNC-12" : "AIO-FSYNC-14";
   if (op == RequestOp::kRead) return e == EBADF ? "AIO-READ-16" : "AIO-READ-17";
   if (e == EFBIG) return "AIO-WRITE-17";
@@ -1663,6 +1670,8 @@ RuleOutcome ApplyRuleKeepingInput(const State& s, const Op& op,
           return ApplyStorm(s, body, obs, ctx);
         } else if constexpr (std::is_same_v<T, Proc>) {
           return ApplyProc(s, body, obs, ctx);
+        } else if constexpr (std::is_same_v<T, Hold>) {
+          return ApplyHold(s, body, obs);
         } else {
           return Unresolved(
               absl::StrCat("model does not cover ", OpName(op.body), " yet"));

@@ -111,7 +111,8 @@ std::string State::Canonical() const {
                     r->pending_error, ",", static_cast<int>(r->status), ",",
                     r->transferred, ",", r->ret, ",", r->err, ",",
                     r->notifications, ",", static_cast<int>(r->undecided), ",",
-                    r->cancel_group, ",", r->queued ? "q," : "u,");
+                    r->cancel_group, ",", r->queued ? "q," : "u,",
+                    r->held ? "h," : "");
     AppendBytes(out, r->read_data);
   }
   absl::StrAppend(&out, "L");
@@ -140,7 +141,8 @@ bool SameRequest(const std::optional<Request>& a,
          a->ret == b->ret && a->err == b->err &&
          a->notifications == b->notifications &&
          a->undecided == b->undecided && a->cancel_group == b->cancel_group &&
-         a->queued == b->queued && SameBytes(a->read_data, b->read_data);
+         a->queued == b->queued && a->held == b->held &&
+         SameBytes(a->read_data, b->read_data);
 }
 
 }  // namespace
@@ -174,7 +176,8 @@ size_t State::Hash() const {
                static_cast<uint32_t>(r->seq));
     Mix(h, (static_cast<uint64_t>(static_cast<uint32_t>(r->ofd)) << 32) |
                static_cast<uint32_t>(r->pending_error));
-    Mix(h, (static_cast<uint64_t>(r->status) << 40) |
+    Mix(h, (static_cast<uint64_t>(r->held) << 48) |
+               (static_cast<uint64_t>(r->status) << 40) |
                (static_cast<uint64_t>(r->undecided) << 32) |
                static_cast<uint32_t>(r->err));
     Mix(h, static_cast<uint64_t>(r->ret));

@@ -119,6 +119,9 @@ struct Request {
   // aio_cancel AIO_NOTCANCELED: the op of the call; at least one request of
   // the group was not cancelled (-1: no such constraint).
   int cancel_group = -1;
+  // Its syscall is stopped by a `hold` (holds.h): it cannot complete until
+  // a `hold release` lets the syscall go.
+  bool held = false;
 };
 
 // A lio_listio(LIO_NOWAIT) call with a list notification: sent once every

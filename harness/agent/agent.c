@@ -27,12 +27,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/agent/hold.h"
 #include "harness/agent/log_text.h"
 #include "harness/agent/notify.h"
 #include "harness/agent/wire.h"
@@ -253,7 +255,7 @@ static int parse_op(const char *p, const char *end, const struct tables *t,
       op->a[0] = v;
       if (tok_int_in(&c, &v, 0, t->files - 1) != 0) return -1;
       op->a[1] = v;
-      if (tok_int_in(&c, &v, 0, 31) != 0) return -1;
+      if (tok_int_in(&c, &v, 0, 63) != 0) return -1;
       op->a[2] = v;
       break;
     case AIOSPEC_WIRE_CLOSE:
@@ -378,18 +380,34 @@ static int parse_op(const char *p, const char *end, const struct tables *t,
     }
     case AIOSPEC_WIRE_PROC:
       /* a[0] kind; cbs[0, count) watched (fork); exit: a[1] write, req. */
-      if (tok_int_in(&c, &v, AIOSPEC_WIRE_PROC_FORK, AIOSPEC_WIRE_PROC_EXIT) !=
+      if (tok_int_in(&c, &v, AIOSPEC_WIRE_PROC_FORK, AIOSPEC_WIRE_PROC_EXEC) !=
           0) {
         return -1;
       }
       op->a[0] = v;
       if (parse_cb_list(&c, t, op, 0) != 0) return -1;
-      if (v != AIOSPEC_WIRE_PROC_EXIT) break;
+      if (v != AIOSPEC_WIRE_PROC_EXIT && v != AIOSPEC_WIRE_PROC_EXEC) break;
       if (tok_int_in(&c, &v, 0, 1) != 0) return -1;
       op->a[1] = v;
       op->req.lio_op = v ? AIOSPEC_WIRE_LIO_WRITE : AIOSPEC_WIRE_LIO_READ;
       if (parse_req(&c, t, &op->req, v) != 0) return -1;
       if (op->req.fd < 0) return -1;
+      break;
+    case AIOSPEC_WIRE_HOLD:
+      /* a[0] release, a[1] fd, a[2] count, a[3] nanos; req.notify_kind the
+       * injected error, count all. */
+      if (tok_int_in(&c, &v, 0, 1) != 0) return -1;
+      op->a[0] = v;
+      if (fd_arg(&c, t, &v, 0) != 0) return -1;
+      op->a[1] = v;
+      if (tok_int_in(&c, &v, 1, AIOSPEC_WIRE_HOLD_MAX_COUNT) != 0) return -1;
+      op->a[2] = v;
+      if (tok_int(&c, &op->a[3]) != 0 || op->a[3] < 0) return -1;
+      if (tok_int_in(&c, &op->req.notify_kind, AIOSPEC_WIRE_HOLD_RUN,
+                     AIOSPEC_WIRE_HOLD_ENOSPC) != 0 ||
+          tok_int_in(&c, &op->count, 0, 1) != 0) {
+        return -1;
+      }
       break;
     default:
       *why = "unknown opcode";
@@ -464,10 +482,13 @@ struct agent {
   /* The `proc fork` child until `proc join` (0: none), and its pipes. */
   pid_t child;
   int child_go, child_report;
+  int child_ready;    /* 0: a proc exec probe that has not answered yet */
+  int child_exec_err; /* proc exec: why the probe cannot report, or 0 */
   pid_t stragglers[kMaxStragglers]; /* proc exit children still exiting */
   int nstragglers;
   int last_op;
   int oom;
+  int hold_err; /* why holds are unavailable (errno), 0 if they work */
 };
 
 static void emit_line(struct agent *ag) {
@@ -877,6 +898,16 @@ static void op_open(struct agent *ag, int k, const struct wire_op *op) {
   errno = 0;
   int fd = open(path, oflags);
   int err = errno;
+  if (fd >= 0 && (flags & AIOSPEC_WIRE_OPEN_HOLD)) {
+    if (ag->hold_err != 0) {
+      close(fd);
+      fd = -1;
+      err = ag->hold_err;
+    } else {
+      fd = aiospec_hold_move(fd);
+      err = errno;
+    }
+  }
   if (fd >= 0) ag->fd_num[op->a[0]] = fd;
   put_head(ag, k, "open");
   put_ret(ag, fd, err);
@@ -1473,6 +1504,7 @@ static void op_proc_fork(struct agent *ag, const struct wire_op *op) {
     ag->child = pid;
     ag->child_go = go[1];
     ag->child_report = report[0];
+    ag->child_ready = 1;
   } else {
     if (go[1] >= 0) close(go[1]);
     if (report[0] >= 0) close(report[0]);
@@ -1480,47 +1512,68 @@ static void op_proc_fork(struct agent *ag, const struct wire_op *op) {
   put_ret(ag, pid > 0 ? 0 : -1, err);
 }
 
+static void take_probe_ready(struct agent *ag);
+
 static void op_proc_join(struct agent *ag) {
   struct child_report m;
   int ok = 0;
   if (ag->child > 0) {
     while (write(ag->child_go, "g", 1) < 0 && errno == EINTR) {
     }
+    if (!ag->child_ready) take_probe_ready(ag);
+  }
+  if (ag->child > 0) {
     ok = read_report(ag->child_report, &m) == 0;
     reap_child(ag->child, kCleanupMillis, !ok);
     close(ag->child_go);
     close(ag->child_report);
     ag->child = 0;
   }
-  if (!ok) {
-    put_ret(ag, -1, ECHILD);
+  /* A probe that could not start or check says why (op_proc_exec). */
+  const int exec_err = ag->child_exec_err;
+  ag->child_exec_err = 0;
+  if (!ok || exec_err != 0) {
+    put_ret(ag, -1, exec_err != 0 ? exec_err : ECHILD);
     return;
   }
   put_ret(ag, 0, 0);
   aiospec_line_printf(&ag->line, " filled=%lld notified=%lld", m.a, m.b);
 }
 
-/* `proc exit`: a child submits one request on an inherited descriptor and
- * calls _exit at once (AIO-PROC-07/08/09). The parent keeps the aiocb's
- * memory but never submits it; the record is the child's submission. */
-static void op_proc_exit(struct agent *ag, const struct wire_op *op) {
+/* The request of a `proc exit` or `proc exec` child: the parent sets up the
+ * aiocb and keeps its memory, but never submits it. -1 when out of memory. */
+static int child_request(struct agent *ag, const struct wire_op *op) {
   int track;
   int idx = setup_io(ag, &op->req, &track);
   aiospec_notify_untrack(track);
+  if (idx >= 0) ag->reqs[idx].done = 1; /* never in flight in this process */
+  return idx;
+}
+
+/* In the child: submits that request and reports the result. */
+static void child_submit(struct agent *ag, const struct wire_op *op, int idx,
+                         int report) {
+  struct aiocb *cb = ag->reqs[idx].cb;
+  errno = 0;
+  int ret = op->a[1] ? ag->ops->aio_write(cb) : ag->ops->aio_read(cb);
+  write_report(report, ret, errno);
+}
+
+/* `proc exit`: a child submits one request on an inherited descriptor and
+ * calls _exit at once (AIO-PROC-07/08/09). The record is the child's
+ * submission. */
+static void op_proc_exit(struct agent *ag, const struct wire_op *op) {
+  int idx = child_request(ag, op);
   int report[2];
   if (idx < 0 || pipe(report) != 0) {
     put_ret(ag, -1, idx < 0 ? ENOMEM : errno);
     return;
   }
-  ag->reqs[idx].done = 1; /* never in flight in this process */
   pid_t pid = fork();
   int err = errno;
   if (pid == 0) {
     close(report[0]);
-    struct aiocb *cb = ag->reqs[idx].cb;
-    errno = 0;
-    int ret = op->a[1] ? ag->ops->aio_write(cb) : ag->ops->aio_read(cb);
-    write_report(report[1], ret, errno);
+    child_submit(ag, op, idx, report[1]);
     _exit(0);
   }
   close(report[1]);
@@ -1546,11 +1599,164 @@ static void op_proc_exit(struct agent *ag, const struct wire_op *op) {
   close(report[0]);
 }
 
+/* `proc exec` (AIO-PROC-10..13). A child submits one request on an
+ * inherited descriptor, as for proc exit, and execs the probe: this
+ * executable again (aiospec_exec_probe), its path resolved through
+ * /proc/self/exe before the fork and its arguments formatted then too, so
+ * the child calls only write, execve and _exit after its submission.
+ *
+ * Protocol on the report pipe: the child's submission result; then either
+ * {-1, errno} from a failed execve, or the probe's {kProbeReady, mapped}
+ * once it has laid its pattern at the old buffer's address and installed its
+ * signal handler; at `proc join` (the go pipe), the probe's {filled,
+ * notified}. exec may wait for the request (AIO-PROC-12): when the probe
+ * has not answered within kProbeReadyMillis the op returns anyway and
+ * `proc join` waits for it. The record is the child's submission. */
+enum {
+  kProbeReady = 0x70726f6265, /* "probe": what answered is the probe */
+  kProbeReadyMillis = 1000
+};
+
+/* Reads the probe's ready message, or learns why there is none: sets
+ * child_ready, or reaps the child and sets child_exec_err. */
+static void take_probe_ready(struct agent *ag) {
+  struct child_report m = {0, 0};
+  if (read_report(ag->child_report, &m) == 0 && m.a == kProbeReady) {
+    ag->child_ready = 1;
+    /* The old address is taken in the new image: nothing was checked. */
+    if (!m.b) ag->child_exec_err = EADDRINUSE;
+    return;
+  }
+  /* execve failed, or what ran was not the probe (under an emulator,
+   * /proc/self/exe may be the emulator), or it never answered. */
+  ag->child_exec_err = m.a == -1 && m.b > 0 ? (int)m.b : ENOEXEC;
+  reap_child(ag->child, kCleanupMillis, 1);
+  close(ag->child_go);
+  close(ag->child_report);
+  ag->child = 0;
+}
+
+static void op_proc_exec(struct agent *ag, const struct wire_op *op) {
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  exe[n > 0 ? n : 0] = '\0';
+  int idx = child_request(ag, op);
+  int go[2] = {-1, -1}, report[2] = {-1, -1};
+  if (idx < 0 || pipe(go) != 0 || pipe(report) != 0) {
+    int err = idx < 0 ? ENOMEM : errno;
+    if (go[0] >= 0) {
+      close(go[0]);
+      close(go[1]);
+    }
+    put_ret(ag, -1, err);
+    ag->child_exec_err = err;
+    return;
+  }
+  char arg[5][32];
+  snprintf(arg[0], sizeof arg[0], "%d", go[0]);
+  snprintf(arg[1], sizeof arg[1], "%d", report[1]);
+  snprintf(arg[2], sizeof arg[2], "%llu",
+           (unsigned long long)(uintptr_t)ag->reqs[idx].buf);
+  snprintf(arg[3], sizeof arg[3], "%llu",
+           (unsigned long long)ag->reqs[idx].buf_len);
+  snprintf(arg[4], sizeof arg[4], "%d", aiospec_notify_signo());
+  char probe_flag[] = "--exec-probe";
+  char *argv[] = {exe, probe_flag, arg[0], arg[1], arg[2], arg[3], arg[4],
+                  NULL};
+  pid_t pid = fork();
+  int err = errno;
+  if (pid == 0) {
+    close(go[1]);
+    close(report[0]);
+    child_submit(ag, op, idx, report[1]);
+    if (n > 0) execve(exe, argv, environ);
+    write_report(report[1], -1, n > 0 ? errno : ENOEXEC);
+    _exit(127);
+  }
+  close(go[0]);
+  close(report[1]);
+  struct child_report m;
+  if (pid < 0 || read_report(report[0], &m) != 0) {
+    /* No child, or its submission never returned. */
+    if (pid > 0) reap_child(pid, kCleanupMillis, 1);
+    put_ret(ag, -1, pid < 0 ? err : ETIMEDOUT);
+    ag->child_exec_err = pid < 0 ? err : ENOEXEC;
+    close(go[1]);
+    close(report[0]);
+    return;
+  }
+  put_ret(ag, m.a, (int)m.b);
+  ag->child = pid;
+  ag->child_go = go[1];
+  ag->child_report = report[0];
+  ag->child_ready = 0;
+  struct pollfd p = {report[0], POLLIN, 0};
+  if (poll(&p, 1, kProbeReadyMillis) > 0) take_probe_ready(ag);
+}
+
+/* The probe that `proc exec` runs: see op_proc_exec. It maps the old
+ * buffer's pages at their old address if the new image left them free,
+ * fills the buffer with kProbePattern, counts the notification signal,
+ * waits for the go byte, and reports whether the pattern changed (a
+ * completion wrote into the new image) and how many signals came
+ * (AIO-PROC-13: neither may happen). */
+static volatile sig_atomic_t probe_signals;
+
+static void probe_on_signal(int signo) {
+  (void)signo;
+  probe_signals = probe_signals + 1;
+}
+
+int aiospec_exec_probe(int argc, char **argv) {
+  enum { kProbePattern = 0xA5 };
+  if (argc != 7) return 2;
+  const int go = atoi(argv[2]), report = atoi(argv[3]);
+  const uintptr_t addr = (uintptr_t)strtoull(argv[4], NULL, 10);
+  const size_t len = (size_t)strtoull(argv[5], NULL, 10);
+  const int signo = atoi(argv[6]);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = probe_on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, signo);
+  if (sigaction(signo, &sa, NULL) != 0 ||
+      sigprocmask(SIG_UNBLOCK, &set, NULL) != 0) {
+    return 1;
+  }
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000 /* Linux 4.17; older kernels ignore it */
+#endif
+  const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  const uintptr_t start = addr & ~(page - 1);
+  const size_t span = (size_t)(((addr + len + page - 1) & ~(page - 1)) - start);
+  int mapped = len == 0;
+  if (!mapped) {
+    void *want = (void *)start;
+    void *got = mmap(want, span, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    mapped = got == want;
+    if (got != MAP_FAILED && !mapped) munmap(got, span);
+  }
+  unsigned char *buf = (unsigned char *)addr;
+  if (mapped) memset(buf, kProbePattern, len);
+  write_report(report, kProbeReady, mapped);
+  char c;
+  while (read(go, &c, 1) < 0 && errno == EINTR) {
+  }
+  long long filled = 0;
+  for (size_t i = 0; mapped && i < len; ++i) filled |= buf[i] != kProbePattern;
+  write_report(report, filled, probe_signals);
+  return 0;
+}
+
 static void op_proc(struct agent *ag, int k, const struct wire_op *op) {
   put_head(ag, k, "proc");
   switch (op->a[0]) {
     case AIOSPEC_WIRE_PROC_FORK: op_proc_fork(ag, op); break;
     case AIOSPEC_WIRE_PROC_JOIN: op_proc_join(ag); break;
+    case AIOSPEC_WIRE_PROC_EXEC: op_proc_exec(ag, op); break;
     default: op_proc_exit(ag, op); break;
   }
 }
@@ -1570,6 +1776,47 @@ static void reap_children(struct agent *ag) {
     }
   }
   ag->nstragglers = 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Holding syscalls on regular files (hold.h)                               */
+
+static const char *hold_kind_name(int kind) {
+  switch (kind) {
+    case AIOSPEC_HOLD_READ: return "read";
+    case AIOSPEC_HOLD_WRITE: return "write";
+    case AIOSPEC_HOLD_FSYNC: return "fsync";
+    default: return "fdatasync";
+  }
+}
+
+/* ret= the calls stopped (wait) or answered (release); calls= which. */
+static void op_hold(struct agent *ag, int k, const struct wire_op *op) {
+  struct aiospec_hold_call calls[AIOSPEC_HOLD_MAX_CALLS];
+  const int fd = resolve_fd(ag, (int)op->a[1]);
+  const int err = op->req.notify_kind == AIOSPEC_WIRE_HOLD_EIO      ? EIO
+                  : op->req.notify_kind == AIOSPEC_WIRE_HOLD_ENOSPC ? ENOSPC
+                                                                    : 0;
+  errno = 0;
+  int n = op->a[0] ? aiospec_hold_release(fd, err, op->count, calls)
+                   : aiospec_hold_wait(fd, (int)op->a[2], op->a[3], calls);
+  int e = errno;
+  put_head(ag, k, "hold");
+  put_ret(ag, n, e);
+  for (int i = 0; i < n; ++i) {
+    aiospec_line_printf(&ag->line, "%s%s", i == 0 ? " calls=" : ",",
+                        hold_kind_name(calls[i].kind));
+    if (calls[i].kind != AIOSPEC_HOLD_READ &&
+        calls[i].kind != AIOSPEC_HOLD_WRITE) {
+      continue;
+    }
+    if (calls[i].offset < 0) {
+      aiospec_line_printf(&ag->line, "@-:%lld", calls[i].len);
+    } else {
+      aiospec_line_printf(&ag->line, "@%lld:%lld", calls[i].offset,
+                          calls[i].len);
+    }
+  }
 }
 
 static void run_op(struct agent *ag, int k, const struct wire_op *op) {
@@ -1596,6 +1843,7 @@ static void run_op(struct agent *ag, int k, const struct wire_op *op) {
     case AIOSPEC_WIRE_WAIT: op_wait(ag, k, op); break;
     case AIOSPEC_WIRE_STORM: op_storm(ag, k, op); break;
     case AIOSPEC_WIRE_PROC: op_proc(ag, k, op); break;
+    case AIOSPEC_WIRE_HOLD: op_hold(ag, k, op); break;
     default: break; /* parse_op rejects unknown codes */
   }
   emit_line(ag);
@@ -1638,6 +1886,7 @@ static int fd_used_in_flight(const struct agent *ag, int fd) {
  * a request on (readers then see EOF), drains pipe read ends and sockets
  * (blocked writers then finish). */
 static void release_round(struct agent *ag) {
+  aiospec_hold_release_all();
   for (int h = 0; h < ag->t.fds; ++h) {
     int fd = ag->fd_num[h];
     if (fd < 0) continue;
@@ -1785,6 +2034,10 @@ static int validate(struct agent *ag, const char *wire, size_t len,
     struct wire_op op;
     const char *why = NULL;
     int bad = parse_op(line, end, &ag->t, &op, &why);
+    if (!bad && op.code == AIOSPEC_WIRE_OPEN &&
+        (op.a[2] & AIOSPEC_WIRE_OPEN_HOLD)) {
+      ag->hold_err = -1; /* holds wanted: installed before any thread */
+    }
     free_op(&op);
     if (bad) return wire_error(ag, k + 2, why);
   }
@@ -1828,6 +2081,14 @@ int aiospec_agent_run(const struct aiospec_aio_ops *ops, const char *wire,
   emit_text(&ag, "aiospec-log 1");
   aiospec_line_printf(&ag.line, "target %s", ops->name ? ops->name : "unknown");
   emit_line(&ag);
+  if (ag.hold_err != 0) {
+    ag.hold_err = aiospec_hold_install() == 0 ? 0 : errno;
+    if (ag.hold_err != 0) {
+      aiospec_line_printf(&ag.line, "# holds unavailable: errno %d",
+                          ag.hold_err);
+      emit_line(&ag);
+    }
+  }
   if (aiospec_notify_begin(ops) != 0) {
     emit_text(&ag, "# error: cannot install the notification handler");
   }

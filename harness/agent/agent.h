@@ -55,6 +55,11 @@ int aiospec_agent_run(const struct aiospec_aio_ops *ops, const char *wire,
                       size_t wire_len, const char *work_dir,
                       aiospec_emit_fn emit, void *ctx);
 
+/* The probe a `proc exec` child execs (the standalone agent run as
+ *   AGENT --exec-probe GO_FD REPORT_FD BUF_ADDR BUF_LEN SIGNO
+ * by op_proc_exec, never by hand). Returns the exit status. */
+int aiospec_exec_probe(int argc, char **argv);
+
 #ifdef __cplusplus
 }
 #endif

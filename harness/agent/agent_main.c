@@ -87,6 +87,9 @@ static void remove_work_dir(const char *dir) {
 }
 
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--exec-probe") == 0) {
+    _exit(aiospec_exec_probe(argc, argv));
+  }
   const char *work_dir = NULL;
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--work-dir") == 0 && i + 1 < argc) {

@@ -1,5 +1,6 @@
 #include "harness/agent/agent.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -543,6 +544,55 @@ TEST_P(AgentBinaryTest, MalformedInputExitsWithStatus2) {
   EXPECT_EQ(run.rc, 2);
   ASSERT_EQ(run.lines.size(), 1u);
   EXPECT_THAT(run.lines[0], testing::StartsWith("# error: "));
+}
+
+// The `proc exec` probe (aiospec_exec_probe) sees what AIO-PROC-13 forbids:
+// a byte written into its memory at the old buffer address (here through
+// /proc/PID/mem, as a completion would) and a notification signal.
+TEST_P(AgentBinaryTest, ExecProbeSeesWritesAtTheOldAddressAndSignals) {
+  if (Binary().empty()) GTEST_SKIP() << "musl-gcc was not found at build time";
+  const uintptr_t addr = 0x7e0000001010;  // free in a fresh image (not aligned)
+  const int signo = SIGRTMIN + 1;
+  for (const char* inject : {"nothing", "write", "signal"}) {
+    int go[2], report[2];
+    ASSERT_EQ(pipe(go), 0);
+    ASSERT_EQ(pipe(report), 0);
+    const std::vector<std::string> args = {
+        Binary(), "--exec-probe", absl::StrCat(go[0]), absl::StrCat(report[1]),
+        absl::StrCat(addr), "8", absl::StrCat(signo)};
+    std::vector<char*> argv;
+    for (const std::string& a : args) {
+      argv.push_back(const_cast<char*>(a.c_str()));
+    }
+    argv.push_back(nullptr);
+    pid_t pid = fork();
+    if (pid == 0) {
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(go[0]);
+    close(report[1]);
+    long long ready[2] = {0, 0}, done[2] = {-1, -1};
+    ASSERT_EQ(read(report[0], ready, sizeof ready), ssize_t{sizeof ready});
+    EXPECT_EQ(ready[1], 1) << "the probe could not map the address";
+    if (std::string(inject) == "write") {
+      std::fstream mem(absl::StrCat("/proc/", pid, "/mem"),
+                       std::ios::in | std::ios::out | std::ios::binary);
+      mem.seekp(static_cast<std::streamoff>(addr + 3));
+      mem.write("x", 1);
+    } else if (std::string(inject) == "signal") {
+      kill(pid, signo);
+    }
+    ASSERT_EQ(write(go[1], "g", 1), 1);
+    ASSERT_EQ(read(report[0], done, sizeof done), ssize_t{sizeof done});
+    int status = 0;
+    waitpid(pid, &status, 0);
+    close(go[1]);
+    close(report[0]);
+    EXPECT_EQ(done[0], std::string(inject) == "write" ? 1 : 0) << inject;
+    EXPECT_EQ(done[1], std::string(inject) == "signal" ? 1 : 0) << inject;
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << inject;
+  }
 }
 
 TEST(AgentBinaryNameTest, MuslAgentSaysMusl) {

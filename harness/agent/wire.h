@@ -51,8 +51,13 @@
  *                  (a subset). `storm off` is `21 0 0 0 0 0`.
  *   22 proc        KIND COUNT CB... [WRITE REQ]
  *                  KIND: AIOSPEC_WIRE_PROC_*; the watched aiocbs (fork
- *                  only, else COUNT 0); exit adds WRITE (1 aio_write, 0
- *                  aio_read) and the child's request.
+ *                  only, else COUNT 0); exit and exec add WRITE (1
+ *                  aio_write, 0 aio_read) and the child's request.
+ *   23 hold        RELEASE FD COUNT NANOS ERR ALL
+ *                  RELEASE 0: `hold wait` (COUNT 1..64, a timeout of NANOS
+ *                  >= 0); 1: `hold release` (ERR: AIOSPEC_WIRE_HOLD_*, ALL
+ *                  1/0). The fields the kind does not use are as the
+ *                  Trace has them.
  *
  * Example (file f="hello world"; open fd rdonly; read 5 bytes at 6):
  *
@@ -102,6 +107,7 @@ enum aiospec_wire_op {
   AIOSPEC_WIRE_WAIT = 20,
   AIOSPEC_WIRE_STORM = 21,
   AIOSPEC_WIRE_PROC = 22,
+  AIOSPEC_WIRE_HOLD = 23,
   AIOSPEC_WIRE_OP_LIMIT /* one past the last opcode */
 };
 
@@ -136,7 +142,8 @@ enum aiospec_wire_lio_op {
 enum aiospec_wire_proc {
   AIOSPEC_WIRE_PROC_FORK = 0,
   AIOSPEC_WIRE_PROC_JOIN = 1,
-  AIOSPEC_WIRE_PROC_EXIT = 2
+  AIOSPEC_WIRE_PROC_EXIT = 2,
+  AIOSPEC_WIRE_PROC_EXEC = 3
 };
 
 /* OpenFlag bits (trace.h), repeated for C. */
@@ -145,5 +152,14 @@ enum aiospec_wire_proc {
 #define AIOSPEC_WIRE_OPEN_APPEND (1u << 2)
 #define AIOSPEC_WIRE_OPEN_SYNC (1u << 3)
 #define AIOSPEC_WIRE_OPEN_DSYNC (1u << 4)
+#define AIOSPEC_WIRE_OPEN_HOLD (1u << 5) /* not open(2)'s: see hold.h */
+
+/* ERR of hold release (HoldError of trace.h). */
+enum aiospec_wire_hold_error {
+  AIOSPEC_WIRE_HOLD_RUN = 0, /* let the syscall run */
+  AIOSPEC_WIRE_HOLD_EIO = 1,
+  AIOSPEC_WIRE_HOLD_ENOSPC = 2
+};
+#define AIOSPEC_WIRE_HOLD_MAX_COUNT 64 /* kMaxHoldCount */
 
 #endif /* AIOSPEC_HARNESS_AGENT_WIRE_H_ */

@@ -21,6 +21,7 @@ static_assert(AIOSPEC_WIRE_OPEN_READ == kAccessRead &&
               AIOSPEC_WIRE_OPEN_APPEND == kFlagAppend &&
               AIOSPEC_WIRE_OPEN_SYNC == kFlagSync &&
               AIOSPEC_WIRE_OPEN_DSYNC == kFlagDsync);
+static_assert(AIOSPEC_WIRE_OPEN_HOLD == kFlagHold);
 
 void AppendHex(std::string_view bytes, std::string* out) {
   if (bytes.empty()) {
@@ -145,14 +146,23 @@ void AppendOp(const Trace& trace, int op_index, const OpBody& body,
         } else if constexpr (std::is_same_v<T, Proc>) {
           const int kind = op.kind == ProcKind::kFork   ? AIOSPEC_WIRE_PROC_FORK
                            : op.kind == ProcKind::kJoin ? AIOSPEC_WIRE_PROC_JOIN
-                                                        : AIOSPEC_WIRE_PROC_EXIT;
+                           : op.kind == ProcKind::kExit ? AIOSPEC_WIRE_PROC_EXIT
+                                                        : AIOSPEC_WIRE_PROC_EXEC;
           absl::StrAppend(out, AIOSPEC_WIRE_PROC, " ", kind, " ",
                           op.watch.size());
           for (CbId cb : op.watch) absl::StrAppend(out, " ", cb);
-          if (op.kind == ProcKind::kExit) {
+          if (op.kind == ProcKind::kExit || op.kind == ProcKind::kExec) {
             absl::StrAppend(out, " ", op.write ? 1 : 0);
             AppendRequest(trace, op_index, op.req, op.write, out);
           }
+        } else if constexpr (std::is_same_v<T, Hold>) {
+          const int err = op.error == HoldError::kEio      ? AIOSPEC_WIRE_HOLD_EIO
+                          : op.error == HoldError::kEnospc ? AIOSPEC_WIRE_HOLD_ENOSPC
+                                                           : AIOSPEC_WIRE_HOLD_RUN;
+          absl::StrAppend(out, AIOSPEC_WIRE_HOLD, " ",
+                          op.kind == HoldKind::kWait ? 0 : 1, " ", op.fd, " ",
+                          op.count, " ", op.timeout.nanos, " ", err, " ",
+                          op.all ? 1 : 0);
         } else {
           static_assert(!sizeof(T), "op without a wire encoding");
         }

@@ -59,5 +59,33 @@ TEST(RunJsonTest, CarriesSchemaExitCodeAndExplanation) {
   EXPECT_THAT(js, HasSubstr("\\\"so\\\""));
 }
 
+TEST(FindingsTest, FailHangCrashOncePerTargetTraceAndIdsWithFileSafePaths) {
+  Report r;
+  r.targets = {"glibc", "agent:/opt/x"};
+  r.results.push_back(Entry("glibc", "a", Verdict::kPass, true));
+  r.results.push_back(Entry("glibc", "b", Verdict::kFail, true, "known finding on glibc"));
+  r.results.push_back(Entry("glibc", "b", Verdict::kFail, true));  // the same trace again
+  r.results.push_back(Entry("glibc", "d", Verdict::kUnsupported, true));
+  r.results.push_back(Entry("agent:/opt/x", "c", Verdict::kHang, false));
+  std::vector<Finding> f = CollectFindings(r);
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[0].result, 1u);
+  EXPECT_EQ(f[0].reproducer, "repro/glibc/b.c");
+  EXPECT_EQ(f[1].result, 4u);
+  EXPECT_EQ(f[1].reproducer, "repro/agent__opt_x/c.c");
+  EXPECT_EQ(FindingMessage(r.results[1].judgement), "data <differs> & \"so\"");
+  EXPECT_EQ(FindingMessage(r.results[4].judgement), "HANG");
+
+  r.findings = f;
+  r.findings[1].reproducer.clear();
+  r.findings[1].reproducer_unavailable = "cannot emit op 'storm' yet";
+  const std::string js = RenderJson(r);
+  EXPECT_THAT(js, HasSubstr("\"findings\":[{\"target\":\"glibc\",\"trace\":\"b\""));
+  EXPECT_THAT(js, HasSubstr("\"reproducer\":\"repro/glibc/b.c\""));
+  EXPECT_THAT(js, HasSubstr("\"reproducer_unavailable\":\"cannot emit op 'storm' yet\""));
+  EXPECT_THAT(RenderMarkdown(r), HasSubstr("[repro/glibc/b.c](repro/glibc/b.c)"));
+  EXPECT_THAT(RenderHtml(r), HasSubstr("href=\"repro/glibc/b.c\">C reproducer</a>"));
+}
+
 }  // namespace
 }  // namespace aiospec

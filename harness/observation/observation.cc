@@ -107,6 +107,61 @@ std::optional<int64_t> ParseRetValue(std::string_view text) {
   return std::nullopt;
 }
 
+constexpr std::pair<HeldCallKind, std::string_view> kHeldCallNames[] = {
+    {HeldCallKind::kRead, "read"},
+    {HeldCallKind::kWrite, "write"},
+    {HeldCallKind::kFsync, "fsync"},
+    {HeldCallKind::kFdatasync, "fdatasync"}};
+
+// calls= of a hold record: CALL,CALL,... (observation.h).
+std::optional<std::vector<HeldCall>> ParseHeldCalls(std::string_view text) {
+  std::vector<HeldCall> calls;
+  while (true) {
+    const size_t comma = text.find(',');
+    const std::string_view item = text.substr(0, comma);
+    HeldCall call;
+    const size_t at = item.find('@');
+    const std::string_view name = item.substr(0, at);
+    bool known = false;
+    for (const auto& [kind, kind_name] : kHeldCallNames) {
+      if (name == kind_name) call.kind = kind, known = true;
+    }
+    const bool io =
+        call.kind == HeldCallKind::kRead || call.kind == HeldCallKind::kWrite;
+    if (!known || io != (at != std::string_view::npos)) return std::nullopt;
+    if (io) {
+      const std::string_view where = item.substr(at + 1);
+      const size_t colon = where.find(':');
+      if (colon == std::string_view::npos) return std::nullopt;
+      const std::string_view off = where.substr(0, colon);
+      std::optional<int64_t> len = ParseInt64(where.substr(colon + 1));
+      std::optional<int64_t> offset =
+          off == "-" ? std::optional<int64_t>(-1) : ParseInt64(off);
+      if (!len || !offset || *len < 0 || (*offset < 0 && off != "-")) {
+        return std::nullopt;
+      }
+      call.offset = *offset;
+      call.len = *len;
+    }
+    calls.push_back(call);
+    if (comma == std::string_view::npos) return calls;
+    text.remove_prefix(comma + 1);
+  }
+}
+
+std::string HeldCallText(const HeldCall& call) {
+  std::string out;
+  for (const auto& [kind, kind_name] : kHeldCallNames) {
+    if (call.kind == kind) out = std::string(kind_name);
+  }
+  if (call.kind != HeldCallKind::kRead && call.kind != HeldCallKind::kWrite) {
+    return out;
+  }
+  return absl::StrCat(out, "@",
+                      call.offset < 0 ? "-" : absl::StrCat(call.offset), ":",
+                      call.len);
+}
+
 // One key=value of a record. `col` is the 1-based column of the key.
 struct Field {
   std::string_view key;
@@ -331,6 +386,10 @@ class LogParser {
         if (!v || *v < 0) return BadValue(f, "a count");
         if (!step.child) step.child.emplace();
         (f.key == "filled" ? step.child->filled : step.child->notified) = *v;
+      } else if (f.key == "calls") {
+        std::optional<std::vector<HeldCall>> calls = ParseHeldCalls(f.raw);
+        if (!calls) return BadValue(f, "calls like write@0:8,fsync");
+        step.calls = *std::move(calls);
       } else if (f.key == "seen" || f.key == "suspend" ||
                  f.key == "returned") {
         if (!step.storm) step.storm.emplace();
@@ -541,6 +600,9 @@ void PrintStep(const StepObservation& step, const Trace& trace,
   if (step.child.has_value()) {
     absl::StrAppend(out, " filled=", step.child->filled,
                     " notified=", step.child->notified);
+  }
+  for (size_t i = 0; i < step.calls.size(); ++i) {
+    absl::StrAppend(out, i == 0 ? " calls=" : ",", HeldCallText(step.calls[i]));
   }
   if (step.storm.has_value()) {
     const StormObservation& st = *step.storm;

@@ -68,7 +68,18 @@
 // filled= how many watched read buffers changed in the child's copy after
 // the fork; notified= the notifications the child received. ret=-1
 // (errno=ECHILD) and no fields when the child did not report. `proc fork`
-// records ret=0 or -1 errno=; `proc exit` the child's submission result.
+// records ret=0 or -1 errno=; `proc exit` and `proc exec` the child's
+// submission result. After `proc exec` the join speaks for the exec'd probe
+// (AIO-PROC-13): filled= 1 when its pattern at the old buffer address
+// changed, notified= the signals it received; ret=-1 errno=ENOEXEC when no
+// probe could be exec'd, errno=EADDRINUSE when the new image held the old
+// address.
+//
+// A `hold` record (docs/TRACE_FORMAT.md) lists the syscalls stopped on the
+// descriptor (`hold wait`, ret= how many) or answered (`hold release`):
+//   7 hold ret=2 calls=write@0:8,fsync
+// A call is read@OFFSET:LEN, write@OFFSET:LEN (OFFSET `-` for the file
+// position), fsync or fdatasync. calls= is absent when ret= is 0 or -1.
 //
 // A notify record says a notification arrived while op `after` ran (or
 // before it, after the previous op): kind, signal number, si_code, si_value,
@@ -111,6 +122,15 @@ struct ChildObservation {
                          const ChildObservation&) = default;
 };
 
+// One syscall a `hold` op saw stopped or answered.
+enum class HeldCallKind { kRead, kWrite, kFsync, kFdatasync };
+struct HeldCall {
+  HeldCallKind kind = HeldCallKind::kRead;
+  int64_t offset = -1;  // -1: the file position (read, write)
+  int64_t len = 0;      // read, write
+  friend bool operator==(const HeldCall&, const HeldCall&) = default;
+};
+
 // What one op returned. Numbers are in this host's terms.
 struct StepObservation {
   int op_index = 0;
@@ -119,6 +139,7 @@ struct StepObservation {
   std::optional<std::string> data;
   std::optional<StormObservation> storm;  // `storm off` only
   std::optional<ChildObservation> child;  // `proc join` only
+  std::vector<HeldCall> calls;            // `hold` only
   friend bool operator==(const StepObservation&,
                          const StepObservation&) = default;
 };

@@ -5,13 +5,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "harness/agent/wire_encode.h"
 #include "harness/observation/partial_log.h"
@@ -40,20 +43,56 @@ std::string SelfDirectory() {
 // kStragglerMillis), with room to spare.
 constexpr absl::Duration kCleanupBound = absl::Seconds(3);
 
-// How long op `k` may run before the agent counts as hung in it.
-absl::Duration OpBound(const Trace& trace, int k, const RunOptions& options,
-                       absl::Duration slack) {
-  absl::Duration own = absl::ZeroDuration();
-  const OpBody& body = trace.ops[static_cast<size_t>(k)].body;
-  const Timeout* timeout = nullptr;
-  if (const auto* w = std::get_if<Wait>(&body)) timeout = &w->timeout;
-  if (const auto* s = std::get_if<AioSuspend>(&body)) timeout = &s->timeout;
-  if (timeout != nullptr) {
-    own = timeout->infinite ? options.watchdog
-                            : absl::Nanoseconds(timeout->nanos);
+// A signal storm takes most of the main thread's time on purpose: ops
+// while it is on (`storm off` included) get this many times the slack.
+constexpr int kStormSlackFactor = 5;
+
+// How long each op may run before the agent counts as hung in it: its own
+// bound (a wait's or a finite aio_suspend's timeout; an unbounded
+// aio_suspend gets the whole watchdog) plus slack; the last op also covers
+// the agent's cleanup.
+std::vector<absl::Duration> OpBounds(const Trace& trace,
+                                     const RunOptions& options,
+                                     absl::Duration slack) {
+  std::vector<absl::Duration> bounds;
+  bool storm_on = false;
+  for (const Op& op : trace.ops) {
+    absl::Duration own = absl::ZeroDuration();
+    const Timeout* timeout = nullptr;
+    if (const auto* w = std::get_if<Wait>(&op.body)) timeout = &w->timeout;
+    if (const auto* s = std::get_if<AioSuspend>(&op.body)) timeout = &s->timeout;
+    if (timeout != nullptr) {
+      own = timeout->infinite ? options.watchdog
+                              : absl::Nanoseconds(timeout->nanos);
+    }
+    const auto* storm = std::get_if<Storm>(&op.body);
+    const bool stormy = storm_on || (storm != nullptr && storm->on);
+    if (storm != nullptr) storm_on = storm->on;
+    bounds.push_back(own + (stormy ? kStormSlackFactor * slack : slack));
   }
-  if (k + 1 == static_cast<int>(trace.ops.size())) own += kCleanupBound;
-  return own + slack;
+  if (!bounds.empty()) bounds.back() += kCleanupBound;
+  return bounds;
+}
+
+// `proc exec` makes the agent exec itself as a probe. Under an emulator
+// (launcher) the kernel can run the foreign binary only when binfmt_misc
+// knows the emulator; otherwise the trace is not runnable here.
+absl::Status CheckExecWorksUnder(const std::vector<std::string>& launcher,
+                                 const Trace& trace, const std::string& name) {
+  if (launcher.empty()) return absl::OkStatus();
+  const bool execs = std::any_of(trace.ops.begin(), trace.ops.end(), [](const Op& op) {
+    const auto* p = std::get_if<Proc>(&op.body);
+    return p != nullptr && p->kind == ProcKind::kExec;
+  });
+  if (!execs) return absl::OkStatus();
+  const std::string& emulator = launcher.front();
+  const std::string base = emulator.substr(emulator.rfind('/') + 1);
+  const std::string entry = absl::StrCat("/proc/sys/fs/binfmt_misc/", base);
+  if (access(entry.c_str(), F_OK) == 0) return absl::OkStatus();
+  return absl::UnimplementedError(absl::StrCat(
+      "target ", name, " cannot run `proc exec`: the probe's exec under ",
+      base, " needs binfmt_misc (", entry,
+      " is missing; Debian package qemu-user-binfmt)"));
 }
 
 std::string StderrSuffix(const std::string& tail) {
@@ -89,6 +128,9 @@ absl::StatusOr<std::string> FindAgentBinary(std::string_view file_name) {
 
 absl::StatusOr<ObservationLog> AgentTarget::Run(const Trace& trace,
                                                 const RunOptions& options) {
+  if (absl::Status s = CheckExecWorksUnder(launcher_, trace, name_); !s.ok()) {
+    return s;
+  }
   // The run's files live in a directory we own, so they are removed even
   // when the watchdog kills the agent before it can clean up.
   TempDir work_dir("aiospec-agent-run");
@@ -102,11 +144,12 @@ absl::StatusOr<ObservationLog> AgentTarget::Run(const Trace& trace,
   // Emulated targets (a launcher such as qemu-user) run each op slower.
   const absl::Duration slack =
       launcher_.empty() ? options.op_slack : 4 * options.op_slack;
+  const std::vector<absl::Duration> bounds = OpBounds(trace, options, slack);
   sub.deadline_after_line =
       [&](std::string_view line) -> std::optional<absl::Duration> {
     std::optional<int> k = BegunOp(line);
-    if (!k || *k >= static_cast<int>(trace.ops.size())) return std::nullopt;
-    return OpBound(trace, *k, options, slack);
+    if (!k || *k >= static_cast<int>(bounds.size())) return std::nullopt;
+    return bounds[static_cast<size_t>(*k)];
   };
   std::vector<std::string> argv = launcher_;
   argv.insert(argv.end(), {binary_path_, "--work-dir", work_dir.path()});

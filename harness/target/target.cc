@@ -124,6 +124,12 @@ absl::Status RefuseInProcess(const Trace& trace, std::string_view target,
       why = " runs no process events (proc): they would fork this process, "
             "threads and all, and an in-process run has no watchdog";
     }
+    const auto* open = std::get_if<Open>(&op.body);
+    if (std::holds_alternative<Hold>(op.body) ||
+        (open != nullptr && (open->flags & kFlagHold) != 0)) {
+      why = " holds no syscalls (hold): its seccomp filter would outlive the "
+            "run in this process";
+    }
     if (why != nullptr) {
       return absl::UnimplementedError(
           absl::StrCat("target ", std::string(target), why, " (use --target ",

@@ -36,7 +36,7 @@ struct RunOptions {
   // Out-of-process targets also bound each op: its own timeout (a wait's,
   // a finite aio_suspend's) plus this, so a hang costs seconds, not the
   // whole watchdog. Never extends `watchdog`.
-  absl::Duration op_slack = absl::Seconds(3);
+  absl::Duration op_slack = absl::Seconds(2);
 };
 
 class Target {

@@ -31,6 +31,7 @@ const char* OpName(const OpBody& body) {
         if constexpr (std::is_same_v<T, Wait>) return "wait";
         if constexpr (std::is_same_v<T, Storm>) return "storm";
         if constexpr (std::is_same_v<T, Proc>) return "proc";
+        if constexpr (std::is_same_v<T, Hold>) return "hold";
       },
       body);
 }

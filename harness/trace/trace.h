@@ -62,6 +62,9 @@ enum OpenFlag : uint32_t {
   kFlagAppend = 1u << 2,
   kFlagSync = 1u << 3,
   kFlagDsync = 1u << 4,
+  // Not an open(2) flag: the executor holds this descriptor's syscalls
+  // (see Hold).
+  kFlagHold = 1u << 5,
 };
 
 // A relative timeout; `infinite` is `timeout=none` (a NULL timespec).
@@ -250,22 +253,57 @@ struct Storm {
 // and calls _exit; its record is the child's submission result (AIO-PROC-07,
 // -08, -09). The parent then observes the request's effect through the
 // descriptor (drain, readback).
-// The parser keeps: at most one forked child at a time, joined before the
-// end; a `proc exit` aiocb is the child's and is named by no other op.
-enum class ProcKind { kFork, kJoin, kExit };
+// `proc exec read|write CB ...` (same fields) forks a child that submits the
+// request and execs a probe (the executor itself) which fills the old
+// buffer's address range with a pattern and counts notification signals;
+// the record is the child's submission result (AIO-PROC-10, -11, -12). Its
+// `proc join` reports whether the pattern changed and how many signals the
+// probe received (AIO-PROC-13: both 0).
+// The parser keeps: at most one forked or exec'd child at a time, joined
+// before the end; a `proc exit`/`proc exec` aiocb is the child's and is
+// named by no other op.
+enum class ProcKind { kFork, kJoin, kExit, kExec };
 struct Proc {
   ProcKind kind = ProcKind::kFork;
   std::vector<CbId> watch;  // fork: aiocbs of reads in flight
-  bool write = false;       // exit: the child's request is an aio_write
-  IoRequest req;            // exit: the child's request
+  bool write = false;       // exit, exec: the child's request is an aio_write
+  IoRequest req;            // exit, exec: the child's request
+  // join: the child is a `proc exec` probe (set by the parser, not printed).
+  bool of_exec = false;
   friend bool operator==(const Proc&, const Proc&) = default;
+};
+
+// --- Holding regular-file requests in their syscall (seccomp) ---------------
+
+// A descriptor opened with `flags=...+hold` has the read, write and sync
+// syscalls made on it stopped by the executor (a seccomp user-notification
+// filter) until the trace releases them, so a request on a regular file can
+// be kept in progress, or made to fail with an injected errno.
+// `hold wait D [count=N] [timeout=DUR]` waits until N syscalls on D are
+// stopped (or the timeout passes); its record lists every stopped one.
+// `hold release D [errno=EIO|ENOSPC] [all]` lets the oldest stopped syscall
+// on D run (or all of them), or fails it with the injected errno; its record
+// lists the released ones.
+// The parser keeps: D is open and was opened with the hold flag.
+enum class HoldKind { kWait, kRelease };
+enum class HoldError { kNone, kEio, kEnospc };  // what a release injects
+inline constexpr int64_t kDefaultHoldTimeoutNanos = 1'000'000'000;
+inline constexpr int32_t kMaxHoldCount = 64;
+struct Hold {
+  HoldKind kind = HoldKind::kWait;
+  FdId fd = kNullHandle;
+  int32_t count = 1;                                   // wait: 1..kMaxHoldCount
+  Timeout timeout{false, kDefaultHoldTimeoutNanos};   // wait
+  HoldError error = HoldError::kNone;                  // release
+  bool all = false;                                    // release
+  friend bool operator==(const Hold&, const Hold&) = default;
 };
 
 using OpBody =
     std::variant<DeclareFile, DeclarePipe, DeclareSocketpair, Open, Close, Dup,
                  Dup2, AioRead, AioWrite, AioFsync, AioError, AioReturn,
                  AioSuspend, AioCancel, LioListio, Fill, Drain, Write, Readback,
-                 Wait, Storm, Proc>;
+                 Wait, Storm, Proc, Hold>;
 
 struct Op {
   OpBody body;

@@ -212,6 +212,7 @@ class Parser {
   absl::Status CheckListLength(size_t n, int col) const;
   absl::StatusOr<Storm> ParseStorm(const Args& args, const Token& keyword);
   absl::StatusOr<Proc> ParseProc(const Args& args, const Token& keyword);
+  absl::StatusOr<Hold> ParseHold(const Args& args, const Token& keyword);
   // `kv`'s value as CB+CB...: appends each to *out; rejects duplicates, and
   // a CB for which reject() gives a reason (else "").
   absl::Status CbPlusList(const KeyValue& kv, std::vector<CbId>* out,
@@ -232,7 +233,9 @@ class Parser {
   std::optional<Storm> storm_;  // the storm that is on, if any
   int storm_line_ = 0;
   int fork_line_ = 0;                    // the unjoined `proc fork`, or 0
+  bool fork_is_exec_ = false;            // ... which is a `proc exec`
   absl::flat_hash_set<CbId> child_cbs_;  // aiocbs of `proc exit` children
+  absl::flat_hash_set<FdId> hold_fds_;   // open with the hold flag
 };
 
 absl::StatusOr<Trace> Parser::Parse(absl::string_view text) {
@@ -594,10 +597,12 @@ absl::StatusOr<uint32_t> Parser::OpenFlagsValue(const KeyValue& kv) const {
       bits = kFlagSync;
     } else if (word == "dsync") {
       bits = kFlagDsync;
+    } else if (word == "hold") {
+      bits = kFlagHold;
     } else {
       return Error(col, absl::StrCat("unknown open flag '", Shown(word),
                                      "' (rdonly, wronly, rdwr, append, sync, "
-                                     "dsync)"));
+                                     "dsync, hold)"));
     }
     if (access ? have_access : (flags & bits) != 0) {
       return Error(col, access ? "more than one access mode"
@@ -1023,6 +1028,11 @@ absl::Status Parser::ParseOp(absl::Span<const Token> tokens, OpBody* body) {
     const KeyValue* flags;
     AIOSPEC_ASSIGN(flags, Required(args, keyword, "flags"));
     AIOSPEC_ASSIGN(op.flags, OpenFlagsValue(*flags));
+    if (op.flags & kFlagHold) {
+      hold_fds_.insert(op.fd);
+    } else {
+      hold_fds_.erase(op.fd);
+    }
     *body = op;
   } else if (name == "close") {
     AIOSPEC_ASSIGN(args, split({}));
@@ -1031,6 +1041,7 @@ absl::Status Parser::ParseOp(absl::Span<const Token> tokens, OpBody* body) {
     const Token& fd = *args.positional[0];
     AIOSPEC_ASSIGN(op.fd, UseFd(fd.text, fd.col, /*allow_badfd=*/false));
     fd_open_[op.fd] = false;
+    hold_fds_.erase(op.fd);
     *body = op;
   } else if (name == "dup") {
     AIOSPEC_ASSIGN(args, split({}));
@@ -1191,6 +1202,9 @@ absl::Status Parser::ParseOp(absl::Span<const Token> tokens, OpBody* body) {
     AIOSPEC_ASSIGN(args, split({"watch", "fd", "offset", "nbytes", "data",
                                 "reqprio", "notify"}));
     AIOSPEC_ASSIGN(*body, ParseProc(args, keyword));
+  } else if (name == "hold") {
+    AIOSPEC_ASSIGN(args, split({"count", "timeout", "errno"}));
+    AIOSPEC_ASSIGN(*body, ParseHold(args, keyword));
   } else {
     return Error(keyword.col,
                  absl::StrCat("unknown op '", Shown(name), "'"));
@@ -1296,7 +1310,7 @@ absl::Status Parser::CbPlusList(
 absl::StatusOr<Proc> Parser::ParseProc(const Args& args,
                                        const Token& keyword) {
   if (args.positional.empty()) {
-    return Error(keyword.col, "proc needs 'fork', 'join' or 'exit'");
+    return Error(keyword.col, "proc needs 'fork', 'join', 'exit' or 'exec'");
   }
   const Token& kind = *args.positional[0];
   Proc op;
@@ -1334,10 +1348,16 @@ absl::StatusOr<Proc> Parser::ParseProc(const Args& args,
     op.kind = ProcKind::kJoin;
     if (absl::Status s = no_more(1, {}); !s.ok()) return s;
     if (fork_line_ == 0) return Error(kind.col, "no forked child to join");
+    op.of_exec = fork_is_exec_;
     return op;
   }
-  if (kind.text == "exit") {
-    op.kind = ProcKind::kExit;
+  if (kind.text == "exit" || kind.text == "exec") {
+    op.kind = kind.text == "exit" ? ProcKind::kExit : ProcKind::kExec;
+    if (op.kind == ProcKind::kExec && fork_line_ != 0) {
+      return Error(kind.col, absl::StrFormat("the child forked on line %d is "
+                                             "not joined yet",
+                                             fork_line_));
+    }
     if (absl::Status s = no_more(3, {"fd", "offset", "nbytes", "data",
                                      "reqprio", "notify"});
         !s.ok()) {
@@ -1345,7 +1365,8 @@ absl::StatusOr<Proc> Parser::ParseProc(const Args& args,
     }
     if (args.positional.size() < 3 || (args.positional[1]->text != "read" &&
                                        args.positional[1]->text != "write")) {
-      return Error(kind.col, "proc exit needs 'read' or 'write' and an aiocb");
+      return Error(kind.col, absl::StrCat("proc ", kind.text, " needs 'read' "
+                                          "or 'write' and an aiocb"));
     }
     op.write = args.positional[1]->text == "write";
     const Token& cb = *args.positional[2];
@@ -1365,18 +1386,85 @@ absl::StatusOr<Proc> Parser::ParseProc(const Args& args,
     }
     if (op.req.fd == kBadFd) {
       return Error(args.Find("fd")->value_col,
-                   "proc exit needs an open descriptor");
+                   absl::StrCat("proc ", kind.text,
+                                " needs an open descriptor"));
     }
     child_cbs_.insert(op.req.cb);
     return op;
   }
   return Error(kind.col, absl::StrCat("unknown proc event '", Shown(kind.text),
-                                      "' (fork, join or exit)"));
+                                      "' (fork, join, exit or exec)"));
+}
+
+absl::StatusOr<Hold> Parser::ParseHold(const Args& args,
+                                       const Token& keyword) {
+  if (args.positional.size() < 2 || (args.positional[0]->text != "wait" &&
+                                     args.positional[0]->text != "release")) {
+    return Error(keyword.col, "hold needs 'wait' or 'release' and a descriptor");
+  }
+  const Token& kind = *args.positional[0];
+  Hold op;
+  op.kind = kind.text == "wait" ? HoldKind::kWait : HoldKind::kRelease;
+  const Token& fd = *args.positional[1];
+  absl::StatusOr<FdId> id = UseFd(fd.text, fd.col, /*allow_badfd=*/false);
+  if (!id.ok()) return id.status();
+  op.fd = *id;
+  if (!hold_fds_.contains(op.fd)) {
+    return Error(fd.col, absl::StrCat("descriptor '", fd.text,
+                                      "' was not opened with flags=...+hold"));
+  }
+  const bool wait = op.kind == HoldKind::kWait;
+  for (const auto& [key, kv] : args.named) {
+    if ((key == "errno") == wait) {
+      return Error(kv.key_col, absl::StrCat("unknown argument '", key,
+                                            "' for hold ", kind.text));
+    }
+  }
+  const size_t max_positional = wait ? 2 : 3;
+  if (args.positional.size() > max_positional ||
+      (args.positional.size() == 3 && args.positional[2]->text != "all")) {
+    const Token* extra = args.positional[args.positional.size() - 1];
+    return Error(extra->col, absl::StrCat("unexpected argument '",
+                                          Shown(extra->text), "' for hold ",
+                                          kind.text));
+  }
+  op.all = args.positional.size() == 3;
+  if (const KeyValue* count = args.Find("count"); count != nullptr) {
+    absl::StatusOr<int32_t> v = Int32Value(count->value, count->value_col);
+    if (!v.ok()) return v.status();
+    if (*v < 1 || *v > kMaxHoldCount) {
+      return Error(count->value_col,
+                   absl::StrCat("count= must be 1..", kMaxHoldCount));
+    }
+    op.count = *v;
+  }
+  if (const KeyValue* timeout = args.Find("timeout"); timeout != nullptr) {
+    absl::StatusOr<Timeout> v = TimeoutValue(*timeout, false);
+    if (!v.ok()) return v.status();
+    if (v->infinite) {
+      return Error(timeout->value_col, "hold wait needs a bounded timeout");
+    }
+    op.timeout = *v;
+  }
+  if (const KeyValue* err = args.Find("errno"); err != nullptr) {
+    if (err->value == "EIO") {
+      op.error = HoldError::kEio;
+    } else if (err->value == "ENOSPC") {
+      op.error = HoldError::kEnospc;
+    } else {
+      return Error(err->value_col, absl::StrCat("expected EIO or ENOSPC, got '",
+                                                Shown(err->value), "'"));
+    }
+  }
+  return op;
 }
 
 absl::Status Parser::CheckProcUse(const OpBody& body, int col) {
   if (const auto* proc = std::get_if<Proc>(&body)) {
-    if (proc->kind == ProcKind::kFork) fork_line_ = line_no_;
+    if (proc->kind == ProcKind::kFork || proc->kind == ProcKind::kExec) {
+      fork_line_ = line_no_;
+      fork_is_exec_ = proc->kind == ProcKind::kExec;
+    }
     if (proc->kind == ProcKind::kJoin) fork_line_ = 0;
     return absl::OkStatus();
   }

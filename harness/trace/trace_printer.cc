@@ -86,6 +86,7 @@ class OpPrinter {
     if (op.flags & kFlagAppend) flags += "+append";
     if (op.flags & kFlagSync) flags += "+sync";
     if (op.flags & kFlagDsync) flags += "+dsync";
+    if (op.flags & kFlagHold) flags += "+hold";
     return absl::StrCat("open ", Fd(op.fd), " ", File(op.file),
                         " flags=", flags);
   }
@@ -217,10 +218,28 @@ class OpPrinter {
       case ProcKind::kJoin:
         return "proc join";
       case ProcKind::kExit:
-        return absl::StrCat("proc exit ", op.write ? "write " : "read ",
-                            Cb(op.req.cb), " ", IoFields(op.req));
+      case ProcKind::kExec:
+        return absl::StrCat(op.kind == ProcKind::kExit ? "proc exit "
+                                                       : "proc exec ",
+                            op.write ? "write " : "read ", Cb(op.req.cb), " ",
+                            IoFields(op.req));
     }
     return "proc";
+  }
+  std::string operator()(const Hold& op) const {
+    if (op.kind == HoldKind::kWait) {
+      std::string out = absl::StrCat("hold wait ", Fd(op.fd));
+      if (op.count != 1) absl::StrAppend(&out, " count=", op.count);
+      if (op.timeout != Timeout{false, kDefaultHoldTimeoutNanos}) {
+        absl::StrAppend(&out, " timeout=", PrintTimeout(op.timeout));
+      }
+      return out;
+    }
+    std::string out = absl::StrCat("hold release ", Fd(op.fd));
+    if (op.all) out += " all";
+    if (op.error == HoldError::kEio) out += " errno=EIO";
+    if (op.error == HoldError::kEnospc) out += " errno=ENOSPC";
+    return out;
   }
 
  private:

@@ -85,13 +85,14 @@ TEST(TraceRoundTripTest, RandomTracesCoverEveryOpKind) {
     std::mt19937_64 rng(seed);
     for (const Op& op : RandomTrace(rng, 40).ops) seen[op.body.index()] = true;
   }
-  // Storms and process events are kept out of RandomTrace on purpose: the
-  // fuzzer's in-process targets would storm or fork the fuzzer (see
-  // docs/TRACE_FORMAT.md).
+  // Storms, process events and holds are kept out of RandomTrace on
+  // purpose: the fuzzer's in-process targets would storm, fork or filter
+  // the fuzzer (see docs/TRACE_FORMAT.md).
   const size_t storm = OpBody(Storm{}).index();
   const size_t proc = OpBody(Proc{}).index();
+  const size_t hold = OpBody(Hold{}).index();
   for (size_t i = 0; i < seen.size(); ++i) {
-    if (i == storm || i == proc) {
+    if (i == storm || i == proc || i == hold) {
       EXPECT_FALSE(seen[i]) << "RandomTrace generated kind " << i;
       continue;
     }
@@ -122,6 +123,26 @@ TEST(TraceRoundTripTest, ProcRoundTrips) {
   EXPECT_EQ(exit.req.data, "x");
 }
 
+TEST(TraceRoundTripTest, ProcExecRoundTripsAndItsJoinKnowsIt) {
+  const std::string text =
+      "aiospec-trace 1\n"
+      "pipe rd wr\n"
+      "proc exec read r fd=rd offset=0 nbytes=4 notify=signal(5)\n"
+      "write wr data=\"abcd\"\n"
+      "proc join\n"
+      "proc fork\n"
+      "proc join\n";
+  absl::StatusOr<Trace> t = ParseTrace(text, "exec.trace");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(PrintTrace(*t), text);
+  const auto& exec = std::get<Proc>(t->ops[1].body);
+  EXPECT_EQ(exec.kind, ProcKind::kExec);
+  EXPECT_FALSE(exec.write);
+  EXPECT_EQ(exec.req.nbytes, 4);
+  EXPECT_TRUE(std::get<Proc>(t->ops[3].body).of_exec);
+  EXPECT_FALSE(std::get<Proc>(t->ops[5].body).of_exec);
+}
+
 TEST(TraceRoundTripTest, ProcInvariants) {
   auto error = [](const std::string& body) {
     absl::StatusOr<Trace> t = ParseTrace("aiospec-trace 1\npipe rd wr\n" + body,
@@ -143,6 +164,16 @@ TEST(TraceRoundTripTest, ProcInvariants) {
               ::testing::HasSubstr("open descriptor"));
   EXPECT_THAT(error("proc join watch=x\n"), ::testing::HasSubstr("unknown argument"));
   EXPECT_THAT(error("proc vfork\n"), ::testing::HasSubstr("unknown proc event"));
+  EXPECT_THAT(error("proc exec read c fd=rd offset=0 nbytes=1\n"),
+              ::testing::HasSubstr("never joined"));
+  EXPECT_THAT(error("proc fork\nproc exec read c fd=rd offset=0 nbytes=1\n"
+                    "proc join\n"),
+              ::testing::HasSubstr("not joined yet"));
+  EXPECT_THAT(error("proc exec read c fd=rd offset=0 nbytes=1\nproc join\n"
+                    "aio_return c\n"),
+              ::testing::HasSubstr("belongs to a proc exit child"));
+  EXPECT_THAT(error("proc exec write c fd=badfd offset=0 data=\"x\"\n"),
+              ::testing::HasSubstr("proc exec needs an open descriptor"));
 }
 
 TEST(TraceRoundTripTest, StormRoundTripsAndOffCarriesItsLists) {
