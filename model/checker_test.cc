@@ -690,6 +690,26 @@ TEST(CheckerTest, NegativeOffsetIsEinval) {
                  {"AIO-READ-17"});
 }
 
+// Found by the fuzzer on glibc: dup2(fd, fd) closes nothing, so requests
+// on fd stay as they were and fd stays open for what it was opened for.
+TEST(CheckerTest, Dup2OntoItselfKeepsTheDescriptor) {
+  const Lines trace = {"file f", "open d f flags=rdonly", "dup2 d d",
+                       "aio_read r fd=d offset=0 nbytes=1", "wait r", "aio_return r"};
+  ExpectPassBoth(trace, {"file ret=0", "open ret=3", "dup2 ret=3", "aio_read ret=0",
+                         "wait ret=0", "aio_return ret=0"});
+  ExpectFailBoth(trace, {"file ret=0", "open ret=3", "dup2 ret=3",
+                         "aio_read ret=-1 errno=EBADF"},
+                 {"AIO-READ-02"});
+}
+
+// A bad descriptor and a negative offset: EBADF or EINVAL (AIO-READ-16/17).
+TEST(CheckerTest, BadDescriptorWithNegativeOffsetMayBeEinval) {
+  const Lines trace = {"aio_read r fd=badfd offset=-1 nbytes=1"};
+  ExpectPassBoth(trace, {"aio_read ret=-1 errno=EINVAL"});
+  ExpectPassBoth(trace, {"aio_read ret=-1 errno=EBADF"});
+  ExpectFailBoth(trace, {"aio_read ret=-1 errno=ENOSPC"}, {"AIO-READ-16"});
+}
+
 // AIO-WRITE-12/15/17: a write ending past the offset maximum (2^63-1)
 // transfers nothing; EFBIG or EINVAL, sync or async.
 TEST(CheckerTest, WritePastTheOffsetMaximumFails) {

@@ -320,6 +320,8 @@ RuleOutcome ApplySetup(const State& s, const Op& op, const StepObservation& obs)
     return Accept(std::move(t));
   }
   if (const auto* d = std::get_if<Dup2>(&op.body)) {
+    // dup2(fd, fd) closes nothing and returns fd (dup2(2)).
+    if (d->target == d->old_fd) return Accept(std::move(t));
     // dup2 onto an open target closes it first (AIO-PROC-06).
     RuleOutcome closed = s.fds[d->target] == kNone
                              ? Accept(std::move(t))
@@ -365,7 +367,9 @@ SubmitCheck Validate(const State& s, const IoRequest& req, RequestOp op) {
   if ((offset_matters && req.offset < 0) || req.reqprio < 0 || req.nbytes < 0) {
     c.errors.push_back(EINVAL);
   } else if (req.reqprio > 0 || (append && req.offset < 0) ||
-             c.unseekable_negative_offset) {
+             c.unseekable_negative_offset || (o == nullptr && req.offset < 0)) {
+    // A negative offset with a bad descriptor: either error may be the
+    // one reported (neither clause ranks them).
     // {AIO_PRIO_DELTA_MAX} is unknown and may be 0 (AIO-GEN-10). The offset
     // is irrelevant with O_APPEND or on a stream (AIO-WRITE-07), but "the
     // offset implied by aio_offset is invalid" may be read to cover a
