@@ -756,6 +756,22 @@ Lines With(Lines head, const std::vector<std::string>& tail) {
   return head;
 }
 
+// Found by the fuzzer on glibc: a SIGEV_THREAD function may run after the
+// aiocb was returned and submitted again; the first submission's one
+// notification is still due, and only once (AIO-SIG-14).
+TEST(CheckerTest, LateNotificationOfAResubmittedAiocb) {
+  const Lines trace = {"aio_write a fd=badfd offset=0 nbytes=1 notify=thread(5)",
+                       "wait a timeout=100ms", "aio_return a",
+                       "aio_write a fd=badfd offset=0 nbytes=1 notify=thread(6)"};
+  const Lines head = {"aio_write ret=0", "wait ret=0", "aio_return ret=-1",
+                      "aio_write ret=0"};
+  ExpectPassBoth(trace, With(head, {"notify after=3 kind=thread value=5 status=EBADF"}));
+  ExpectFailBoth(trace,
+                 With(head, {"notify after=3 kind=thread value=5 status=EBADF",
+                             "notify after=3 kind=thread value=5 status=EBADF"}),
+                 {"AIO-SIG-14"});
+}
+
 TEST(CheckerTest, OneSignalPerCompletedRequest) {
   ExpectPassBoth(kNotify,
                  With(kNotifyLogHead,

@@ -116,6 +116,19 @@ NotificationOutcome CheckNotification(const Trace& trace,
       }
     }
   }
+  // A late notification of a submission whose aiocb was submitted again.
+  for (size_t i = 0; i < worlds.size(); ++i) {
+    const State& w = worlds[i];
+    for (size_t k = 0; k < w.owed.size(); ++k) {
+      const OwedNotification& o = w.owed[k];
+      if (o.notify.kind != n.kind || o.notify.value != n.value) continue;
+      any_candidate = true;
+      if (n.status_in_handler && *n.status_in_handler != o.err) continue;
+      State t = w;
+      t.owed.erase(t.owed.begin() + static_cast<std::ptrdiff_t>(k));
+      if (seen.Insert(std::move(t)).second) from.push_back(i);
+    }
+  }
   // A lio_listio(LIO_NOWAIT) list notification: once, after every member
   // completed (AIO-LIO-05).
   for (size_t i = 0; i < worlds.size(); ++i) {

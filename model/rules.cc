@@ -452,6 +452,7 @@ void Enqueue(State& t, const IoRequest& req, RequestOp op, OfdId ofd,
   r.reqprio = req.reqprio;
   r.lio = std::holds_alternative<LioListio>(ctx.trace->ops[ctx.op_index].body);
   if (ofd != kNone) ++t.ofds[ofd].refs;
+  t.Supersede(req.cb);
   t.requests[req.cb] = std::move(r);
 }
 
@@ -472,6 +473,7 @@ void FailAtOnce(State& t, const IoRequest& req, RequestOp op, int err,
   r.status = RequestStatus::kDone;
   r.ret = -1;
   r.err = err;
+  t.Supersede(req.cb);
   t.requests[req.cb] = std::move(r);
 }
 

@@ -119,8 +119,21 @@ std::string State::Canonical() const {
   for (const LioGroup& g : lio_groups) {
     absl::StrAppend(&out, g.submit_op, ",", g.notifications, ";");
   }
+  absl::StrAppend(&out, "O");
+  for (const OwedNotification& o : owed) {
+    absl::StrAppend(&out, o.submit_op, ",", o.err, ";");
+  }
   absl::StrAppend(&out, "N", next_seq);
   return out;
+}
+
+void State::Supersede(CbId cb) {
+  const std::optional<Request>& r = requests[cb];
+  if (!r || !r->queued || r->notify.kind == NotifyKind::kNone ||
+      r->notifications > 0 || IsPending(cb)) {
+    return;
+  }
+  owed.push_back({r->notify, r->err, r->submit_op});
 }
 
 namespace {
@@ -191,6 +204,11 @@ size_t State::Hash() const {
     Mix(h, (static_cast<uint64_t>(static_cast<uint32_t>(g.submit_op)) << 32) |
                static_cast<uint32_t>(g.notifications));
   }
+  Mix(h, owed.size());
+  for (const OwedNotification& o : owed) {
+    Mix(h, (static_cast<uint64_t>(static_cast<uint32_t>(o.submit_op)) << 32) |
+               static_cast<uint32_t>(o.err));
+  }
   Mix(h, static_cast<uint64_t>(next_seq));
   return static_cast<size_t>(h);
 }
@@ -199,7 +217,7 @@ bool operator==(const State& a, const State& b) {
   if (a.next_seq != b.next_seq || a.files.size() != b.files.size() ||
       a.streams.size() != b.streams.size() || a.ofds.size() != b.ofds.size() ||
       a.fds != b.fds || a.requests.size() != b.requests.size() ||
-      a.lio_groups.size() != b.lio_groups.size()) {
+      a.lio_groups.size() != b.lio_groups.size() || a.owed != b.owed) {
     return false;
   }
   for (size_t i = 0; i < a.ofds.size(); ++i) {

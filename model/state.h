@@ -133,6 +133,18 @@ struct LioGroup {
   int notifications = 0;
 };
 
+// The notification a finished submission still owes after its aiocb was
+// submitted again: a SIGEV_THREAD function may run, or a signal be
+// delivered, after aio_return and resubmission (AIO-SIG-14 counts
+// submissions, not aiocbs).
+struct OwedNotification {
+  Notify notify;
+  int err = 0;         // the submission's final error status
+  int submit_op = -1;  // which submission owes it
+  friend bool operator==(const OwedNotification&,
+                         const OwedNotification&) = default;
+};
+
 struct State {
   std::vector<RegularFile> files;                 // by FileId
   std::vector<Stream> streams;                    // by StreamId
@@ -140,7 +152,11 @@ struct State {
   std::vector<OfdId> fds;                         // by FdId; kNone: closed
   std::vector<std::optional<Request>> requests;   // by CbId
   std::vector<LioGroup> lio_groups;               // in submission order
+  std::vector<OwedNotification> owed;             // in submission order
   int next_seq = 0;
+
+  // Before cb is submitted again: keeps what its last submission still owes.
+  void Supersede(CbId cb);
 
   OfdId AddOfd(const Ofd& ofd);
   StreamId AddStream();
