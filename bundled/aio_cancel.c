@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bundled/aio_fault.h"
 #include "bundled/aio_internal.h"
 #include "bundled/aiospec_aio.h"
 
@@ -46,6 +47,7 @@ static struct aio_req *find_running(int fd, const struct aiocb *cb) {
 }
 
 static void interrupt_worker(struct aio_req *req) {
+  if (AIOSPEC_FAULT_IS(cancel_waits_for_running)) return;
   syscall(SYS_tgkill, getpid(), req->worker_tid, AIOSPEC_WAKE_SIGNAL);
 }
 
@@ -56,7 +58,7 @@ static int64_t now_ns(void) {
 }
 
 int aiospec_aio_cancel(int fd, struct aiocb *cb) {
-  if (fcntl(fd, F_GETFD) < 0) {
+  if (!AIOSPEC_FAULT_IS(cancel_badfd_unchecked) && fcntl(fd, F_GETFD) < 0) {
     errno = EBADF;
     return -1;
   }
@@ -90,9 +92,12 @@ int aiospec_aio_cancel(int fd, struct aiocb *cb) {
       /* Retiring may free q (when r was its last entry); next is safe: it
        * is a later entry of the same queue. */
       aiospec_i_retire_locked(r, -1, ECANCELED);
+      if (AIOSPEC_FAULT_IS(cancel_not_notified))
+        r->sev.sigev_notify = SIGEV_NONE;
       r->done_next = done;
       done = r;
       cancelled++;
+      if (AIOSPEC_FAULT_IS(cancel_null_first_only)) break;
     } else if (r->may_block && waiting) {
       __atomic_store_n(&r->cancel, 1, __ATOMIC_RELEASE);
       interrupt_worker(r);
@@ -131,7 +136,7 @@ int aiospec_aio_cancel(int fd, struct aiocb *cb) {
       }
       if (left == 0) break;
       int64_t now = now_ns();
-      if (now >= give_up) {
+      if (now >= give_up && !AIOSPEC_FAULT_IS(cancel_waits_for_running)) {
         not_cancelled += left;
         break;
       }
@@ -150,7 +155,10 @@ int aiospec_aio_cancel(int fd, struct aiocb *cb) {
   free(waiting);
 
   aiospec_i_after_retire_list(done);
+  if (AIOSPEC_FAULT_IS(cancel_canceled_over_notcanceled) && cancelled > 0)
+    return AIO_CANCELED;
   if (not_cancelled > 0) return AIO_NOTCANCELED;
   if (cancelled > 0) return AIO_CANCELED;
-  return AIO_ALLDONE;
+  return AIOSPEC_FAULT_IS(cancel_nothing_returns_canceled) ? AIO_CANCELED
+                                                           : AIO_ALLDONE;
 }

@@ -59,6 +59,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bundled/aio_fault.h"
 #include "bundled/aio_internal.h"
 #include "bundled/aiospec_aio.h"
 
@@ -334,7 +335,8 @@ static int conflicts(const struct aio_req *earlier,
     /* A pipe or socket: each direction is a FIFO of its own. Reads never
      * wait for writes (a write blocked on a full pipe must not hold up the
      * read that drains it). */
-    return earlier->op == later->op;
+    return earlier->op == later->op &&
+           !(AIOSPEC_FAULT_IS(pipe_writes_unordered) && is_write(later));
   }
   if (!is_write(earlier) && !is_write(later)) return 0;
   return ranges_overlap(earlier, later);
@@ -349,7 +351,8 @@ void aiospec_i_retire_locked(struct aio_req *req, ssize_t ret, int err) {
   struct aio_file *f = req->file;
   if (req->ndeps > 0) f->nblocked--; /* cancelled while waiting */
   /* Only a blocked request can depend on this one. */
-  for (struct aio_req *l = req->file_next; l && f->nblocked > 0;
+  const int keep_blocked = AIOSPEC_FAULT_IS(released_request_never_started);
+  for (struct aio_req *l = req->file_next; l && f->nblocked > keep_blocked;
        l = l->file_next) {
     if (!conflicts(req, l)) continue;
     if (--l->ndeps > 0) continue;
@@ -416,12 +419,19 @@ static int check(const struct aiocb *cb, enum aio_op op, int fl, int seekable,
   if ((fl & O_PATH) == O_PATH) return EBADF;
 #endif
   if (op == AIO_OP_READ && acc != O_RDONLY && acc != O_RDWR) return EBADF;
+  if (AIOSPEC_FAULT_IS(fsync_rdonly_ebadf) && op != AIO_OP_READ &&
+      op != AIO_OP_WRITE && acc == O_RDONLY)
+    return EBADF;
   if (op == AIO_OP_WRITE && acc != O_WRONLY && acc != O_RDWR) return EBADF;
   if (!aiospec_i_sigevent_valid(&cb->aio_sigevent)) return EINVAL;
   if (op == AIO_OP_READ || op == AIO_OP_WRITE) {
     /* aio_fsync ignores these fields (AIO-FSYNC-09). */
-    if (cb->aio_reqprio < 0 || cb->aio_reqprio > AIOSPEC_AIO_PRIO_DELTA_MAX ||
-        cb->aio_nbytes > (size_t)SSIZE_MAX || (seekable && cb->aio_offset < 0))
+    const int check_prio = !AIOSPEC_FAULT_IS(reqprio_unchecked);
+    const int check_nbytes = !AIOSPEC_FAULT_IS(nbytes_unchecked);
+    if ((check_prio && (cb->aio_reqprio < 0 ||
+                        cb->aio_reqprio > AIOSPEC_AIO_PRIO_DELTA_MAX)) ||
+        (check_nbytes && cb->aio_nbytes > (size_t)SSIZE_MAX) ||
+        (seekable && cb->aio_offset < 0))
       return EINVAL;
   } else if (!S_ISREG(mode) && !S_ISDIR(mode) && !S_ISBLK(mode)) {
     return EINVAL; /* fsync() is not possible here (AIO-FSYNC-14) */
@@ -457,7 +467,8 @@ static int enqueue_locked(struct aio_req *req, struct aio_fdq *q,
     return -1;
   }
   /* In progress before any worker can see the request. */
-  aiospec_i_publish(req->cb, 0, EINPROGRESS);
+  if (!AIOSPEC_FAULT_IS(status_not_reset_at_submit))
+    aiospec_i_publish(req->cb, 0, EINPROGRESS);
   req->file = f;
   req->file_prev = f->tail;
   if (f->tail)
@@ -494,6 +505,41 @@ static int enqueue_locked(struct aio_req *req, struct aio_fdq *q,
   return 0;
 }
 
+/* Seeded faults (aio_fault.h): an inline fast path for an "uncontended"
+ * file whose guard looks only at blocked requests, not at queued or running
+ * ones. */
+static int inline_fault_applies(const struct aiocb *cb, enum aio_op op,
+                                const struct aio_lio_group *group,
+                                const struct aio_file *f) {
+  if (group || f->nblocked > 0) return 0;
+  if (op == AIO_OP_READ) return AIOSPEC_FAULT_IS(read_inline_overtakes);
+  if (op == AIO_OP_WRITE)
+    return AIOSPEC_FAULT_IS(write_inline_overtakes) && cb->aio_nbytes <= 4096;
+  return AIOSPEC_FAULT_IS(fsync_inline);
+}
+
+/* Does the I/O of a checked request on d in the caller and completes it.
+ * Lock held on entry, released on return. */
+static int submit_inline_fault(struct aiocb *cb, enum aio_op op,
+                               struct aio_dup *d) {
+  d->refs++;
+  pthread_mutex_unlock(&aiospec_i_g.lock);
+  void *buf = (void *)cb->aio_buf;
+  ssize_t n = op == AIO_OP_READ
+                  ? pread(d->fd, buf, cb->aio_nbytes, cb->aio_offset)
+              : op == AIO_OP_WRITE
+                  ? pwrite(d->fd, buf, cb->aio_nbytes, cb->aio_offset)
+                  : fsync(d->fd);
+  int err = n < 0 ? errno : 0;
+  pthread_mutex_lock(&aiospec_i_g.lock);
+  aiospec_i_dup_put_locked(d);
+  pthread_mutex_unlock(&aiospec_i_g.lock);
+  aiospec_i_publish(cb, n, err);
+  aiospec_i_completion_wake();
+  aiospec_i_notify(&cb->aio_sigevent);
+  return 1;
+}
+
 /* The fast path: fd's cached duplicate of a regular file, trusted without
  * a system call (the hooks keep the cache right, aio_dup.c), and one
  * critical section. 1: submitted; 0: not applicable (no cache entry, or a
@@ -508,6 +554,8 @@ static int submit_cached(struct aiocb *cb, enum aio_op op,
     pthread_mutex_unlock(&aiospec_i_g.lock);
     return 0;
   }
+  if (inline_fault_applies(cb, op, group, d->file))
+    return submit_inline_fault(cb, op, d);
   struct aio_req *req = req_alloc_locked();
   if (!req) {
     pthread_mutex_unlock(&aiospec_i_g.lock);
@@ -587,7 +635,8 @@ int aiospec_aio_write(struct aiocb *cb) {
 }
 
 int aiospec_aio_fsync(int op, struct aiocb *cb) {
-  if (op != O_SYNC && op != O_DSYNC) return fail(EINVAL);
+  if (op != O_SYNC && op != O_DSYNC && !AIOSPEC_FAULT_IS(fsync_bad_op_accepted))
+    return fail(EINVAL);
   /* O_DSYNC == O_SYNC on some systems; then fsync is the safe choice. */
   return aiospec_i_submit(cb, op == O_SYNC ? AIO_OP_FSYNC : AIO_OP_FDATASYNC,
                           NULL);

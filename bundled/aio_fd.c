@@ -35,6 +35,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bundled/aio_fault.h"
 #include "bundled/aio_internal.h"
 #include "bundled/aiospec_aio.h"
 
@@ -80,8 +81,23 @@ void aiospec_i_fd_detach_range(unsigned lo, unsigned hi) {
   pthread_mutex_unlock(&aiospec_i_g.lock);
 }
 
+/* Seeded fault (aio_fault.h): close "synchronised" with pending I/O by
+ * waiting for every request on fd, however long it takes. */
+static void fault_wait_for_fd_requests(int fd) {
+  if (!initialized() || fd < 0) return;
+  const struct aiocb *list[64];
+  int n = 0;
+  pthread_mutex_lock(&aiospec_i_g.lock);
+  struct aio_fdq *q = aiospec_i_fdq_find(fd);
+  for (struct aio_req *r = q ? q->head : NULL; r && n < 64; r = r->fd_next)
+    list[n++] = r->cb;
+  pthread_mutex_unlock(&aiospec_i_g.lock);
+  if (n > 0) aiospec_i_wait_list(list, n, 1, NULL);
+}
+
 int aiospec_close(int fd) {
-  aiospec_i_fd_detach(fd);
+  if (AIOSPEC_FAULT_IS(close_waits_for_io)) fault_wait_for_fd_requests(fd);
+  if (!AIOSPEC_FAULT_IS(close_hook_missing)) aiospec_i_fd_detach(fd);
   return aiospec_i_sys_close(fd);
 }
 
@@ -101,7 +117,13 @@ int aiospec_dup2(int old_fd, int new_fd) {
 
 static void prepare(void) { pthread_mutex_lock(&aiospec_i_g.lock); }
 static void parent(void) { pthread_mutex_unlock(&aiospec_i_g.lock); }
-static void child(void) { aiospec_i_reset_in_child(); }
+static void child(void) {
+  if (AIOSPEC_FAULT_IS(fork_child_keeps_requests)) {
+    pthread_mutex_unlock(&aiospec_i_g.lock);
+    return;
+  }
+  aiospec_i_reset_in_child();
+}
 
 void aiospec_i_fd_register_atfork(void) {
   pthread_atfork(prepare, parent, child);

@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bundled/aio_fault.h"
 #include "bundled/aio_internal.h"
 #include "bundled/aiospec_aio.h"
 
@@ -51,11 +52,13 @@ static void notify_signal(const struct sigevent *sev) {
   siginfo_t si;
   memset(&si, 0, sizeof si);
   si.si_signo = sev->sigev_signo;
-  si.si_code = SI_ASYNCIO;
+  si.si_code = AIOSPEC_FAULT_IS(si_code_si_queue) ? SI_QUEUE : SI_ASYNCIO;
   si.si_pid = getpid();
   si.si_uid = getuid();
-  si.si_value = sev->sigev_value;
-  syscall(SYS_rt_sigqueueinfo, getpid(), sev->sigev_signo, &si);
+  if (!AIOSPEC_FAULT_IS(si_value_lost)) si.si_value = sev->sigev_value;
+  long rc = syscall(SYS_rt_sigqueueinfo, getpid(), sev->sigev_signo, &si);
+  if (AIOSPEC_FAULT_IS(signal_sent_twice) && rc == 0)
+    syscall(SYS_rt_sigqueueinfo, getpid(), sev->sigev_signo, &si);
 }
 
 static void notify_thread(const struct sigevent *sev) {

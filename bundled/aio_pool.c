@@ -70,6 +70,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bundled/aio_fault.h"
 #include "bundled/aio_internal.h"
 #include "bundled/aiospec_aio.h"
 
@@ -122,9 +123,16 @@ static int cancel_requested(struct aio_req *req) {
   return __atomic_load_n(&req->cancel, __ATOMIC_ACQUIRE);
 }
 
+/* Seeded fault (aio_fault.h): an optimistic "done" before the transfer. */
+static void fault_publish_before_read(struct aio_req *req) {
+  if (AIOSPEC_FAULT_IS(status_before_read) && req->op == AIO_OP_READ)
+    aiospec_i_publish(req->cb, (ssize_t)req->nbytes, 0);
+}
+
 /* Regular files: one positioned call; EINTR cannot mean cancel here. */
 static void do_seekable(struct aio_req *req, ssize_t *ret, int *err) {
   ssize_t n;
+  fault_publish_before_read(req);
   do {
     switch (req->op) {
       case AIO_OP_READ:
@@ -149,21 +157,28 @@ static void do_seekable(struct aio_req *req, ssize_t *ret, int *err) {
   *err = n < 0 ? errno : 0;
 }
 
+/* The descriptor the I/O runs on; the seeded fault (aio_fault.h) uses the
+ * caller's number, which close and reuse can point elsewhere. */
+static int io_fd(const struct aio_req *req) {
+  return AIOSPEC_FAULT_IS(worker_uses_caller_fd) ? req->cb->aio_fildes
+                                                 : req->priv_fd;
+}
+
 /* Pipes, sockets, terminals: may block forever; cancel interrupts. A write
  * continues after a stray interruption so it transfers all or (cancelled)
  * what it has, like write() without signals. */
 static void do_unseekable(struct aio_req *req, ssize_t *ret, int *err) {
   size_t done = 0;
+  fault_publish_before_read(req);
   for (;;) {
     if (cancel_requested(req)) break;
     ssize_t n;
     if (req->op == AIO_OP_READ)
-      n = read(req->priv_fd, req->buf, req->nbytes);
+      n = read(io_fd(req), req->buf, req->nbytes);
     else if (req->op == AIO_OP_WRITE)
-      n = write(req->priv_fd, (char *)req->buf + done, req->nbytes - done);
+      n = write(io_fd(req), (char *)req->buf + done, req->nbytes - done);
     else
-      n = req->op == AIO_OP_FSYNC ? fsync(req->priv_fd)
-                                  : fdatasync(req->priv_fd);
+      n = req->op == AIO_OP_FSYNC ? fsync(io_fd(req)) : fdatasync(io_fd(req));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       if (done > 0) break;
@@ -265,6 +280,8 @@ int aiospec_i_pool_push_locked(struct aio_req *req) {
     aiospec_i_g.nspinning--;
     req->state = AIO_REQ_RUNNING;
     req->worker_tid = mailbox.tid;
+    if (AIOSPEC_FAULT_IS(status_not_reset_at_submit))
+      aiospec_i_publish(req->cb, 0, EINPROGRESS);
     req->done_next = NULL; /* a batch of one */
     __atomic_store_n(&mailbox.req, req, __ATOMIC_RELEASE);
     return 0;
@@ -294,6 +311,8 @@ static struct aio_req *take_locked(pid_t tid) {
   aiospec_i_pool_unlink_locked(req);
   req->state = AIO_REQ_RUNNING;
   req->worker_tid = tid;
+  if (AIOSPEC_FAULT_IS(status_not_reset_at_submit))
+    aiospec_i_publish(req->cb, 0, EINPROGRESS);
   if (req->may_block) {
     aiospec_i_g.nblocking++;
     /* We may block forever: let someone else take what is queued. */
@@ -414,6 +433,10 @@ static void *worker_main(void *arg) {
       else
         do_seekable(r, &r->ret, &r->err);
       aiospec_i_dup_close_own(r);
+      if (AIOSPEC_FAULT_IS(notify_before_status)) {
+        aiospec_i_notify(&r->sev);
+        r->sev.sigev_notify = SIGEV_NONE;
+      }
     }
 
     pthread_mutex_lock(&aiospec_i_g.lock);

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "bundled/aio_fault.h"
 #include "bundled/aio_internal.h"
 #include "bundled/aiospec_aio.h"
 
@@ -89,9 +90,17 @@ int aiospec_lio_listio(int mode, struct aiocb *const list[], int nent,
         failed = 1;
     }
   }
+  if (group && AIOSPEC_FAULT_IS(lio_notify_early)) {
+    aiospec_i_notify(&group->sev);
+    group->sev.sigev_notify = SIGEV_NONE;
+  }
   if (group) aiospec_i_lio_group_put(group);
 
-  if (mode == LIO_WAIT) {
+  if (mode == LIO_WAIT && AIOSPEC_FAULT_IS(lio_wait_any)) {
+    if (aiospec_i_wait_list((const struct aiocb *const *)list, nent, 0,
+                            NULL) != 0)
+      return -1;
+  } else if (mode == LIO_WAIT) {
     /* NOP entries are not ours to look at: skip them in the wait. */
     for (int i = 0; i < nent; ++i) {
       const struct aiocb *cb = list[i];

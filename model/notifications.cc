@@ -182,4 +182,34 @@ NotificationOutcome CheckNotification(const Trace& trace,
               "by then, or its handler saw another status");
 }
 
+std::optional<CbId> OwedByNotifiedWait(const State& w, const Wait& op) {
+  for (CbId cb : op.cbs) {
+    const std::optional<Request>& r = w.requests[cb];
+    if (!r.has_value() || r->status == RequestStatus::kQueued) continue;
+    if (r->notify.kind != NotifyKind::kNone && r->notifications == 0) return cb;
+  }
+  return std::nullopt;
+}
+
+NotificationFailure NotificationNeverArrived(const Trace& trace, const Wait& op,
+                                             const State& w, CbId cb) {
+  const Request& r = *w.requests[cb];
+  const bool signal = r.notify.kind == NotifyKind::kSignal;
+  const bool cancelled = r.err == ECANCELED;
+  NotificationFailure f;
+  f.observed = "wait ret=-1 errno=ETIMEDOUT";
+  f.allowed = {"wait ret=0"};
+  // Exactly one notification per completed or cancelled request (SIG-14),
+  // under its own sigevent (SIG-02 signal, SIG-07 thread; CANCEL-04).
+  f.assertion_ids = {"AIO-SIG-14", signal ? "AIO-SIG-02" : "AIO-SIG-07"};
+  if (cancelled) f.assertion_ids.push_back("AIO-CANCEL-04");
+  f.message = absl::StrCat(
+      "qoi: '", trace.cb_names[cb], "' ", cancelled ? "was cancelled" : "completed",
+      " but its ", signal ? "SIGEV_SIGNAL" : "SIGEV_THREAD",
+      " notification had not arrived ",
+      op.timeout.infinite ? "at all"
+                          : absl::StrCat("within ", op.timeout.nanos / 1000000, " ms"));
+  return f;
+}
+
 }  // namespace aiospec

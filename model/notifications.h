@@ -54,6 +54,16 @@ NotificationOutcome CheckNotification(const Trace& trace,
                                       const std::vector<State>& worlds,
                                       const StepContext& ctx, size_t limit);
 
+// `wait CB... until=notified` (after its notify records were matched): the
+// first listed request that, in world `w`, is complete but has not had the
+// notification its sigevent asks for; nullopt when there is none.
+std::optional<CbId> OwedByNotifiedWait(const State& w, const Wait& op);
+
+// Why a `wait until=notified` that timed out with request `cb` complete and
+// unnotified breaks the qoi profile: the assertion IDs and the message.
+NotificationFailure NotificationNeverArrived(const Trace& trace, const Wait& op,
+                                             const State& w, CbId cb);
+
 }  // namespace aiospec
 
 #endif  // AIOSPEC_MODEL_NOTIFICATIONS_H_

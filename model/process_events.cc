@@ -1,11 +1,14 @@
 #include "model/process_events.h"
 
+#include <aio.h>
+
 #include <cerrno>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "harness/observation/host_names.h"
 
 namespace aiospec {
 namespace {
@@ -20,9 +23,15 @@ RuleOutcome Rejected(std::vector<std::string> ids, std::string allowed,
 
 // AIO-PROC-14: the child's copies of the watched buffers were never filled
 // and it received no notification. A child that never reported (crashed or
-// hung after fork) is counted against the same clause.
-RuleOutcome ApplyJoin(const State& s, const StepObservation& obs) {
-  const std::string allowed = "proc ret=0 filled=0 notified=0";
+// hung after fork) is counted against the same clause. With `cancel=`, the
+// child's aio_cancel(fd, NULL) found nothing of its own: AIO_ALLDONE. That
+// is qoi: the child of a multi-threaded process may call only
+// async-signal-safe functions (fork()), so posix records it as a choice.
+RuleOutcome ApplyJoin(const State& s, const Proc& op, const StepObservation& obs,
+                      const RuleContext& ctx) {
+  const std::string allowed =
+      op.cancel_fd == kNullHandle ? "proc ret=0 filled=0 notified=0"
+                                  : "proc ret=0 filled=0 notified=0 cancel=AIO_ALLDONE";
   if (obs.ret != 0 || !obs.child.has_value()) {
     return Rejected({"AIO-PROC-14"}, allowed,
                     "the forked child did not report: it crashed or hung "
@@ -41,7 +50,24 @@ RuleOutcome ApplyJoin(const State& s, const StepObservation& obs) {
                                  " notification(s) of the parent's requests"));
   }
   RuleOutcome out;
-  out.accepted.push_back({s, {}});
+  std::vector<std::string> choices;
+  if (op.cancel_fd != kNullHandle && obs.child->has_cancel &&
+      obs.child->cancel_ret != AIO_ALLDONE) {
+    const std::string seen =
+        obs.child->cancel_ret == -1
+            ? absl::StrCat("-1 errno=", ErrnoName(obs.child->cancel_err))
+            : CancelResultName(static_cast<int>(obs.child->cancel_ret));
+    if (ctx.profile == Profile::kQoi) {
+      return Rejected({"AIO-PROC-14", "AIO-CANCEL-12"}, allowed,
+                      absl::StrCat("qoi: aio_cancel(fd, NULL) in the forked "
+                                   "child returned ", seen,
+                                   ": the child saw requests of the parent, "
+                                   "but it inherits none"));
+    }
+    choices.push_back(absl::StrCat("AIO-PROC-14: aio_cancel in the fork child "
+                                   "returned ", seen));
+  }
+  out.accepted.push_back({s, std::move(choices)});
   return out;
 }
 
@@ -138,7 +164,7 @@ RuleOutcome ApplyProc(const State& s, const Proc& op,
       return out;
     }
     case ProcKind::kJoin:
-      return op.of_exec ? ApplyExecJoin(s, obs) : ApplyJoin(s, obs);
+      return op.of_exec ? ApplyExecJoin(s, obs) : ApplyJoin(s, op, obs, ctx);
     case ProcKind::kExit:
     case ProcKind::kExec:
       return ApplySubmitThenEnd(s, op, obs, ctx);

@@ -4,7 +4,9 @@
 // requests complete into its own memory; the child closing its copies of
 // the descriptors cancels nothing), and the child inherits no operation:
 // at `proc join` its copies of the watched read buffers are unchanged and it
-// received no notification.
+// received no notification; with `proc fork cancel=D` its aio_cancel(D,
+// NULL) returned AIO_ALLDONE (qoi only: POSIX lets the child of a
+// multi-threaded process call only async-signal-safe functions).
 //
 // _exit (AIO-PROC-07, -08, -09): `proc exit` is a submission by a child
 // that then terminates. The submission is judged like aio_read/aio_write;

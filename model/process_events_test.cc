@@ -75,6 +75,30 @@ TEST(ProcessEventsTest, ChildThatNeverReportedCitesProc14) {
   ExpectCites(kFork, ForkLog("proc ret=-1 errno=ECHILD"), "AIO-PROC-14");
 }
 
+// `proc fork cancel=rd`: the child's aio_cancel(rd, NULL) must find none of
+// the parent's requests (qoi); posix records what it returned.
+Lines CancelFork() {
+  Lines t = kFork;
+  t[2] = "proc fork watch=r cancel=rd";
+  return t;
+}
+
+TEST(ProcessEventsTest, ChildCancelFindsNothing) {
+  ExpectPass(CancelFork(), ForkLog("proc ret=0 filled=0 notified=0 cancel=AIO_ALLDONE"));
+}
+
+TEST(ProcessEventsTest, ChildCancelThatSawTheParentsRequestFailsOnlyUnderQoi) {
+  const Lines log = ForkLog("proc ret=0 filled=0 notified=0 cancel=AIO_NOTCANCELED");
+  CheckResult qoi = Check(CancelFork(), log, Profile::kQoi);
+  EXPECT_EQ(qoi.verdict, Verdict::kFail);
+  ASSERT_TRUE(qoi.failure.has_value());
+  EXPECT_THAT(qoi.failure->assertion_ids,
+              UnorderedElementsAre("AIO-PROC-14", "AIO-CANCEL-12"));
+  CheckResult posix = Check(CancelFork(), log, Profile::kPosix);
+  EXPECT_EQ(posix.verdict, Verdict::kPass) << FormatResult(posix, TraceOf(CancelFork()));
+  EXPECT_THAT(posix.choices, Contains(HasSubstr("aio_cancel in the fork child")));
+}
+
 // The parent's request is unaffected by the fork (AIO-PROC-16): it still
 // completes with the parent's bytes.
 TEST(ProcessEventsTest, ParentReadLostAtForkIsRejected) {

@@ -294,8 +294,10 @@ static int parse_op(const char *p, const char *end, const struct tables *t,
       break;
     case AIOSPEC_WIRE_AIO_SUSPEND:
     case AIOSPEC_WIRE_WAIT:
-      /* TIMEOUT: a[1] = 1 for none, a[0] = nanoseconds. */
-      if (tok_int(&c, &op->a[1]) != 0 || op->a[1] < 0 || op->a[1] > 1 ||
+      /* TIMEOUT: a[1] bit 0 for none (WAIT: bit 1 for until=notified),
+       * a[0] = nanoseconds. */
+      if (tok_int(&c, &op->a[1]) != 0 || op->a[1] < 0 ||
+          op->a[1] > (code == AIOSPEC_WIRE_WAIT ? 3 : 1) ||
           tok_int(&c, &op->a[0]) != 0) {
         return -1;
       }
@@ -386,6 +388,12 @@ static int parse_op(const char *p, const char *end, const struct tables *t,
       }
       op->a[0] = v;
       if (parse_cb_list(&c, t, op, 0) != 0) return -1;
+      if (v == AIOSPEC_WIRE_PROC_FORK) {
+        /* a[1]: the fd the child cancels (aio_cancel(fd, NULL)), or NULL. */
+        if (tok_int_in(&c, &v, AIOSPEC_WIRE_NULL, t->fds - 1) != 0) return -1;
+        op->a[1] = v;
+        break;
+      }
       if (v != AIOSPEC_WIRE_PROC_EXIT && v != AIOSPEC_WIRE_PROC_EXEC) break;
       if (tok_int_in(&c, &v, 0, 1) != 0) return -1;
       op->a[1] = v;
@@ -445,6 +453,7 @@ struct request {
    * open) is not "in use" by this request. */
   ino_t fd_ino;
   int fd_acc;
+  unsigned notify_mark; /* the notify log's position at submission */
 };
 
 /* Records what cb->aio_fildes names now; -1/-1 when it names nothing. */
@@ -483,6 +492,7 @@ struct agent {
   pid_t child;
   int child_go, child_report;
   int child_ready;    /* 0: a proc exec probe that has not answered yet */
+  int child_cancels;  /* the `proc fork` child reports an aio_cancel */
   int child_exec_err; /* proc exec: why the probe cannot report, or 0 */
   pid_t stragglers[kMaxStragglers]; /* proc exit children still exiting */
   int nstragglers;
@@ -566,6 +576,7 @@ static int prepare_request(struct agent *ag, int cb, size_t need) {
     memset(r->cb, 0, sizeof *r->cb);
     r->done = 0;
     r->is_read = 0;
+    r->notify_mark = aiospec_notify_mark();
     return cur;
   }
   if (ag->nreqs == ag->reqs_cap) {
@@ -577,6 +588,7 @@ static int prepare_request(struct agent *ag, int cb, size_t need) {
   }
   struct request r;
   memset(&r, 0, sizeof r);
+  r.notify_mark = aiospec_notify_mark();
   r.cb = calloc(1, sizeof *r.cb);
   r.buf = malloc(need);
   if (!r.cb || !r.buf) {
@@ -1257,11 +1269,29 @@ static void op_readback(struct agent *ag, int k, const struct wire_op *op) {
   free(got.p);
 }
 
+/* wait until=notified: each listed submission that notifies has had a
+ * notification since it was submitted. */
+static int all_notified(struct agent *ag, const struct wire_op *op) {
+  for (int i = 0; i < op->count; ++i) {
+    const struct request *r = &ag->reqs[ag->cb_req[op->cbs[i]]];
+    const struct sigevent *se = &r->cb->aio_sigevent;
+    const int kind = se->sigev_notify == SIGEV_SIGNAL   ? AIOSPEC_NOTIFY_SIGNAL
+                     : se->sigev_notify == SIGEV_THREAD ? AIOSPEC_NOTIFY_THREAD
+                                                        : 0;
+    if (kind != 0 && aiospec_notify_count_since(r->notify_mark, kind,
+                                                se->sigev_value.sival_int) == 0) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
 static void op_wait(struct agent *ag, int k, const struct wire_op *op) {
   const struct aiocb **pending = calloc((size_t)op->count + 1, sizeof *pending);
   long long ret = -1;
   int err = ENOMEM;
-  const int infinite = op->a[1] != 0;
+  const int infinite = (op->a[1] & 1) != 0;
+  const int until_notified = (op->a[1] & 2) != 0;
   /* Saturate: a trace may ask for INT64_MAX nanoseconds. */
   const int64_t start = now_nanos();
   const int64_t deadline =
@@ -1284,7 +1314,7 @@ static void op_wait(struct agent *ag, int k, const struct wire_op *op) {
       }
     }
     if (oom) break;
-    if (npending == 0) {
+    if (npending == 0 && (!until_notified || all_notified(ag, op))) {
       ret = 0;
       err = 0;
       break;
@@ -1297,6 +1327,10 @@ static void op_wait(struct agent *ag, int k, const struct wire_op *op) {
         break;
       }
       if (left < slice) slice = left;
+    }
+    if (npending == 0) { /* until=notified: complete, not yet notified */
+      sleep_millis(1);
+      continue;
     }
     /* Slices, so a lost wakeup in aio_suspend costs time, not the run. */
     struct timespec ts = nanos_to_timespec(slice);
@@ -1406,10 +1440,18 @@ static void op_storm(struct agent *ag, int k, const struct wire_op *op) {
  * it reports through a pipe with one write() of a fixed-size message. */
 struct child_report {
   long long a, b;
+  long long cancel_ret, cancel_err; /* proc fork cancel= */
 };
 
+static void write_report4(int fd, long long a, long long b, long long c,
+                          long long d) {
+  struct child_report m = {a, b, c, d};
+  while (write(fd, &m, sizeof m) < 0 && errno == EINTR) {
+  }
+}
+
 static void write_report(int fd, long long a, long long b) {
-  struct child_report m = {a, b};
+  struct child_report m = {a, b, 0, 0};
   while (write(fd, &m, sizeof m) < 0 && errno == EINTR) {
   }
 }
@@ -1443,10 +1485,12 @@ static int reap_child(pid_t pid, int millis, int kill_now) {
 }
 
 /* The child of `proc fork`: snapshots the watched buffers as they were at
- * the fork, closes its copies of the trace's descriptors (which must not
- * cancel the parent's requests, AIO-PROC-16), waits for `proc join`, then
- * reports how many watched buffers changed and how many notifications it
- * received (AIO-PROC-14). It never touches an aiocb (AIO-PROC-15). */
+ * the fork, with cancel= calls aio_cancel(fd, NULL) (it has no requests to
+ * cancel, AIO-PROC-14), closes its copies of the trace's descriptors (which
+ * must not cancel the parent's requests, AIO-PROC-16), waits for `proc
+ * join`, then reports how many watched buffers changed, how many
+ * notifications it received (AIO-PROC-14) and what aio_cancel returned. It
+ * never touches an aiocb (AIO-PROC-15). */
 static void fork_child(struct agent *ag, const struct wire_op *op,
                        unsigned char *snap, int go, int report,
                        unsigned notified_before) {
@@ -1456,6 +1500,12 @@ static void fork_child(struct agent *ag, const struct wire_op *op,
     if (idx < 0) continue;
     memcpy(snap + at, ag->reqs[idx].buf, ag->reqs[idx].buf_len);
     at += ag->reqs[idx].buf_len;
+  }
+  long long cancel_ret = 0, cancel_err = 0;
+  if (op->a[1] >= 0) {
+    errno = 0;
+    cancel_ret = ag->ops->aio_cancel(ag->fd_num[op->a[1]], NULL);
+    cancel_err = cancel_ret == -1 ? errno : 0;
   }
   for (int h = 0; h < ag->t.fds; ++h) {
     if (ag->fd_num[h] >= 0) ag->ops->close(ag->fd_num[h]);
@@ -1471,7 +1521,8 @@ static void fork_child(struct agent *ag, const struct wire_op *op,
     filled += memcmp(snap + at, ag->reqs[idx].buf, ag->reqs[idx].buf_len) != 0;
     at += ag->reqs[idx].buf_len;
   }
-  write_report(report, filled, aiospec_notify_arrived() - notified_before);
+  write_report4(report, filled, aiospec_notify_arrived() - notified_before,
+                cancel_ret, cancel_err);
   _exit(0);
 }
 
@@ -1505,6 +1556,7 @@ static void op_proc_fork(struct agent *ag, const struct wire_op *op) {
     ag->child_go = go[1];
     ag->child_report = report[0];
     ag->child_ready = 1;
+    ag->child_cancels = op->a[1] >= 0;
   } else {
     if (go[1] >= 0) close(go[1]);
     if (report[0] >= 0) close(report[0]);
@@ -1529,6 +1581,8 @@ static void op_proc_join(struct agent *ag) {
     close(ag->child_report);
     ag->child = 0;
   }
+  const int cancels = ag->child_cancels;
+  ag->child_cancels = 0;
   /* A probe that could not start or check says why (op_proc_exec). */
   const int exec_err = ag->child_exec_err;
   ag->child_exec_err = 0;
@@ -1538,6 +1592,13 @@ static void op_proc_join(struct agent *ag) {
   }
   put_ret(ag, 0, 0);
   aiospec_line_printf(&ag->line, " filled=%lld notified=%lld", m.a, m.b);
+  if (cancels) {
+    char name[AIOSPEC_NAME_MAX];
+    aiospec_line_printf(&ag->line, " cancel=%s",
+                        m.cancel_ret == -1
+                            ? aiospec_errno_name((int)m.cancel_err, name)
+                            : aiospec_cancel_result_name((int)m.cancel_ret, name));
+  }
 }
 
 /* The request of a `proc exit` or `proc exec` child: the parent sets up the

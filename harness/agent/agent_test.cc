@@ -572,7 +572,8 @@ TEST_P(AgentBinaryTest, ExecProbeSeesWritesAtTheOldAddressAndSignals) {
     }
     close(go[0]);
     close(report[1]);
-    long long ready[2] = {0, 0}, done[2] = {-1, -1};
+    // The agent's child report: four long longs (agent.c, child_report).
+    long long ready[4] = {0, 0, 0, 0}, done[4] = {-1, -1, -1, -1};
     ASSERT_EQ(read(report[0], ready, sizeof ready), ssize_t{sizeof ready});
     EXPECT_EQ(ready[1], 1) << "the probe could not map the address";
     if (std::string(inject) == "write") {

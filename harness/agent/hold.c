@@ -1,21 +1,31 @@
 /* Holding syscalls with a seccomp user-notification filter (hold.h).
  *
- * No supervisor thread. A stopped syscall sleeps in the kernel until its
- * notification is answered, whether or not anyone has received it yet, so
- * the agent's main thread receives notifications only when an op asks
- * (hold wait, hold release, cleanup) and answers them there.
+ * The filter stops every held syscall (read, write, sync) on a descriptor
+ * number >= AIOSPEC_HOLD_FD_MIN. The agent keeps its own descriptors below
+ * that; above it are the held descriptors (moved into [MIN, END)) and the
+ * private duplicates an AIO implementation may make of them (the bundled one
+ * does its I/O on such duplicates, high up), which must be held too.
  *
- * State, touched only by the main thread (never by a signal handler):
+ * A supervisor thread receives every notification at once. A syscall on a
+ * held number, or on another number that names the same open file
+ * description (kcmp KCMP_FILE; the same inode where kcmp is unavailable),
+ * is parked under that held number; any other is let run at once, so a
+ * private duplicate of a file that is not held never waits for an op.
+ *
+ * State, under g_mu (never touched by a signal handler):
  *  - g_listener: the listener descriptor, -1 before the filter exists;
+ *  - g_held[0, g_nheld): the held numbers, as aiospec_hold_move made them;
  *  - g_parked[0, g_nparked): notifications received and not yet answered,
- *    in the order received (the oldest first), with the syscall's fd and
- *    what it asked for.
+ *    in the order received (the oldest first), with the held number they
+ *    count for and what they asked for; g_cv is signalled on each new one.
  * A parked entry is removed exactly when it is answered. A notification
  * whose thread went away (killed) cannot be answered (ENOENT) and is
  * dropped as well. The filter uses SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
  * where the kernel has it, so a received syscall is not restarted by a
  * signal (which would stop it a second time under a new id).
  *
+ * A forked child keeps the filter but not the supervisor: it must not make
+ * a held syscall on a number >= MIN (the agent's children only close).
  * Under qemu-user the seccomp syscall fails (ENOSYS); holds are then
  * unavailable and aiospec_hold_install says so.
  */
@@ -27,12 +37,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -99,7 +110,11 @@ struct parked {
   struct aiospec_hold_call call;
 };
 
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cv;
 static int g_listener = -1;
+static int g_held[AIOSPEC_HOLD_FD_END - AIOSPEC_HOLD_FD_MIN];
+static int g_nheld;
 static struct parked g_parked[AIOSPEC_HOLD_MAX_CALLS];
 static int g_nparked;
 
@@ -137,6 +152,8 @@ static const struct {
 };
 enum { kNumHeld = sizeof kHeld / sizeof kHeld[0] };
 
+static void *supervise(void *unused);
+
 int aiospec_hold_install(void) {
 #ifndef HOLD_AUDIT_ARCH
   errno = ENOSYS;
@@ -144,10 +161,10 @@ int aiospec_hold_install(void) {
 #else
   if (g_listener >= 0) return 0;
   /* Wrong arch or another syscall: allow (index 3+K). A held syscall goes
-   * to the fd check (4+K): the low word of args[0] in [MIN, END) is
-   * stopped (7+K), anything else allowed (8+K). Jumps go forward only. */
+   * to the fd check (4+K): the low word of args[0] >= MIN is stopped
+   * (6+K), anything else allowed (7+K). Jumps go forward only. */
   enum { K = kNumHeld };
-  struct hold_sock_filter prog[9 + K];
+  struct hold_sock_filter prog[8 + K];
   int n = 0;
   prog[n++] = (struct hold_sock_filter){HOLD_LD_W_ABS, 0, 0,
                                         offsetof(struct hold_seccomp_data, arch)};
@@ -161,8 +178,7 @@ int aiospec_hold_install(void) {
   prog[n++] = (struct hold_sock_filter){HOLD_RET_K, 0, 0, HOLD_RET_ALLOW};
   prog[n++] = (struct hold_sock_filter){HOLD_LD_W_ABS, 0, 0,
                                         offsetof(struct hold_seccomp_data, args)};
-  prog[n++] = (struct hold_sock_filter){HOLD_JGE_K, 0, 2, AIOSPEC_HOLD_FD_MIN};
-  prog[n++] = (struct hold_sock_filter){HOLD_JGE_K, 1, 0, AIOSPEC_HOLD_FD_END};
+  prog[n++] = (struct hold_sock_filter){HOLD_JGE_K, 0, 1, AIOSPEC_HOLD_FD_MIN};
   prog[n++] = (struct hold_sock_filter){HOLD_RET_K, 0, 0, HOLD_RET_USER_NOTIF};
   prog[n++] = (struct hold_sock_filter){HOLD_RET_K, 0, 0, HOLD_RET_ALLOW};
   struct hold_sock_fprog fprog = {(unsigned short)n, prog};
@@ -174,7 +190,19 @@ int aiospec_hold_install(void) {
     fd = syscall(SYS_seccomp, kSetModeFilter, kFlagNewListener, &fprog);
   }
   if (fd < 0) return -1;
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&g_cv, &attr);
+  pthread_condattr_destroy(&attr);
   g_listener = (int)fd;
+  pthread_t t;
+  int rc = pthread_create(&t, NULL, supervise, NULL);
+  if (rc != 0) {
+    errno = rc;
+    return -1;
+  }
+  pthread_detach(t);
   return 0;
 #endif
 }
@@ -188,13 +216,18 @@ int aiospec_hold_move(int fd) {
     return -1;
   }
   close(fd);
+  pthread_mutex_lock(&g_mu);
+  int i = 0;
+  while (i < g_nheld && g_held[i] != moved) ++i;
+  if (i == g_nheld) g_held[g_nheld++] = moved;
+  pthread_mutex_unlock(&g_mu);
   return moved;
 }
 
 /* What a received notification asks for (it is one of kHeld). */
-static void describe(const struct hold_notif *n, struct parked *p) {
+static void describe(const struct hold_notif *n, int held, struct parked *p) {
   p->id = n->id;
-  p->fd = (int)(uint32_t)n->data.args[0];
+  p->fd = held;
   memset(&p->call, 0, sizeof p->call);
   p->call.offset = -1;
   for (int i = 0; i < kNumHeld; ++i) {
@@ -238,21 +271,46 @@ static int send_answer(uint64_t id, int err) {
 /* Receives what has arrived, waiting up to millis for the first. A full
  * table lets the extra syscalls run at once (a trace never holds that
  * many; running them is what an unheld descriptor would do). */
-static void receive(int millis) {
-  struct pollfd p = {g_listener, POLLIN, 0};
-  while (poll(&p, 1, millis) > 0 && (p.revents & POLLIN)) {
-    millis = 0;
+/* Does fd name the open file description of held (a duplicate of it)? */
+static int same_file(int fd, int held) {
+  long r = syscall(SYS_kcmp, (long)getpid(), (long)getpid(), 0L /* KCMP_FILE */,
+                   (long)fd, (long)held);
+  if (r >= 0) return r == 0;
+  if (errno == EBADF) return 0;
+  struct stat a, b; /* no kcmp here: the same inode will do */
+  return fstat(fd, &a) == 0 && fstat(held, &b) == 0 && a.st_dev == b.st_dev &&
+         a.st_ino == b.st_ino;
+}
+
+/* The held number a stopped syscall on fd counts for, or -1: not held. */
+static int held_for_locked(int fd) {
+  for (int i = 0; i < g_nheld; ++i) {
+    if (g_held[i] == fd) return fd;
+  }
+  for (int i = 0; i < g_nheld; ++i) {
+    if (same_file(fd, g_held[i])) return g_held[i];
+  }
+  return -1;
+}
+
+static void *supervise(void *unused) {
+  (void)unused;
+  for (;;) {
     struct hold_notif n;
     memset(&n, 0, sizeof n);
     if (ioctl(g_listener, HOLD_IOCTL_RECV, &n) != 0) {
       if (errno == EINTR || errno == ENOENT) continue;
-      return;
+      return NULL;
     }
-    if (g_nparked == AIOSPEC_HOLD_MAX_CALLS) {
+    pthread_mutex_lock(&g_mu);
+    const int held = held_for_locked((int)(uint32_t)n.data.args[0]);
+    if (held < 0 || g_nparked == AIOSPEC_HOLD_MAX_CALLS) {
       send_answer(n.id, 0);
-      continue;
+    } else {
+      describe(&n, held, &g_parked[g_nparked++]);
+      pthread_cond_broadcast(&g_cv);
     }
-    describe(&n, &g_parked[g_nparked++]);
+    pthread_mutex_unlock(&g_mu);
   }
 }
 
@@ -277,13 +335,15 @@ int aiospec_hold_wait(int fd, int count, long long nanos,
     return -1;
   }
   const long long deadline = now_nanos() + nanos;
-  receive(0);
-  while (list_parked(fd, out) < count) {
-    const long long left = deadline - now_nanos();
-    if (left <= 0) break;
-    receive((int)((left + 999999) / 1000000));
+  const struct timespec until = {(time_t)(deadline / 1000000000),
+                                 (long)(deadline % 1000000000)};
+  pthread_mutex_lock(&g_mu);
+  while (list_parked(fd, out) < count &&
+         pthread_cond_timedwait(&g_cv, &g_mu, &until) != ETIMEDOUT) {
   }
-  return list_parked(fd, out);
+  const int n = list_parked(fd, out);
+  pthread_mutex_unlock(&g_mu);
+  return n;
 }
 
 int aiospec_hold_release(int fd, int err, int all,
@@ -292,7 +352,7 @@ int aiospec_hold_release(int fd, int err, int all,
     errno = ENOSYS;
     return -1;
   }
-  receive(0);
+  pthread_mutex_lock(&g_mu);
   int n = 0, kept = 0;
   for (int i = 0; i < g_nparked; ++i) {
     struct parked p = g_parked[i];
@@ -303,12 +363,14 @@ int aiospec_hold_release(int fd, int err, int all,
     g_parked[kept++] = p;
   }
   g_nparked = kept;
+  pthread_mutex_unlock(&g_mu);
   return n;
 }
 
 void aiospec_hold_release_all(void) {
   if (g_listener < 0) return;
-  receive(0);
+  pthread_mutex_lock(&g_mu);
   for (int i = 0; i < g_nparked; ++i) send_answer(g_parked[i].id, 0);
   g_nparked = 0;
+  pthread_mutex_unlock(&g_mu);
 }

@@ -4,12 +4,14 @@
  *
  * A seccomp filter with a user-notification listener stops every read,
  * write and sync syscall (read, write, pread64, pwrite64, readv, writev,
- * preadv, pwritev, preadv2, pwritev2, fsync, fdatasync) whose descriptor is
- * in [AIOSPEC_HOLD_FD_MIN, AIOSPEC_HOLD_FD_END). A descriptor opened with the
- * hold flag is moved into that range, so an AIO worker's syscall on it waits
- * in the kernel until the agent answers: run it, or fail it with EIO or
- * ENOSPC. Nothing else the agent does touches those numbers with a filtered
- * syscall (readback goes by path).
+ * preadv, pwritev, preadv2, pwritev2, fsync, fdatasync) on a descriptor
+ * number >= AIOSPEC_HOLD_FD_MIN. A descriptor opened with the hold flag is
+ * moved into [AIOSPEC_HOLD_FD_MIN, AIOSPEC_HOLD_FD_END), so an AIO worker's
+ * syscall on it, or on a duplicate the implementation made of it, waits in
+ * the kernel until the agent answers: run it, or fail it with EIO or ENOSPC.
+ * A supervisor thread lets every other stopped syscall run at once. Nothing
+ * else the agent does touches those numbers with a filtered syscall
+ * (readback goes by path).
  *
  * The filter lasts as long as the process, so holds are for the
  * out-of-process agent only (the in-process targets refuse them).
@@ -43,8 +45,8 @@ struct aiospec_hold_call {
   long long offset, len;
 };
 
-/* Installs the filter for this thread and the threads it creates later.
- * Idempotent. 0, or -1 with errno (ENOSYS under qemu-user). */
+/* Installs the filter for this thread and the threads it creates later,
+ * and starts the supervisor thread. Idempotent. 0, or -1 with errno (ENOSYS under qemu-user). */
 int aiospec_hold_install(void);
 
 /* Moves fd to the lowest free number of the reserved range (closing fd).

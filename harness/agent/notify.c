@@ -188,6 +188,23 @@ int aiospec_notify_next(struct aiospec_notify_record *out) {
   return 1;
 }
 
+unsigned aiospec_notify_mark(void) {
+  return __atomic_load_n(&g_reserved, __ATOMIC_ACQUIRE);
+}
+
+int aiospec_notify_count_since(unsigned mark, int kind, int value) {
+  int n = 0;
+  for (unsigned i = mark; i < kRingSize; ++i) {
+    if (!__atomic_load_n(&g_ring[i].ready, __ATOMIC_ACQUIRE)) {
+      /* Reserved, not yet written: a handler is mid-append. */
+      if (i < __atomic_load_n(&g_reserved, __ATOMIC_ACQUIRE)) continue;
+      break;
+    }
+    n += g_ring[i].record.kind == kind && g_ring[i].record.value == value;
+  }
+  return n;
+}
+
 unsigned aiospec_notify_arrived(void) {
   unsigned n = 0;
   while (n < kRingSize && __atomic_load_n(&g_ring[n].ready, __ATOMIC_ACQUIRE)) {

@@ -66,6 +66,12 @@ void aiospec_notify_untrack_cb(const struct aiocb *cb);
 
 /* Copies the next unread record into *out: 1, or 0 if there is none yet. */
 int aiospec_notify_next(struct aiospec_notify_record *out);
+/* Where the record log stands now: records with a later position arrived
+ * after this call. */
+unsigned aiospec_notify_mark(void);
+/* Records of `kind` with si_value/sigev_value `value` that arrived after
+ * `mark` (a position from aiospec_notify_mark). */
+int aiospec_notify_count_since(unsigned mark, int kind, int value);
 /* Records that arrived so far (read or not), and records lost to a full log. */
 unsigned aiospec_notify_arrived(void);
 unsigned aiospec_notify_dropped(void);

@@ -134,8 +134,11 @@ void AppendOp(const Trace& trace, int op_index, const OpBody& body,
         } else if constexpr (std::is_same_v<T, Readback>) {
           absl::StrAppend(out, AIOSPEC_WIRE_READBACK, " ", op.file);
         } else if constexpr (std::is_same_v<T, Wait>) {
-          absl::StrAppend(out, AIOSPEC_WIRE_WAIT, " ", TimeoutText(op.timeout),
-                          " ", op.cbs.size());
+          // TIMEOUT's first word: bit 0 infinite, bit 1 until=notified.
+          absl::StrAppend(out, AIOSPEC_WIRE_WAIT, " ",
+                          (op.timeout.infinite ? 1 : 0) | (op.notified ? 2 : 0),
+                          " ", op.timeout.infinite ? 0 : op.timeout.nanos, " ",
+                          op.cbs.size());
           for (CbId cb : op.cbs) absl::StrAppend(out, " ", cb);
         } else if constexpr (std::is_same_v<T, Storm>) {
           absl::StrAppend(out, AIOSPEC_WIRE_STORM, " ", op.on ? 1 : 0, " ",
@@ -151,6 +154,9 @@ void AppendOp(const Trace& trace, int op_index, const OpBody& body,
           absl::StrAppend(out, AIOSPEC_WIRE_PROC, " ", kind, " ",
                           op.watch.size());
           for (CbId cb : op.watch) absl::StrAppend(out, " ", cb);
+          if (op.kind == ProcKind::kFork) {
+            absl::StrAppend(out, " ", op.cancel_fd);
+          }
           if (op.kind == ProcKind::kExit || op.kind == ProcKind::kExec) {
             absl::StrAppend(out, " ", op.write ? 1 : 0);
             AppendRequest(trace, op_index, op.req, op.write, out);

@@ -386,6 +386,17 @@ class LogParser {
         if (!v || *v < 0) return BadValue(f, "a count");
         if (!step.child) step.child.emplace();
         (f.key == "filled" ? step.child->filled : step.child->notified) = *v;
+      } else if (f.key == "cancel") {
+        if (!step.child) step.child.emplace();
+        step.child->has_cancel = true;
+        if (std::optional<int> r = CancelResultFromName(f.raw)) {
+          step.child->cancel_ret = *r;
+        } else if (std::optional<int> e = ErrnoFromName(f.raw)) {
+          step.child->cancel_ret = -1;
+          step.child->cancel_err = *e;
+        } else {
+          return BadValue(f, "AIO_CANCELED, AIO_NOTCANCELED, AIO_ALLDONE or an errno name");
+        }
       } else if (f.key == "calls") {
         std::optional<std::vector<HeldCall>> calls = ParseHeldCalls(f.raw);
         if (!calls) return BadValue(f, "calls like write@0:8,fsync");
@@ -600,6 +611,12 @@ void PrintStep(const StepObservation& step, const Trace& trace,
   if (step.child.has_value()) {
     absl::StrAppend(out, " filled=", step.child->filled,
                     " notified=", step.child->notified);
+    if (step.child->has_cancel) {
+      absl::StrAppend(out, " cancel=",
+                      step.child->cancel_ret == -1
+                          ? ErrnoName(step.child->cancel_err)
+                          : CancelResultName(static_cast<int>(step.child->cancel_ret)));
+    }
   }
   for (size_t i = 0; i < step.calls.size(); ++i) {
     absl::StrAppend(out, i == 0 ? " calls=" : ",", HeldCallText(step.calls[i]));

@@ -66,7 +66,9 @@
 // A `proc join` record says what the forked child saw (AIO-PROC-14):
 //   9 proc ret=0 filled=0 notified=0
 // filled= how many watched read buffers changed in the child's copy after
-// the fork; notified= the notifications the child received. ret=-1
+// the fork; notified= the notifications the child received; after
+// `proc fork cancel=D`, cancel= what the child's aio_cancel(D, NULL)
+// returned (AIO_ALLDONE, ..., or the errno name of a -1). ret=-1
 // (errno=ECHILD) and no fields when the child did not report. `proc fork`
 // records ret=0 or -1 errno=; `proc exit` and `proc exec` the child's
 // submission result. After `proc exec` the join speaks for the exec'd probe
@@ -118,6 +120,11 @@ struct StormObservation {
 struct ChildObservation {
   int64_t filled = 0;
   int64_t notified = 0;
+  // `proc fork cancel=D`: the child's aio_cancel(D, NULL), an AIO_* result
+  // or -1 with cancel_err.
+  bool has_cancel = false;
+  int64_t cancel_ret = 0;
+  int cancel_err = 0;
   friend bool operator==(const ChildObservation&,
                          const ChildObservation&) = default;
 };

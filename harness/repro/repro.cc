@@ -382,6 +382,10 @@ absl::Status Emitter::EmitOp(int k, const Op& op) {
                           Path(o.file), ", &got);\n    err = errno;\n  ",
                           ObserveLine(k, "RET_NUMBER", "got", "ret"), "    free(got);\n  }\n");
         } else if constexpr (std::is_same_v<T, Wait>) {
+          if (o.notified) {
+            return absl::UnimplementedError(absl::StrCat(
+                "the reproducer cannot emit 'wait until=notified' yet (op ", k, ")"));
+          }
           helpers_.insert(CHelper::kWait);
           std::vector<std::string> list;
           for (CbId c : o.cbs) list.push_back(absl::StrCat("&", Cb(c)));
@@ -443,7 +447,8 @@ std::string Emitter::Header() const {
       " * its verdict, and exits 0 PASS (the behaviour POSIX requires), 1 FAIL\n"
       " * (the finding reproduced, or a hang or crash), 2 INCONCLUSIVE (an earlier\n"
       " * op took another path than the run aiospec recorded, so what POSIX\n"
-      " * allows at the failing op may differ; judge it with aiospec). Each op\n"
+      " * allows at the failing op may differ, or the failing op saw something\n"
+      " * else that is not on the list below; judge it with aiospec). Each op\n"
       " * gets ",
       kHangSlackMillis,
       " ms plus its own timeout before it counts as hung.\n *\n"

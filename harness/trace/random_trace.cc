@@ -314,6 +314,7 @@ class Generator {
           Wait op;
           for (int n = Uniform(1, 3); n > 0; --n) op.cbs.push_back(ExistingCb());
           if (Chance(40)) op.timeout = RandomTimeout(/*allow_negative=*/false);
+          op.notified = Chance(5);
           return op;
         }
       default:

@@ -204,9 +204,12 @@ struct Readback {  // readback FILE: the file's whole content, read by path
 // `wait` without timeout= gives up after this long.
 inline constexpr int64_t kDefaultWaitTimeoutNanos = 5'000'000'000;
 
-struct Wait {  // wait CB... [timeout=DUR]: until each has a final status
+struct Wait {  // wait CB... [until=notified] [timeout=DUR]
   std::vector<CbId> cbs;
   Timeout timeout{false, kDefaultWaitTimeoutNanos};
+  // until=notified: also until each listed submission that notifies
+  // (SIGEV_SIGNAL, SIGEV_THREAD) has had its notification (AIO-SIG-14).
+  bool notified = false;
   friend bool operator==(const Wait&, const Wait&) = default;
 };
 
@@ -266,6 +269,10 @@ enum class ProcKind { kFork, kJoin, kExit, kExec };
 struct Proc {
   ProcKind kind = ProcKind::kFork;
   std::vector<CbId> watch;  // fork: aiocbs of reads in flight
+  // fork: the child calls aio_cancel(cancel_fd, NULL) first (qoi: it has
+  // no requests, AIO-PROC-14); kNullHandle: it does not. join: the same, copied
+  // by the parser (not printed).
+  FdId cancel_fd = kNullHandle;
   bool write = false;       // exit, exec: the child's request is an aio_write
   IoRequest req;            // exit, exec: the child's request
   // join: the child is a `proc exec` probe (set by the parser, not printed).

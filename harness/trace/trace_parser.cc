@@ -234,6 +234,7 @@ class Parser {
   int storm_line_ = 0;
   int fork_line_ = 0;                    // the unjoined `proc fork`, or 0
   bool fork_is_exec_ = false;            // ... which is a `proc exec`
+  FdId fork_cancel_fd_ = kNullHandle;    // ... and its child's cancel=
   absl::flat_hash_set<CbId> child_cbs_;  // aiocbs of `proc exit` children
   absl::flat_hash_set<FdId> hold_fds_;   // open with the hold flag
 };
@@ -1179,7 +1180,7 @@ absl::Status Parser::ParseOp(absl::Span<const Token> tokens, OpBody* body) {
     AIOSPEC_ASSIGN(op.file, UseFile(*args.positional[0]));
     *body = op;
   } else if (name == "wait") {
-    AIOSPEC_ASSIGN(args, split({"timeout"}));
+    AIOSPEC_ASSIGN(args, split({"until", "timeout"}));
     Wait op;
     op.timeout.nanos = kDefaultWaitTimeoutNanos;
     if (args.positional.empty()) {
@@ -1191,6 +1192,12 @@ absl::Status Parser::ParseOp(absl::Span<const Token> tokens, OpBody* body) {
       AIOSPEC_ASSIGN(cb, UseCb(*item, /*allow_null=*/false));
       op.cbs.push_back(cb);
     }
+    if (const KeyValue* until = args.Find("until"); until != nullptr) {
+      if (until->value != "complete" && until->value != "notified") {
+        return Error(until->value_col, "until= must be complete or notified");
+      }
+      op.notified = until->value == "notified";
+    }
     if (const KeyValue* timeout = args.Find("timeout"); timeout != nullptr) {
       AIOSPEC_ASSIGN(op.timeout, TimeoutValue(*timeout, false));
     }
@@ -1199,8 +1206,8 @@ absl::Status Parser::ParseOp(absl::Span<const Token> tokens, OpBody* body) {
     AIOSPEC_ASSIGN(args, split({"rate", "calls", "returns"}));
     AIOSPEC_ASSIGN(*body, ParseStorm(args, keyword));
   } else if (name == "proc") {
-    AIOSPEC_ASSIGN(args, split({"watch", "fd", "offset", "nbytes", "data",
-                                "reqprio", "notify"}));
+    AIOSPEC_ASSIGN(args, split({"watch", "cancel", "fd", "offset", "nbytes",
+                                "data", "reqprio", "notify"}));
     AIOSPEC_ASSIGN(*body, ParseProc(args, keyword));
   } else if (name == "hold") {
     AIOSPEC_ASSIGN(args, split({"count", "timeout", "errno"}));
@@ -1332,7 +1339,7 @@ absl::StatusOr<Proc> Parser::ParseProc(const Args& args,
   };
   if (kind.text == "fork") {
     op.kind = ProcKind::kFork;
-    if (absl::Status s = no_more(1, {"watch"}); !s.ok()) return s;
+    if (absl::Status s = no_more(1, {"watch", "cancel"}); !s.ok()) return s;
     if (fork_line_ != 0) {
       return Error(kind.col, absl::StrFormat("the child forked on line %d is "
                                              "not joined yet",
@@ -1342,6 +1349,12 @@ absl::StatusOr<Proc> Parser::ParseProc(const Args& args,
       absl::Status s = CbPlusList(*watch, &op.watch, [](CbId) { return ""; });
       if (!s.ok()) return s;
     }
+    if (const KeyValue* cancel = args.Find("cancel"); cancel != nullptr) {
+      absl::StatusOr<FdId> fd =
+          UseFd(cancel->value, cancel->value_col, /*allow_badfd=*/false);
+      if (!fd.ok()) return fd.status();
+      op.cancel_fd = *fd;
+    }
     return op;
   }
   if (kind.text == "join") {
@@ -1349,6 +1362,7 @@ absl::StatusOr<Proc> Parser::ParseProc(const Args& args,
     if (absl::Status s = no_more(1, {}); !s.ok()) return s;
     if (fork_line_ == 0) return Error(kind.col, "no forked child to join");
     op.of_exec = fork_is_exec_;
+    op.cancel_fd = fork_cancel_fd_;
     return op;
   }
   if (kind.text == "exit" || kind.text == "exec") {
@@ -1464,6 +1478,7 @@ absl::Status Parser::CheckProcUse(const OpBody& body, int col) {
     if (proc->kind == ProcKind::kFork || proc->kind == ProcKind::kExec) {
       fork_line_ = line_no_;
       fork_is_exec_ = proc->kind == ProcKind::kExec;
+      fork_cancel_fd_ = proc->cancel_fd;
     }
     if (proc->kind == ProcKind::kJoin) fork_line_ = 0;
     return absl::OkStatus();

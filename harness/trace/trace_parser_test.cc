@@ -178,7 +178,9 @@ TEST(TraceParserTest, HarnessOps) {
       "wait a\n"
       "wait a a timeout=250us\n"
       "wait a timeout=none\n"
-      "wait a timeout=2s\n");
+      "wait a timeout=2s\n"
+      "wait a until=notified timeout=1s\n"
+      "wait a until=complete\n");
   EXPECT_EQ(Body<Fill>(t, 3), (Fill{1}));
   EXPECT_EQ(Body<Drain>(t, 4), (Drain{0, -1}));
   EXPECT_EQ(Body<Drain>(t, 5), (Drain{0, 10}));
@@ -188,6 +190,8 @@ TEST(TraceParserTest, HarnessOps) {
   EXPECT_EQ(Body<Wait>(t, 9), (Wait{{0, 0}, Timeout{false, 250000}}));
   EXPECT_EQ(Body<Wait>(t, 10), (Wait{{0}, Timeout{true, 0}}));
   EXPECT_EQ(Body<Wait>(t, 11), (Wait{{0}, Timeout{false, 2000000000}}));
+  EXPECT_EQ(Body<Wait>(t, 12), (Wait{{0}, Timeout{false, 1000000000}, true}));
+  EXPECT_EQ(Body<Wait>(t, 13), (Wait{{0}, Timeout{false, 5000000000}, false}));
 }
 
 TEST(TraceParserTest, OpLocationIsTheKeyword) {
@@ -239,6 +243,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"aiospec-trace 2\n",
                  "e.trace:1:15: unsupported trace version 2 (this parser "
                  "reads version 1)"},
+        BadInput{"aiospec-trace 1\npipe r w\naio_read a fd=r offset=0 nbytes=1\n"
+                 "wait a until=sent\n",
+                 "e.trace:4:14: until= must be complete or notified"},
         BadInput{"aiospec-trace 1\nfrobnicate x\n",
                  "e.trace:2:1: unknown op 'frobnicate'"},
         BadInput{"aiospec-trace 1\npipe r w\naio_read a fd=q offset=0 nbytes=1\n",

@@ -180,6 +180,7 @@ class OpPrinter {
   std::string operator()(const Wait& op) const {
     std::string out = "wait";
     for (CbId cb : op.cbs) absl::StrAppend(&out, " ", Cb(cb));
+    if (op.notified) absl::StrAppend(&out, " until=notified");
     if (op.timeout != Timeout{false, kDefaultWaitTimeoutNanos}) {
       absl::StrAppend(&out, " timeout=", PrintTimeout(op.timeout));
     }
@@ -213,6 +214,7 @@ class OpPrinter {
           for (CbId cb : op.watch) names.push_back(Cb(cb));
           absl::StrAppend(&out, " watch=", absl::StrJoin(names, "+"));
         }
+        if (op.cancel_fd != kNullHandle) absl::StrAppend(&out, " cancel=", Fd(op.cancel_fd));
         return out;
       }
       case ProcKind::kJoin:

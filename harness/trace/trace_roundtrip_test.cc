@@ -108,6 +108,8 @@ TEST(TraceRoundTripTest, ProcRoundTrips) {
       "aio_read q fd=rd offset=0 nbytes=1\n"
       "proc fork watch=r+q\n"
       "proc join\n"
+      "proc fork cancel=wr\n"
+      "proc join\n"
       "proc fork\n"
       "proc exit write c fd=wr offset=0 data=\"x\" notify=signal(4)\n"
       "proc exit read d fd=rd offset=0 nbytes=3\n"
@@ -118,7 +120,10 @@ TEST(TraceRoundTripTest, ProcRoundTrips) {
   const auto& fork = std::get<Proc>(t->ops[3].body);
   EXPECT_EQ(fork.kind, ProcKind::kFork);
   EXPECT_EQ(fork.watch, (std::vector<CbId>{0, 1}));
-  const auto& exit = std::get<Proc>(t->ops[6].body);
+  EXPECT_EQ(fork.cancel_fd, kNullHandle);
+  EXPECT_EQ(std::get<Proc>(t->ops[5].body).cancel_fd, 1);
+  EXPECT_EQ(std::get<Proc>(t->ops[6].body).cancel_fd, 1);  // its join
+  const auto& exit = std::get<Proc>(t->ops[8].body);
   EXPECT_TRUE(exit.write);
   EXPECT_EQ(exit.req.data, "x");
 }
