@@ -102,9 +102,8 @@ class WorldSet {
 // `wait ... until=notified`, after its notify records: ret=0 keeps the
 // worlds where every listed request is complete and notified; a timeout,
 // the worlds where one is pending, or (posix) owes its notification. Under
-// qoi a bound of kMinNotifyBoundNanos or more is long enough for any
+// qoi a bound of kMinProgressBoundNanos or more is long enough for any
 // notification of a complete request. An explanation when none is left.
-constexpr int64_t kMinNotifyBoundNanos = 100'000'000;
 Explanation At(const Trace& trace, int op_index);
 
 std::optional<Explanation> JudgeNotifiedWait(const Trace& trace, int op,
@@ -113,7 +112,7 @@ std::optional<Explanation> JudgeNotifiedWait(const Trace& trace, int op,
                                              bool qoi, std::vector<World>& worlds) {
   const bool timed_out = obs.ret == -1 && obs.err == ETIMEDOUT;
   const bool judge_bound = qoi && (wait.timeout.infinite ||
-                                   wait.timeout.nanos >= kMinNotifyBoundNanos);
+                                   wait.timeout.nanos >= kMinProgressBoundNanos);
   std::vector<World> kept;
   std::optional<std::pair<size_t, CbId>> missing;  // a world and its request
   for (size_t k = 0; k < worlds.size(); ++k) {

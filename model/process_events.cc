@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "harness/observation/host_names.h"
 
 namespace aiospec {
 namespace {
@@ -53,10 +52,7 @@ RuleOutcome ApplyJoin(const State& s, const Proc& op, const StepObservation& obs
   std::vector<std::string> choices;
   if (op.cancel_fd != kNullHandle && obs.child->has_cancel &&
       obs.child->cancel_ret != AIO_ALLDONE) {
-    const std::string seen =
-        obs.child->cancel_ret == -1
-            ? absl::StrCat("-1 errno=", ErrnoName(obs.child->cancel_err))
-            : CancelResultName(static_cast<int>(obs.child->cancel_ret));
+    const std::string seen = ChildCancelText(*obs.child);
     if (ctx.profile == Profile::kQoi) {
       return Rejected({"AIO-PROC-14", "AIO-CANCEL-12"}, allowed,
                       absl::StrCat("qoi: aio_cancel(fd, NULL) in the forked "

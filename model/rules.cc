@@ -1115,9 +1115,6 @@ RuleOutcome ApplySuspend(const State& s, const AioSuspend& op,
                              : absl::StrCat(timeout_text, " or ret=0"));
 }
 
-// A wait bound below this is never a progress FAIL: an implementation
-// needs some time to run a request (model/README.md, Profiles).
-constexpr int64_t kMinProgressBoundNanos = 100'000'000;
 
 // A listed request still pending in `w` that may legitimately stay pending
 // there (blocked, or ordered behind a blocked one).
@@ -1704,12 +1701,7 @@ std::string FormatObservation(const Op& op, const StepObservation& obs) {
   if (obs.data.has_value()) absl::StrAppend(&out, " data=", ShowBytes(*obs.data));
   if (obs.child.has_value()) {
     absl::StrAppend(&out, " filled=", obs.child->filled, " notified=", obs.child->notified);
-    if (obs.child->has_cancel) {
-      absl::StrAppend(&out, " cancel=",
-                      obs.child->cancel_ret == -1
-                          ? ErrnoName(obs.child->cancel_err)
-                          : CancelResultName(static_cast<int>(obs.child->cancel_ret)));
-    }
+    if (obs.child->has_cancel) absl::StrAppend(&out, " cancel=", ChildCancelText(*obs.child));
   }
   return out;
 }

@@ -34,6 +34,11 @@
 
 namespace aiospec {
 
+// A wait bound below this is never a qoi FAIL (no progress, a notification
+// not arrived): an implementation needs some time to run a request and to
+// deliver its notification (model/README.md, Profiles).
+inline constexpr int64_t kMinProgressBoundNanos = 100'000'000;
+
 struct RuleContext {
   const Trace* trace = nullptr;
   int op_index = 0;

@@ -446,6 +446,7 @@ struct request {
   struct aiocb *cb;
   unsigned char *buf;
   size_t buf_len;
+  int buf_mapped; /* buf is mmap'd pages (map_request_buf), not malloc'd */
   int done;    /* known not in flight: memory may be reused or freed */
   int is_read; /* aio_return reports data */
   /* What aio_fildes named at submission (inode, access mode): at cleanup a
@@ -557,6 +558,33 @@ static int defer_free(struct agent *ag, void *p) {
   return 0;
 }
 
+static void free_request_buf(struct request *r) {
+  if (r->buf_mapped) {
+    munmap(r->buf, r->buf_len);
+  } else {
+    free(r->buf);
+  }
+  r->buf = NULL;
+  r->buf_mapped = 0;
+}
+
+/* Moves a request's buffer to pages of its own, outside the allocator's
+ * arena: `proc exec` needs an address the new image leaves free, and a
+ * sanitizer's allocator reserves its arena at the same place in every image.
+ * Returns 0, or -1 when out of memory. */
+static int map_request_buf(struct request *r) {
+  if (r->buf_mapped) return 0;
+  void *pages = mmap(NULL, r->buf_len, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (pages == MAP_FAILED) return -1;
+  memcpy(pages, r->buf, r->buf_len);
+  free(r->buf);
+  r->buf = pages;
+  r->buf_mapped = 1;
+  r->cb->aio_buf = pages;
+  return 0;
+}
+
 /* A request slot for aiocb handle `cb` with a buffer of at least `need`
  * bytes; reuses the handle's memory only if its last request is done.
  * Returns the index into ag->reqs, or -1 when out of memory. */
@@ -569,7 +597,7 @@ static int prepare_request(struct agent *ag, int cb, size_t need) {
     if (r->buf_len < need) {
       unsigned char *buf = malloc(need);
       if (!buf) return -1;
-      free(r->buf);
+      free_request_buf(r);
       r->buf = buf;
       r->buf_len = need;
     }
@@ -1451,9 +1479,7 @@ static void write_report4(int fd, long long a, long long b, long long c,
 }
 
 static void write_report(int fd, long long a, long long b) {
-  struct child_report m = {a, b, 0, 0};
-  while (write(fd, &m, sizeof m) < 0 && errno == EINTR) {
-  }
+  write_report4(fd, a, b, 0, 0);
 }
 
 /* Reads the child's report within kChildReportMillis: 0, or -1. */
@@ -1490,10 +1516,12 @@ static int reap_child(pid_t pid, int millis, int kill_now) {
  * must not cancel the parent's requests, AIO-PROC-16), waits for `proc
  * join`, then reports how many watched buffers changed, how many
  * notifications it received (AIO-PROC-14) and what aio_cancel returned. It
- * never touches an aiocb (AIO-PROC-15). */
+ * never touches an aiocb (AIO-PROC-15). Its notification count starts from
+ * what it inherited: a signal the parent took while fork ran is the
+ * parent's. */
 static void fork_child(struct agent *ag, const struct wire_op *op,
-                       unsigned char *snap, int go, int report,
-                       unsigned notified_before) {
+                       unsigned char *snap, int go, int report) {
+  const unsigned notified_before = aiospec_notify_arrived();
   size_t at = 0;
   for (int i = 0; i < op->count; ++i) {
     int idx = ag->cb_req[op->cbs[i]];
@@ -1537,13 +1565,12 @@ static void op_proc_fork(struct agent *ag, const struct wire_op *op) {
   pid_t pid = -1;
   int err = ENOMEM;
   if (snap && pipe(go) == 0 && pipe(report) == 0) {
-    const unsigned before = aiospec_notify_arrived();
     pid = fork();
     err = errno;
     if (pid == 0) {
       close(go[1]);
       close(report[0]);
-      fork_child(ag, op, snap, go[0], report[1], before);
+      fork_child(ag, op, snap, go[0], report[1]);
     }
   } else if (snap) {
     err = errno;
@@ -1681,7 +1708,7 @@ enum {
 /* Reads the probe's ready message, or learns why there is none: sets
  * child_ready, or reaps the child and sets child_exec_err. */
 static void take_probe_ready(struct agent *ag) {
-  struct child_report m = {0, 0};
+  struct child_report m = {0, 0, 0, 0};
   if (read_report(ag->child_report, &m) == 0 && m.a == kProbeReady) {
     ag->child_ready = 1;
     /* The old address is taken in the new image: nothing was checked. */
@@ -1702,6 +1729,7 @@ static void op_proc_exec(struct agent *ag, const struct wire_op *op) {
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
   exe[n > 0 ? n : 0] = '\0';
   int idx = child_request(ag, op);
+  if (idx >= 0 && map_request_buf(&ag->reqs[idx]) != 0) idx = -1;
   int go[2] = {-1, -1}, report[2] = {-1, -1};
   if (idx < 0 || pipe(go) != 0 || pipe(report) != 0) {
     int err = idx < 0 ? ENOMEM : errno;
@@ -2041,7 +2069,7 @@ static void free_agent(struct agent *ag) {
       continue; /* may still be in flight: leak it */
     }
     free(r->cb);
-    free(r->buf);
+    free_request_buf(r);
   }
   if (all_done) {
     for (size_t i = 0; i < ag->ndeferred; ++i) free(ag->deferred[i]);

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -551,7 +552,14 @@ TEST_P(AgentBinaryTest, MalformedInputExitsWithStatus2) {
 // /proc/PID/mem, as a completion would) and a notification signal.
 TEST_P(AgentBinaryTest, ExecProbeSeesWritesAtTheOldAddressAndSignals) {
   if (Binary().empty()) GTEST_SKIP() << "musl-gcc was not found at build time";
-  const uintptr_t addr = 0x7e0000001010;  // free in a fresh image (not aligned)
+  // An address the way `proc exec` gets one (agent.c, map_request_buf): from
+  // mmap, so it lies where a sanitizer's runtime allows application pages,
+  // and free in a fresh image, whose mappings land elsewhere (ASLR).
+  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(page, MAP_FAILED);
+  ASSERT_EQ(munmap(page, 4096), 0);
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(page) + 0x10;  // unaligned
   const int signo = SIGRTMIN + 1;
   for (const char* inject : {"nothing", "write", "signal"}) {
     int go[2], report[2];

@@ -44,15 +44,18 @@
  *   17 drain       FD MAX                   MAX -1: all that is available
  *   18 write       FD DATA(HEX)
  *   19 readback    FILE
- *   20 wait        TIMEOUT COUNT CB...      (TIMEOUT is two integers)
+ *   20 wait        TIMEOUT COUNT CB...      (TIMEOUT is two integers; its
+ *                  first also has bit 1 set for `until=notified`)
  *   21 storm       ON RATE CALLS COUNT CB... RCOUNT CB...
  *                  ON 1/0; RATE in Hz; CALLS: AIOSPEC_WIRE_STORM_* bits;
  *                  the watched aiocbs, then the ones the handler returns
  *                  (a subset). `storm off` is `21 0 0 0 0 0`.
- *   22 proc        KIND COUNT CB... [WRITE REQ]
+ *   22 proc        KIND COUNT CB... [CANCEL_FD | WRITE REQ]
  *                  KIND: AIOSPEC_WIRE_PROC_*; the watched aiocbs (fork
- *                  only, else COUNT 0); exit and exec add WRITE (1
- *                  aio_write, 0 aio_read) and the child's request.
+ *                  only, else COUNT 0); fork adds the FD its child
+ *                  cancels (`cancel=`, AIOSPEC_WIRE_NULL: none); exit and
+ *                  exec add WRITE (1 aio_write, 0 aio_read) and the
+ *                  child's request.
  *   23 hold        RELEASE FD COUNT NANOS ERR ALL
  *                  RELEASE 0: `hold wait` (COUNT 1..64, a timeout of NANOS
  *                  >= 0); 1: `hold release` (ERR: AIOSPEC_WIRE_HOLD_*, ALL

@@ -596,6 +596,15 @@ std::string RetText(int64_t ret, const Trace& trace, int op_index) {
   return absl::StrCat(ret);
 }
 
+}  // namespace
+
+std::string ChildCancelText(const ChildObservation& child) {
+  return child.cancel_ret == -1 ? ErrnoName(child.cancel_err)
+                                : CancelResultName(static_cast<int>(child.cancel_ret));
+}
+
+namespace {
+
 void PrintStep(const StepObservation& step, const Trace& trace,
                std::string* out) {
   const char* name =
@@ -612,10 +621,7 @@ void PrintStep(const StepObservation& step, const Trace& trace,
     absl::StrAppend(out, " filled=", step.child->filled,
                     " notified=", step.child->notified);
     if (step.child->has_cancel) {
-      absl::StrAppend(out, " cancel=",
-                      step.child->cancel_ret == -1
-                          ? ErrnoName(step.child->cancel_err)
-                          : CancelResultName(static_cast<int>(step.child->cancel_ret)));
+      absl::StrAppend(out, " cancel=", ChildCancelText(*step.child));
     }
   }
   for (size_t i = 0; i < step.calls.size(); ++i) {

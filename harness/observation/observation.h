@@ -176,6 +176,10 @@ struct ObservationLog {
                          const ObservationLog&) = default;
 };
 
+// The `cancel=` value of a `proc join` record: "AIO_ALLDONE", ..., or the
+// errno name of a -1.
+std::string ChildCancelText(const ChildObservation& child);
+
 // Parses the text format; errors are "file:line:col: message".
 absl::StatusOr<ObservationLog> ParseLog(std::string_view text,
                                         std::string_view source_name);
