@@ -14,7 +14,7 @@
 
 enum aiospec_fault {
   AIOSPEC_FAULT_none,
-#define AIOSPEC_FAULT_ROW(name, area, description) AIOSPEC_FAULT_##name,
+#define AIOSPEC_FAULT_ROW(name, kill, area, description) AIOSPEC_FAULT_##name,
 #include "faults/faults.def"
 #undef AIOSPEC_FAULT_ROW
 };

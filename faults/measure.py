@@ -29,7 +29,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRACES = os.path.join(ROOT, "conformance", "traces")
 KILLING = ("FAIL", "HANG", "CRASH")
-ROW = re.compile(r'^AIOSPEC_FAULT_ROW\((\w+), "([^"]*)", "([^"]*)"\)')
+ROW = re.compile(r'^AIOSPEC_FAULT_ROW\((\w+), (always|race), "([^"]*)", "([^"]*)"\)')
 
 
 def fault_rows():
@@ -181,7 +181,7 @@ def fuzz_fault(args, agent):
 
 
 def measure(args, row, old):
-    name, area, desc = row
+    name, _, area, desc = row
     agent = os.path.join(args.agents, f"aiospec-agent-fault-{name}")
     entry = dict(old.get(name, {}), area=area, description=desc)
     entry.pop("agent", None)

@@ -99,13 +99,13 @@ class WorldSet {
   std::vector<std::vector<std::string>> choices_;
 };
 
+Explanation At(const Trace& trace, int op_index);
+
 // `wait ... until=notified`, after its notify records: ret=0 keeps the
 // worlds where every listed request is complete and notified; a timeout,
 // the worlds where one is pending, or (posix) owes its notification. Under
 // qoi a bound of kMinProgressBoundNanos or more is long enough for any
 // notification of a complete request. An explanation when none is left.
-Explanation At(const Trace& trace, int op_index);
-
 std::optional<Explanation> JudgeNotifiedWait(const Trace& trace, int op,
                                              const Wait& wait,
                                              const StepObservation& obs,

@@ -1115,7 +1115,6 @@ RuleOutcome ApplySuspend(const State& s, const AioSuspend& op,
                              : absl::StrCat(timeout_text, " or ret=0"));
 }
 
-
 // A listed request still pending in `w` that may legitimately stay pending
 // there (blocked, or ordered behind a blocked one).
 bool SomeListedMayStayPending(const State& w, const Wait& op) {
@@ -1699,10 +1698,7 @@ std::string FormatObservation(const Op& op, const StepObservation& obs) {
   }
   std::string out = absl::StrCat(name, " ", ret);
   if (obs.data.has_value()) absl::StrAppend(&out, " data=", ShowBytes(*obs.data));
-  if (obs.child.has_value()) {
-    absl::StrAppend(&out, " filled=", obs.child->filled, " notified=", obs.child->notified);
-    if (obs.child->has_cancel) absl::StrAppend(&out, " cancel=", ChildCancelText(*obs.child));
-  }
+  if (obs.child.has_value()) absl::StrAppend(&out, " ", ChildFieldsText(*obs.child));
   return out;
 }
 

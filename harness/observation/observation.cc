@@ -603,6 +603,12 @@ std::string ChildCancelText(const ChildObservation& child) {
                                 : CancelResultName(static_cast<int>(child.cancel_ret));
 }
 
+std::string ChildFieldsText(const ChildObservation& child) {
+  std::string out = absl::StrCat("filled=", child.filled, " notified=", child.notified);
+  if (child.has_cancel) absl::StrAppend(&out, " cancel=", ChildCancelText(child));
+  return out;
+}
+
 namespace {
 
 void PrintStep(const StepObservation& step, const Trace& trace,
@@ -617,13 +623,7 @@ void PrintStep(const StepObservation& step, const Trace& trace,
   if (step.data.has_value()) {
     absl::StrAppend(out, " data=", EncodeBytes(*step.data));
   }
-  if (step.child.has_value()) {
-    absl::StrAppend(out, " filled=", step.child->filled,
-                    " notified=", step.child->notified);
-    if (step.child->has_cancel) {
-      absl::StrAppend(out, " cancel=", ChildCancelText(*step.child));
-    }
-  }
+  if (step.child.has_value()) absl::StrAppend(out, " ", ChildFieldsText(*step.child));
   for (size_t i = 0; i < step.calls.size(); ++i) {
     absl::StrAppend(out, i == 0 ? " calls=" : ",", HeldCallText(step.calls[i]));
   }

@@ -180,6 +180,10 @@ struct ObservationLog {
 // errno name of a -1.
 std::string ChildCancelText(const ChildObservation& child);
 
+// A `proc join` record's child fields as the log writes them:
+// "filled=0 notified=0" and, with `cancel=`, " cancel=AIO_ALLDONE".
+std::string ChildFieldsText(const ChildObservation& child);
+
 // Parses the text format; errors are "file:line:col: message".
 absl::StatusOr<ObservationLog> ParseLog(std::string_view text,
                                         std::string_view source_name);
