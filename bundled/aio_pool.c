@@ -129,6 +129,13 @@ static void fault_publish_before_read(struct aio_req *req) {
     aiospec_i_publish(req->cb, (ssize_t)req->nbytes, 0);
 }
 
+/* The description appends now (its flags may have changed since the
+ * request was ordered by req->append). */
+static int append_now(const struct aio_req *req) {
+  const int fl = fcntl(req->priv_fd, F_GETFL);
+  return fl >= 0 && (fl & O_APPEND) != 0;
+}
+
 /* Regular files: one positioned call; EINTR cannot mean cancel here. */
 static void do_seekable(struct aio_req *req, ssize_t *ret, int *err) {
   ssize_t n;
@@ -142,8 +149,11 @@ static void do_seekable(struct aio_req *req, ssize_t *ret, int *err) {
         /* pwrite even with O_APPEND: Linux appends then, whatever the
          * offset, and the description's current flags decide, not the
          * ones the request was ordered by (which may be older, aio_dup.c).
-         * write() would move the caller's file offset. */
-        n = pwrite(req->priv_fd, req->buf, req->nbytes, req->offset);
+         * write() would move the caller's file offset. An appending write
+         * ignores aio_offset, but the kernel still range-checks the
+         * position (EINVAL for INT64_MAX), so it gets 0. */
+        n = pwrite(req->priv_fd, req->buf, req->nbytes,
+                   append_now(req) ? 0 : req->offset);
         break;
       case AIO_OP_FSYNC:
         n = fsync(req->priv_fd);

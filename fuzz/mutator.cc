@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "fuzz/guardrails.h"
+#include "fuzz/scenario.h"
 #include "harness/trace/random_trace.h"
 #include "harness/trace/trace_parser.h"
 #include "harness/trace/trace_printer.h"
@@ -395,13 +396,16 @@ class Mutator {
     };
     switch (what) {
       case 0:
-      case 1: {  // insert a few random ops
-        Trace donor = RandomTrace(rng_, options_.random_trace_ops);
+      case 1: {  // insert a few ops of a scenario or a random trace
+        // Scenarios share handle names (d, rd, wr): splice them by name.
+        const bool scenario = Chance(50);
+        Trace donor = scenario ? ScenarioTrace(rng_, options_.guardrails)
+                               : RandomTrace(rng_, options_.random_trace_ops);
         if (donor.ops.empty()) return;
         const size_t first = at(donor.ops.size() - 1);
         const size_t last =
             std::min(donor.ops.size(), first + 1 + at(2));
-        Splice(t, donor, first, last, at(n), /*by_name=*/false);
+        Splice(t, donor, first, last, at(n), /*by_name=*/scenario);
         return;
       }
       case 2: {  // delete one or a few ops
@@ -467,9 +471,12 @@ class Mutator {
     return MakeRunnable(std::move(child), options_.guardrails);
   }
 
+  // An input that does not parse (an empty corpus starts with one) becomes
+  // a scenario, now and then a grammar-random trace.
   Trace ParseOrRandom(std::string_view text) {
     absl::StatusOr<Trace> t = ParseTrace(text, "fuzz");
     if (t.ok()) return *std::move(t);
+    if (Chance(80)) return ScenarioTrace(rng_, options_.guardrails);
     return MakeRunnable(RandomTrace(rng_, options_.random_trace_ops),
                         options_.guardrails);
   }

@@ -5,7 +5,8 @@
 // or swap ops, edit one argument (offset, nbytes, data, descriptor, aiocb,
 // timeout, notification, ...), or splice two traces; then MakeRunnable
 // (guardrails.h) repairs the result and PrintTrace writes it back. An input
-// that does not parse is replaced by a RandomTrace (random_trace.h).
+// that does not parse is replaced by a scenario (scenario.h), now and then
+// by a RandomTrace (random_trace.h); insertions take ops from either.
 //
 // Handles are spliced by name: an op taken from another trace keeps using
 // `d` if this trace has a descriptor `d`, so seeds that share names

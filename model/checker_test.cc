@@ -523,9 +523,22 @@ TEST(CheckerTest, ReadbackMaySeeAPendingWriteOrNot) {
                          "readback ret=4 data=\"....\""});
   ExpectPassBoth(trace, {"file ret=0", "open ret=3", "aio_write ret=0",
                          "readback ret=4 data=\"ab..\""});
+  // The copy may be torn by the write's pwrite (Linux reads are not atomic
+  // against a concurrent write): any mix of old and new bytes...
+  ExpectPassBoth(trace, {"file ret=0", "open ret=3", "aio_write ret=0",
+                         "readback ret=4 data=\".b..\""});
+  // ...but no byte the write does not put there.
   ExpectFailBoth(trace,
                  {"file ret=0", "open ret=3", "aio_write ret=0",
-                  "readback ret=4 data=\"a...\""},
+                  "readback ret=4 data=\"ax..\""},
+                 {"AIO-WRITE-01"});
+  // Once the write is waited for, the copy is whole.
+  const Lines waited = {"file f content=\"....\"", "open d f flags=rdwr",
+                        "aio_write a fd=d offset=0 nbytes=2 data=\"ab\"",
+                        "wait a", "readback f"};
+  ExpectFailBoth(waited,
+                 {"file ret=0", "open ret=3", "aio_write ret=0", "wait ret=0",
+                  "readback ret=4 data=\".b..\""},
                  {"AIO-WRITE-01"});
 }
 
@@ -551,6 +564,22 @@ TEST(CheckerTest, WaitTimeoutOnABlockedPipeReadPasses) {
                          "wait ret=-1 errno=ETIMEDOUT"});
   ExpectFailBoth(trace, {"pipe ret=0", "aio_read ret=0", "wait ret=0"},
                  {"AIO-GEN-02"});
+}
+
+// The fuzzer's find (a model gap): fill writes PIPE_BUF-byte chunks, and a
+// queued pipe write may land between two of them, never inside one.
+const Lines kWriteQueuedBeforeFill = {
+    "pipe rd wr", "aio_write a fd=wr offset=0 data=\"Cb\"", "fill wr",
+    "drain rd"};
+
+TEST(CheckerTest, QueuedPipeWriteMayLandBetweenFillChunks) {
+  ExpectPassBoth(kWriteQueuedBeforeFill,
+                 {"pipe ret=0", "aio_write ret=0", "fill ret=61440",
+                  "drain ret=61442 data=\"F\"*8192+\"Cb\"+\"F\"*53248"});
+  ExpectFailBoth(kWriteQueuedBeforeFill,
+                 {"pipe ret=0", "aio_write ret=0", "fill ret=61440",
+                  "drain ret=61442 data=\"F\"*100+\"Cb\"+\"F\"*61340"},
+                 {"AIO-WRITE-18"});
 }
 
 // The fuzzer's repro: w2 is held by a full pipe, w4 (a file write) may or

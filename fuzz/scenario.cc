@@ -1,0 +1,348 @@
+#include "fuzz/scenario.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "harness/trace/trace_parser.h"
+
+namespace aiospec {
+namespace {
+
+// Descriptors of the setting. A name stays bound to one open file
+// description until a move closes it or dup2s onto it.
+enum class Where { kFile, kPipeRead, kPipeWrite, kSockA, kSockB };
+
+struct Request {
+  std::string cb;
+  Where where;
+};
+
+class ScenarioBuilder {
+ public:
+  explicit ScenarioBuilder(std::mt19937_64& rng) : rng_(rng) {}
+
+  std::string Build() {
+    Setting();
+    for (int n = Uniform(1, 8); n > 0; --n) Move();
+    Ending();
+    return absl::StrCat(absl::StrJoin(lines_, "\n"), "\n");
+  }
+
+ private:
+  int Uniform(int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng_);
+  }
+  bool Chance(int percent) { return Uniform(0, 99) < percent; }
+  template <typename T>
+  const T& Pick(const std::vector<T>& items) {
+    return items[Uniform(0, static_cast<int>(items.size()) - 1)];
+  }
+  void Line(std::string line) { lines_.push_back(std::move(line)); }
+
+  // Distinct letters per request, so the file and pipe contents show
+  // whose bytes landed where.
+  std::string Data(int n) {
+    std::string out;
+    const char letter = static_cast<char>('A' + data_counter_++ % 26);
+    for (int i = 0; i < n; ++i) {
+      out += i % 2 == 0 ? letter : static_cast<char>('a' + i % 26);
+    }
+    return out;
+  }
+  std::string Notify() {
+    if (Chance(50)) return "";
+    const int value = Chance(70) ? Uniform(1, 999) : Pick<int>({0, -1, 2147483647});
+    return absl::StrCat(Chance(70) ? " notify=signal(" : " notify=thread(",
+                        value, ")");
+  }
+  std::string NewCb() { return absl::StrCat("a", cb_counter_++); }
+
+  const char* Name(Where w) const {
+    switch (w) {
+      case Where::kFile: return "d";
+      case Where::kPipeRead: return "rd";
+      case Where::kPipeWrite: return "wr";
+      case Where::kSockA: return "sa";
+      case Where::kSockB: return "sb";
+    }
+    return "d";
+  }
+  bool IsOpen(Where w) const {
+    switch (w) {
+      case Where::kFile: return file_open_;
+      case Where::kPipeRead: return pipe_read_open_;
+      case Where::kPipeWrite: return pipe_write_open_;
+      case Where::kSockA:
+      case Where::kSockB: return sockets_;
+    }
+    return false;
+  }
+
+  void Setting() {
+    Line("aiospec-trace 1");
+    Line(absl::StrCat("file f content=\"", std::string(Uniform(0, 16), '.'),
+                      "\""));
+    std::string flags = "rdwr";
+    if (Chance(15)) flags += "+append";
+    if (Chance(8)) flags += Chance(50) ? "+sync" : "+dsync";
+    Line(absl::StrCat("open d f flags=", flags));
+    file_open_ = true;
+    if (Chance(75)) {
+      Line("pipe rd wr");
+      pipe_read_open_ = pipe_write_open_ = true;
+    }
+    if (Chance(15)) {
+      Line("socketpair sa sb");
+      sockets_ = true;
+    }
+  }
+
+  // A read or write of `where`, as an aio call or (inside a list) an element.
+  std::string Io(bool is_write, Where where, const std::string& cb) {
+    const bool file = where == Where::kFile;
+    const int offset = file ? Uniform(0, 12) : 0;
+    if (is_write) {
+      return absl::StrCat(cb, " fd=", Name(where), " offset=", offset,
+                          " data=\"", Data(Uniform(1, 8)), "\"");
+    }
+    return absl::StrCat(cb, " fd=", Name(where), " offset=", offset,
+                        " nbytes=", Uniform(1, 8));
+  }
+
+  void Submit(bool is_write, Where where) {
+    if (!IsOpen(where)) where = Where::kFile;
+    if (!IsOpen(where)) return;
+    const std::string cb = NewCb();
+    Line(absl::StrCat(is_write ? "aio_write " : "aio_read ",
+                      Io(is_write, where, cb), Notify()));
+    requests_.push_back({cb, where});
+  }
+
+  void Move() {
+    switch (Uniform(0, 19)) {
+      case 0: case 1: case 2: Submit(true, Where::kFile); return;
+      case 3: case 4: Submit(false, Where::kFile); return;
+      case 5: case 6: Submit(false, Where::kPipeRead); return;
+      case 7:
+        if (pipe_write_open_ && !pipe_full_ && Chance(40)) {
+          Line("fill wr");
+          pipe_full_ = true;
+        }
+        Submit(true, Where::kPipeWrite);
+        return;
+      case 8:
+        if (sockets_) {
+          Submit(Chance(50), Chance(50) ? Where::kSockA : Where::kSockB);
+        } else {
+          Submit(false, Where::kPipeRead);
+        }
+        return;
+      case 9: Fsync(); return;
+      case 10: case 11: Lio(); return;
+      case 12: case 13: Cancel(); return;
+      case 14: CloseOrReuse(); return;
+      case 15: Poll(); return;
+      case 16:
+        if (pipe_write_open_ && !pipe_full_) {
+          Line(absl::StrCat("write wr data=\"", Data(Uniform(1, 12)), "\""));
+        }
+        return;
+      case 17: BadArgument(); return;
+      case 18: Resubmit(); return;
+      default: Poll(); return;
+    }
+  }
+
+  void Fsync() {
+    if (!file_open_) return;
+    const std::string cb = NewCb();
+    const char* op = Chance(70) ? "" : Chance(70) ? " op=dsync" : " op=invalid";
+    Line(absl::StrCat("aio_fsync ", cb, " fd=d", op, Notify()));
+    requests_.push_back({cb, Where::kFile});
+  }
+
+  void Lio() {
+    // LIO_WAIT only on the file: a blocked pipe element would block the
+    // call (the guardrails would turn it into LIO_NOWAIT anyway).
+    if (!file_open_) return;
+    const bool wait = Chance(50);
+    std::vector<std::string> elements;
+    for (int n = Uniform(1, 4); n > 0; --n) {
+      const int kind = Uniform(0, 9);
+      if (kind == 0) {
+        elements.push_back("null");
+        continue;
+      }
+      Where where = Where::kFile;
+      if (!wait && kind >= 7 && pipe_read_open_) where = Where::kPipeRead;
+      const std::string cb = NewCb();
+      if (kind == 1) {
+        elements.push_back(absl::StrCat("nop ", cb, " fd=d"));
+        continue;
+      }
+      const bool is_write = where == Where::kFile && kind <= 4;
+      elements.push_back(absl::StrCat(is_write ? "write " : "read ",
+                                      Io(is_write, where, cb)));
+      requests_.push_back({cb, where});
+    }
+    Line(absl::StrCat("lio_listio ", wait ? "wait" : "nowait", " [",
+                      absl::StrJoin(elements, "; "), "]",
+                      wait ? "" : Notify()));
+  }
+
+  void Cancel() {
+    std::vector<Where> fds = {Where::kFile};
+    if (pipe_read_open_) fds.push_back(Where::kPipeRead);
+    if (pipe_write_open_) fds.push_back(Where::kPipeWrite);
+    if (Chance(10)) {
+      Line("aio_cancel badfd null");
+      return;
+    }
+    const Where fd = Pick(fds);
+    if (!IsOpen(fd)) return;
+    std::vector<std::string> mine;
+    for (const Request& r : requests_) {
+      if (r.where == fd) mine.push_back(r.cb);
+    }
+    const std::string which = mine.empty() || Chance(60) ? "null" : Pick(mine);
+    Line(absl::StrCat("aio_cancel ", Name(fd), " ", which));
+  }
+
+  // Close of a busy descriptor, the number reused at once, or dup2 onto it.
+  void CloseOrReuse() {
+    if (pipe_read_open_ && Chance(70)) {
+      if (file_open_ && Chance(30)) {
+        Line("dup2 d rd");  // rd now names the file
+      } else {
+        Line("close rd");
+        if (Chance(60)) Line("open n f flags=rdwr");  // takes rd's number
+      }
+      pipe_read_open_ = false;
+      return;
+    }
+    if (file_open_ && Chance(50)) {
+      Line("close d");
+      file_open_ = false;
+      if (Chance(60)) {
+        Line("pipe d q");  // d's number back, now a pipe's read end
+      }
+      return;
+    }
+    if (file_open_ && !dup_open_) {
+      Line("dup e d");  // a second descriptor on the file: its close must
+      dup_open_ = true;  // not cancel d's requests
+    } else if (dup_open_) {
+      Line("close e");
+      dup_open_ = false;
+    }
+  }
+
+  void Poll() {
+    if (requests_.empty()) return;
+    const std::string& cb = Pick(requests_).cb;
+    switch (Uniform(0, 3)) {
+      case 0: Line(absl::StrCat("aio_error ", cb)); return;
+      case 1:
+        Line(absl::StrCat("aio_suspend ", cb, Chance(50) ? " null" : "",
+                          " timeout=", Chance(50) ? "0" : "1ms"));
+        return;
+      default: Line(absl::StrCat("wait ", cb, " timeout=1ms")); return;
+    }
+  }
+
+  void BadArgument() {
+    if (!file_open_) return;
+    const std::string cb = NewCb();
+    switch (Uniform(0, 5)) {
+      case 0:
+        Line(absl::StrCat("aio_write ", cb, " fd=d offset=0 data=\"x\" reqprio=",
+                          Chance(50) ? -1 : 1000000));
+        break;
+      case 1:
+        Line(absl::StrCat("aio_read ", cb, " fd=d offset=-1 nbytes=2"));
+        break;
+      case 2:
+        Line(absl::StrCat("aio_read ", cb, " fd=d offset=0 nbytes=-1"));
+        break;
+      case 3:
+        Line(absl::StrCat("lio_listio wait [write ", cb,
+                          " fd=d offset=0 nbytes=-1]"));
+        break;
+      case 4:
+        Line(absl::StrCat("aio_write ", cb, " fd=badfd offset=0 data=\"x\"",
+                          Notify()));
+        break;
+      default:
+        if (!read_only_open_) Line("open ro f flags=rdonly");
+        read_only_open_ = true;
+        Line(Chance(50) ? absl::StrCat("aio_fsync ", cb, " fd=ro")
+                        : absl::StrCat("aio_write ", cb,
+                                       " fd=ro offset=0 data=\"x\""));
+        break;
+    }
+    requests_.push_back({cb, Where::kFile});
+  }
+
+  // aio_return, then the same aiocb again: its status must be new.
+  void Resubmit() {
+    if (!file_open_) return;
+    for (const Request& r : requests_) {
+      if (r.where != Where::kFile) continue;
+      Line(absl::StrCat("wait ", r.cb, " timeout=150ms"));
+      Line(absl::StrCat("aio_return ", r.cb));
+      Line(absl::StrCat("aio_write ", Io(true, Where::kFile, r.cb)));
+      Line(absl::StrCat("aio_error ", r.cb));
+      return;
+    }
+  }
+
+  void Ending() {
+    if (pipe_full_ && pipe_read_open_) Line("drain rd");
+    if (pipe_write_open_) {
+      Line(absl::StrCat("write wr data=\"", Data(24), "\""));
+    }
+    if (sockets_) Line(absl::StrCat("write sb data=\"", Data(16), "\""));
+    std::vector<std::string> file, stream;
+    for (const Request& r : requests_) {
+      (r.where == Where::kFile ? file : stream).push_back(r.cb);
+    }
+    if (!file.empty()) {
+      Line(absl::StrCat("wait ", absl::StrJoin(file, " "), " timeout=150ms"));
+    }
+    if (!stream.empty()) {
+      Line(absl::StrCat("wait ", absl::StrJoin(stream, " "), " timeout=2ms"));
+    }
+    for (const Request& r : requests_) {
+      Line(absl::StrCat("aio_error ", r.cb));
+      Line(absl::StrCat("aio_return ", r.cb));
+    }
+    if (pipe_read_open_ && Chance(50)) Line("drain rd");
+    Line("readback f");
+  }
+
+  std::mt19937_64& rng_;
+  std::vector<std::string> lines_;
+  std::vector<Request> requests_;
+  bool file_open_ = false, pipe_read_open_ = false, pipe_write_open_ = false;
+  bool pipe_full_ = false, sockets_ = false;
+  bool dup_open_ = false, read_only_open_ = false;
+  int cb_counter_ = 0, data_counter_ = 0;
+};
+
+}  // namespace
+
+std::string ScenarioText(std::mt19937_64& rng) {
+  return ScenarioBuilder(rng).Build();
+}
+
+Trace ScenarioTrace(std::mt19937_64& rng, const GuardrailOptions& options) {
+  absl::StatusOr<Trace> t = ParseTrace(ScenarioText(rng), "scenario");
+  if (!t.ok()) return Trace{};  // scenario_test keeps this from happening
+  return MakeRunnable(*std::move(t), options);
+}
+
+}  // namespace aiospec
