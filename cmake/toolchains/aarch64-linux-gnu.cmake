@@ -3,7 +3,7 @@
 #
 # Usage (builds only the agent, see docs/PORTING.md):
 #   cmake -S cross/agent -B out-aarch64 \
-#     -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake
+#     -DCMAKE_TOOLCHAIN_FILE=$PWD/cmake/toolchains/aarch64-linux-gnu.cmake
 #   cmake --build out-aarch64          # -> out-aarch64/aiospec-agent
 # A different prefix (e.g. your own toolchain): -DAIOSPEC_CROSS_PREFIX=...
 set(CMAKE_SYSTEM_NAME Linux)

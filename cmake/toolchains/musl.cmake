@@ -4,7 +4,7 @@
 #
 # Usage (builds only the agent, see docs/PORTING.md):
 #   cmake -S cross/agent -B out-musl \
-#     -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/musl.cmake
+#     -DCMAKE_TOOLCHAIN_FILE=$PWD/cmake/toolchains/musl.cmake
 #   cmake --build out-musl             # -> out-musl/aiospec-agent
 # musl for another architecture: use a musl cross toolchain (e.g. musl.cc's
 # aarch64-linux-musl-) through aarch64-linux-gnu.cmake with

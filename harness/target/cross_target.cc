@@ -1,6 +1,9 @@
 #include "harness/target/cross_target.h"
 
+#include <elf.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -21,10 +24,11 @@ namespace {
 struct CrossArch {
   const char* arch;         // after "cross:", and qemu-ARCH's suffix
   const char* gcc_package;  // Debian package of ARCH-linux-gnu-gcc
+  uint16_t elf_machine;     // e_machine of its 64-bit ELF binaries
 };
 constexpr CrossArch kArches[] = {
-    {"aarch64", "gcc-aarch64-linux-gnu"},
-    {"riscv64", "gcc-riscv64-linux-gnu"},
+    {"aarch64", "gcc-aarch64-linux-gnu", EM_AARCH64},
+    {"riscv64", "gcc-riscv64-linux-gnu", EM_RISCV},
 };
 
 bool IsExecutableFile(const std::string& path) {
@@ -47,6 +51,17 @@ std::string FindInPath(const std::string& file) {
 bool HostIs(std::string_view arch) {
   struct utsname u;
   return uname(&u) == 0 && arch == u.machine;
+}
+
+// {} on a host of `a`'s architecture, else {qemu-ARCH}.
+absl::StatusOr<std::vector<std::string>> QemuLauncher(const CrossArch& a) {
+  if (HostIs(a.arch)) return std::vector<std::string>{};
+  absl::StatusOr<std::string> qemu = FindQemuUser(a.arch);
+  if (!qemu.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        qemu.status().message(), " (install qemu-user or qemu-user-static)"));
+  }
+  return std::vector<std::string>{*std::move(qemu)};
 }
 
 }  // namespace
@@ -84,18 +99,34 @@ absl::StatusOr<std::unique_ptr<Target>> MakeCrossTarget(std::string_view arch) {
         "target ", spec, ": agent binary ", binary, " not built (install ",
         known->gcc_package, " and re-run cmake; see ci/bootstrap)"));
   }
-  std::vector<std::string> launcher;
-  if (!HostIs(known->arch)) {
-    absl::StatusOr<std::string> qemu = FindQemuUser(known->arch);
-    if (!qemu.ok()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "target ", spec, ": ", qemu.status().message(),
-          " (install qemu-user or qemu-user-static)"));
-    }
-    launcher.push_back(*std::move(qemu));
+  absl::StatusOr<std::vector<std::string>> launcher = QemuLauncher(*known);
+  if (!launcher.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("target ", spec, ": ", launcher.status().message()));
   }
   return std::unique_ptr<Target>(
-      new AgentTarget(spec, *std::move(agent), {}, std::move(launcher)));
+      new AgentTarget(spec, *std::move(agent), {}, *std::move(launcher)));
+}
+
+absl::StatusOr<std::vector<std::string>> LauncherFor(const std::string& path) {
+  Elf64_Ehdr h;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::vector<std::string>{};
+  const bool whole = read(fd, &h, sizeof h) == static_cast<ssize_t>(sizeof h);
+  close(fd);
+  if (whole && memcmp(h.e_ident, ELFMAG, SELFMAG) == 0 &&
+      h.e_ident[EI_CLASS] == ELFCLASS64) {
+    for (const CrossArch& a : kArches) {
+      if (h.e_machine != a.elf_machine) continue;
+      absl::StatusOr<std::vector<std::string>> launcher = QemuLauncher(a);
+      if (!launcher.ok()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "an ", a.arch, " binary: ", launcher.status().message()));
+      }
+      return launcher;
+    }
+  }
+  return std::vector<std::string>{};
 }
 
 }  // namespace aiospec

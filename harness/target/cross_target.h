@@ -39,6 +39,12 @@ absl::StatusOr<std::unique_ptr<Target>> MakeCrossTarget(std::string_view arch);
 // kNotFound when neither is there.
 absl::StatusOr<std::string> FindQemuUser(std::string_view arch);
 
+// What agent:PATH puts before the agent: {qemu-ARCH} when PATH is a 64-bit
+// ELF of a cross:ARCH architecture other than the host's (so no binfmt_misc
+// registration is needed), {} for anything else (the kernel runs it, or
+// refuses). kFailedPrecondition when it needs qemu and none is installed.
+absl::StatusOr<std::vector<std::string>> LauncherFor(const std::string& path);
+
 }  // namespace aiospec
 
 #endif  // AIOSPEC_HARNESS_TARGET_CROSS_TARGET_H_

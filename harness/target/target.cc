@@ -74,7 +74,13 @@ absl::StatusOr<std::unique_ptr<Target>> MakePathAgent(std::string_view spec) {
     return absl::FailedPreconditionError(absl::StrCat(
         "target ", std::string(spec), ": '", path, "' is not an executable file"));
   }
-  return std::unique_ptr<Target>(new AgentTarget(std::string(spec), path));
+  absl::StatusOr<std::vector<std::string>> launcher = LauncherFor(path);
+  if (!launcher.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "target ", std::string(spec), ": ", launcher.status().message()));
+  }
+  return std::unique_ptr<Target>(
+      new AgentTarget(std::string(spec), path, {}, *std::move(launcher)));
 }
 
 }  // namespace

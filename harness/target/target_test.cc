@@ -3,8 +3,10 @@
 #include "harness/target/bundled_inproc_target.h"
 #endif
 
+#include <elf.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -223,32 +225,62 @@ TEST(MakeTargetTest, UnknownCrossArchitecture) {
             "unknown target 'cross:vax' (cross: knows aarch64, riscv64)");
 }
 
+// A directory that is all of $PATH, so no qemu-aarch64 is found; skipped on
+// an aarch64 host, which needs no emulator.
+class NoEmulatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    struct utsname u;
+    ASSERT_EQ(uname(&u), 0);
+    if (std::string(u.machine) == "aarch64") {
+      std::printf("skipping: the host is aarch64, no emulator is needed\n");
+      GTEST_SKIP() << "host is aarch64";
+    }
+    ASSERT_NE(mkdtemp(dir_), nullptr);
+    saved_path_ = getenv("PATH") ? getenv("PATH") : "";
+    setenv("PATH", dir_, 1);
+  }
+  void TearDown() override {
+    if (IsSkipped()) return;
+    setenv("PATH", saved_path_.c_str(), 1);
+    unsetenv("AIOSPEC_AGENT_DIR");
+    std::filesystem::remove_all(dir_);
+  }
+  char dir_[32] = "/tmp/aiospec-no-qemu.XXXXXX";
+  std::string saved_path_;
+};
+
 // An agent is found (a stand-in in $AIOSPEC_AGENT_DIR, or the real one next
 // to this test) but $PATH holds no emulator: the reason names the package.
-TEST(MakeTargetTest, CrossWithoutEmulatorNamesThePackage) {
-  struct utsname u;
-  ASSERT_EQ(uname(&u), 0);
-  if (std::string(u.machine) == "aarch64") {
-    std::printf("skipping: the host is aarch64, no emulator is needed\n");
-    GTEST_SKIP() << "host is aarch64";
-  }
-  char templ[] = "/tmp/aiospec-cross-dir.XXXXXX";
-  ASSERT_NE(mkdtemp(templ), nullptr);
-  const std::string agent = absl::StrCat(templ, "/aiospec-agent-aarch64");
+TEST_F(NoEmulatorTest, CrossNamesThePackage) {
+  const std::string agent = absl::StrCat(dir_, "/aiospec-agent-aarch64");
   std::ofstream(agent) << "#!/bin/sh\nexit 0\n";
   chmod(agent.c_str(), 0755);
-  const std::string saved_path = getenv("PATH") ? getenv("PATH") : "";
-  setenv("AIOSPEC_AGENT_DIR", templ, 1);
-  setenv("PATH", templ, 1);  // holds no qemu-aarch64
+  setenv("AIOSPEC_AGENT_DIR", dir_, 1);
   absl::StatusOr<std::unique_ptr<Target>> t = MakeTarget("cross:aarch64");
-  setenv("PATH", saved_path.c_str(), 1);
-  unsetenv("AIOSPEC_AGENT_DIR");
-  std::filesystem::remove_all(templ);
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(Msg(t.status()),
             absl::StrCat("target cross:aarch64: qemu-aarch64 not found in "
                          "$PATH (install qemu-user or qemu-user-static)"));
+}
+
+// agent:PATH reads the ELF header: a foreign-architecture agent runs under
+// qemu-user like cross:ARCH, and without qemu the reason names the package.
+TEST_F(NoEmulatorTest, ForeignAgentNamesThePackage) {
+  const std::string agent = absl::StrCat(dir_, "/agent");
+  Elf64_Ehdr h{};
+  memcpy(h.e_ident, ELFMAG, SELFMAG);
+  h.e_ident[EI_CLASS] = ELFCLASS64;
+  h.e_machine = EM_AARCH64;
+  std::ofstream(agent).write(reinterpret_cast<const char*>(&h), sizeof h);
+  chmod(agent.c_str(), 0755);
+  absl::StatusOr<std::unique_ptr<Target>> t = MakeTarget(absl::StrCat("agent:", agent));
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Msg(t.status()),
+            absl::StrCat("target agent:", agent, ": an aarch64 binary: qemu-aarch64 not "
+                         "found in $PATH (install qemu-user or qemu-user-static)"));
 }
 
 // The emulator hook: the launcher's words come before the agent's path. A
