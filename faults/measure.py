@@ -4,14 +4,19 @@
 For each fault of faults.def: the conformance suite on agent:AGENT, judged
 by the model (killed = some trace gives FAIL, HANG or CRASH; a fault that
 survives a pass gets up to PASSES passes, since some are caught by races
-only on some runs), then, unless
---no-fuzz, SEEDS bounded fuzz runs of aio_fuzzer_bundled pointed at the
-agent ($AIOSPEC_FUZZ_AGENT) from an empty corpus, each stopped at its first
-finding or at BOUND seconds. Writes results.json and RESULTS.md.
+only on some runs), then, unless --no-fuzz, SEEDS bounded fuzz runs from an
+empty corpus, each stopped at its first finding or at BOUND seconds:
+aio_fuzzer_fault_<name> in FUZZ_DIR (the bundled fuzzer linked with the
+variant, in process: a model FAIL, a libFuzzer timeout or a crash is a
+finding), or with --agent_fuzz aio_fuzzer_bundled pointed at the fault's
+agent ($AIOSPEC_FUZZ_AGENT, a child process per input: slower, but it also
+runs the storms and process events that in-process runs refuse). Every
+finding is re-run on the correct bundled agent; one that fails there too is
+not the fault's and counts as a miss. Writes results.json and RESULTS.md.
 
-Usage: measure.py --aiospec BIN --agents DIR [--fuzzer BIN] [--seeds 5]
-                  [--bound 120] [--jobs 2] [--passes 3] [--skip_suite]
-                  [--out faults] [FAULT...]
+Usage: measure.py --aiospec BIN --agents DIR [--fuzz_dir DIR] [--agent_fuzz]
+                  [--seeds 5] [--bound 120] [--jobs 2] [--passes 3]
+                  [--skip_suite] [--out faults] [FAULT...]
 Named FAULTs are measured and merged into the existing results.json; with
 --skip_suite their suite results are kept and only the fuzzer runs.
 """
@@ -109,37 +114,61 @@ def trace_ops(name):
 
 FIRST = re.compile(r"first finding after ([0-9.]+) s \((\d+) inputs\)")
 WRITTEN = re.compile(r"FINDING on \S+: (.*) -> (\S+)\.\{trace,log,txt\}")
+# libFuzzer's own findings in process: a hang past -timeout, or a crash.
+LIBFUZZER_FINDING = re.compile(r"==\d+== ERROR: libFuzzer: (timeout|deadly signal)"
+                               r"|ERROR: libFuzzer: (timeout|deadly signal)")
+ARTIFACT = re.compile(r"Test unit written to (\S+)")
+INPROC_TIMEOUT = 10  # seconds: a hang in process is a finding after this
 
 
-def fuzz_once(fuzzer, agent, control, seed, bound, workdir):
+def fuzz_once(args, fuzzer, agent, seed, workdir):
+    """One seed. In process (agent=None) or on the fault's agent."""
+    bound = args.bound
     corpus = os.path.join(workdir, f"corpus-{seed}")
     findings = os.path.join(workdir, f"findings-{seed}")
     os.makedirs(corpus, exist_ok=True)
-    env = dict(os.environ, AIOSPEC_FUZZ_AGENT=agent,
-               AIOSPEC_FUZZ_CONTROL_AGENT=control,
+    control = os.path.join(args.agents, "aiospec-agent-bundled")
+    env = dict(os.environ, AIOSPEC_FUZZ_CONTROL_AGENT=control,
                AIOSPEC_FUZZ_FINDINGS=findings)
+    # A HANG on an agent costs its 10 s watchdog three times with the two
+    # reproductions: past libFuzzer's own timeout.
+    timeout = INPROC_TIMEOUT if agent is None else 100
+    if agent is not None:
+        env["AIOSPEC_FUZZ_AGENT"] = agent
     t0 = time.monotonic()
     try:
         proc = subprocess.run(
             [fuzzer, f"-seed={seed}", f"-max_total_time={bound}",
-             # A HANG costs the agent's 10 s watchdog, three times
-             # with the two reproductions: past libFuzzer's own timeout.
-             "-timeout=100", "-rss_limit_mb=4096",
+             f"-timeout={timeout}", "-rss_limit_mb=4096",
+             f"-artifact_prefix={workdir}/artifact-{seed}-",
              f"-dict={os.path.join(ROOT, 'fuzz', 'aio.dict')}", corpus],
             env=env, capture_output=True, text=True, timeout=bound + 120)
         err = proc.stderr
     except subprocess.TimeoutExpired as e:
         err = (e.stderr or b"").decode(errors="replace")
-    m = FIRST.search(err)
-    out = {"seed": seed, "seconds": float(m.group(1)) if m else None,
-           "wall": round(time.monotonic() - t0, 1)}
+    wall = time.monotonic() - t0
+    out = {"seed": seed, "seconds": None, "wall": round(wall, 1),
+           "mode": "agent" if agent else "in-process"}
     rate = re.findall(r"exec/s: (\d+)", err)
     if rate:
         out["execs_per_s"] = int(rate[-1])
-    w = WRITTEN.search(err)
+    m, w = FIRST.search(err), WRITTEN.search(err)
+    if m:
+        out["seconds"] = float(m.group(1))
     if w:
         out["signature"] = w.group(1)
         out["trace"] = w.group(2) + ".trace"
+        return out
+    lf, art = LIBFUZZER_FINDING.search(err), ARTIFACT.search(err)
+    if lf and art and not m:
+        # libFuzzer stopped on the input itself: a hang (found when the
+        # timeout began) or a crash. The artifact is the unshrunk input.
+        kind = lf.group(1) or lf.group(2)
+        out["signature"] = "HANG (libFuzzer timeout)" if kind == "timeout" \
+            else "CRASH (libFuzzer deadly signal)"
+        out["seconds"] = round(max(0.0, wall - (timeout if kind == "timeout"
+                                               else 0)), 1)
+        out["trace"] = art.group(1)
     return out
 
 
@@ -151,23 +180,27 @@ def fails_on_control(args, path):
                for r in run_traces(args.aiospec, ok, [path]) or [])
 
 
-def fuzz_fault(args, agent):
+def fuzz_fault(args, name, agent):
     """Seeds one after another; stops once the median is known to be >= bound."""
-    fuzzer, seeds, bound = args.fuzzer, args.seeds, args.bound
+    seeds, bound = args.seeds, args.bound
+    if args.agent_fuzz:
+        fuzzer, target = os.path.join(args.fuzz_dir, "aio_fuzzer_bundled"), agent
+    else:
+        fuzzer, target = os.path.join(args.fuzz_dir, f"aio_fuzzer_fault_{name}"), None
     runs, misses = [], 0
     with tempfile.TemporaryDirectory(prefix="aiospec-faults-") as work:
         for seed in range(1, seeds + 1):
-            r = fuzz_once(fuzzer, agent,
-                          os.path.join(args.agents, "aiospec-agent-bundled"),
-                          seed, bound, work)
+            r = fuzz_once(args, fuzzer, target, seed, work)
             path = r.pop("trace", None)  # in the temporary directory
             if path and os.path.exists(path):
                 if fails_on_control(args, path):
                     r["not_the_fault"] = r.pop("signature", "")
                     r["seconds"] = None
                 else:
-                    with open(path) as f:
+                    with open(path, errors="replace") as f:
                         r["trace_text"] = f.read()
+            elif r["seconds"] is not None:
+                r["seconds"] = None  # a finding with no trace to check
             runs.append(r)
             misses += r["seconds"] is None
             if misses > seeds // 2:
@@ -177,7 +210,8 @@ def fuzz_fault(args, agent):
     times += [float(bound)] * (seeds - len(times))
     median = statistics.median(times)
     return {"runs": runs, "median_seconds": median,
-            "found": median < bound, "bound": bound, "seeds": seeds}
+            "found": median < bound, "bound": bound, "seeds": seeds,
+            "mode": "agent" if args.agent_fuzz else "in-process"}
 
 
 def measure(args, row, old):
@@ -206,8 +240,8 @@ def measure(args, row, old):
     kills, by_size = entry["suite"]["kills"], entry["suite"]["confirmed"]
     entry["minimal_trace"] = (f"conformance/traces/{by_size[0]}.trace"
                               if by_size else None)
-    if args.fuzzer:
-        entry["fuzz"] = fuzz_fault(args, agent)
+    if args.fuzz_dir:
+        entry["fuzz"] = fuzz_fault(args, name, agent)
         shrunk = [r.pop("trace_text") for r in entry["fuzz"]["runs"]
                   if "trace_text" in r]
         entry.pop("fuzz_minimal_trace", None)
@@ -242,6 +276,11 @@ def write_outputs(args, faults):
             "bound_seconds": max(e["fuzz"]["bound"] for e in faults.values()
                                  if "fuzz" in e),
             "corpus": "empty",
+            "mode": ", ".join(sorted({
+                "aio_fuzzer_fault_<name> in process" if
+                e["fuzz"].get("mode", "agent") == "in-process" else
+                "aio_fuzzer_bundled on the fault's agent"
+                for e in faults.values() if "fuzz" in e})),
             "found": len(fuzz_found),
             "median_of_medians_seconds": statistics.median(fuzz_medians)},
         "survivors": sorted(set(faults) - killed_any),
@@ -266,7 +305,7 @@ def write_outputs(args, faults):
     if summary["fuzz"]:
         fz = summary["fuzz"]
         lines.append(
-            f"Fuzzer (aio_fuzzer_bundled on the fault's agent, empty corpus, "
+            f"Fuzzer ({fz['mode']}, empty corpus, "
             f"{fz['seeds']} seeds, bound {fz['bound_seconds']} s): found "
             f"{fz['found']}/{summary['faults']}; median over faults of the "
             f"median time to first finding: {fz['median_of_medians_seconds']:.1f} s.")
@@ -307,7 +346,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--aiospec", required=True)
     p.add_argument("--agents", required=True)
-    p.add_argument("--fuzzer")
+    p.add_argument("--fuzz_dir", help="the fuzz preset's bin directory")
+    p.add_argument("--agent_fuzz", action="store_true",
+                   help="fuzz the fault's agent out of process")
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--bound", type=int, default=120)
     p.add_argument("--jobs", type=int, default=2)

@@ -265,6 +265,7 @@ void CompareChoices(State& s, const Trace& trace, const Judged& b,
 using aiospec::GetState;
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  aiospec::PreferMemoryTempDir();
   aiospec::State& s = GetState();
   const char* agent = std::getenv("AIOSPEC_FUZZ_AGENT");
   s.bundled_is_agent = agent != nullptr && *agent != '\0';

@@ -11,7 +11,8 @@
 // and judged (the share of inputs the model judged; the rest failed a
 // run-time precondition, e.g. a wait timed out before an aio_return).
 // BM_ModelCheckOnly times the model's share alone, on logs of the same
-// inputs.
+// inputs. The _scenarios variants run the scenario traces (scenario.h) an
+// empty-corpus fuzzer starts from.
 //
 //   build/default/bin/fuzz_bench --benchmark_filter=bundled
 #include <memory>
@@ -24,6 +25,7 @@
 #include "benchmark/benchmark.h"
 #include "fuzz/fuzz_oracle.h"
 #include "fuzz/guardrails.h"
+#include "fuzz/scenario.h"
 #include "harness/target/target.h"
 #include "harness/trace/random_trace.h"
 #include "model/checker.h"
@@ -34,19 +36,30 @@ namespace {
 constexpr int kMaxOps = 16;
 constexpr int kTraces = 512;
 
-const std::vector<Trace>& Inputs() {
-  static const std::vector<Trace>* inputs = [] {
+// Grammar-random traces (RandomTrace), or the scenarios an empty-corpus
+// fuzzer starts from (scenario.h); a fixed set of each.
+enum class Inputs { kRandom, kScenario };
+
+const std::vector<Trace>& InputSet(Inputs kind) {
+  static const std::vector<Trace>* sets[2] = {nullptr, nullptr};
+  const std::vector<Trace>*& set = sets[static_cast<int>(kind)];
+  if (set == nullptr) {
     auto* v = new std::vector<Trace>;
     std::mt19937_64 rng(20261123);
-    // MakeRunnable drops what in-process targets refuse (signal storms).
-    while (v->size() < kTraces) v->push_back(MakeRunnable(RandomTrace(rng, kMaxOps)));
-    return v;
-  }();
-  return *inputs;
+    while (v->size() < kTraces) {
+      // MakeRunnable drops what in-process targets refuse (signal storms).
+      v->push_back(kind == Inputs::kRandom
+                       ? MakeRunnable(RandomTrace(rng, kMaxOps))
+                       : ScenarioTrace(rng, GuardrailOptions{}));
+    }
+    set = v;
+  }
+  return *set;
 }
 
 absl::StatusOr<std::unique_ptr<Target>> MakeOrSkip(benchmark::State& state,
                                                    const char* spec) {
+  PreferMemoryTempDir();  // as the fuzzers do
   absl::StatusOr<std::unique_ptr<Target>> target = MakeTarget(spec);
   if (!target.ok()) {
     state.SkipWithError(std::string(target.status().message()).c_str());
@@ -55,10 +68,11 @@ absl::StatusOr<std::unique_ptr<Target>> MakeOrSkip(benchmark::State& state,
 }
 
 // The whole exec: run in-process and judge (Oracle::RunAndJudge).
-void BM_FuzzExec(benchmark::State& state, const char* target_spec) {
+void BM_FuzzExec(benchmark::State& state, const char* target_spec,
+                 Inputs kind) {
   absl::StatusOr<std::unique_ptr<Target>> target = MakeOrSkip(state, target_spec);
   if (!target.ok()) return;
-  const std::vector<Trace>& inputs = Inputs();
+  const std::vector<Trace>& inputs = InputSet(kind);
   Oracle oracle{OracleConfig{}};
   size_t next = 0;
   int64_t judged = 0;
@@ -76,7 +90,7 @@ void BM_ModelCheckOnly(benchmark::State& state, const char* target_spec) {
   absl::StatusOr<std::unique_ptr<Target>> target = MakeOrSkip(state, target_spec);
   if (!target.ok()) return;
   std::vector<std::pair<const Trace*, ObservationLog>> logs;
-  for (const Trace& t : Inputs()) {
+  for (const Trace& t : InputSet(Inputs::kRandom)) {
     absl::StatusOr<ObservationLog> log = (*target)->Run(t, RunOptions{});
     if (log.ok() && CheckRunPreconditions(t, *log).ok()) {
       logs.emplace_back(&t, *std::move(log));
@@ -91,11 +105,21 @@ void BM_ModelCheckOnly(benchmark::State& state, const char* target_spec) {
       static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-BENCHMARK_CAPTURE(BM_FuzzExec, bundled, "bundled-inproc")
+BENCHMARK_CAPTURE(BM_FuzzExec, bundled, "bundled-inproc", Inputs::kRandom)
     ->UseRealTime()
     ->MinTime(5.0)
     ->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_FuzzExec, glibc, "glibc-inproc")
+BENCHMARK_CAPTURE(BM_FuzzExec, glibc, "glibc-inproc", Inputs::kRandom)
+    ->UseRealTime()
+    ->MinTime(5.0)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_FuzzExec, bundled_scenarios, "bundled-inproc",
+                  Inputs::kScenario)
+    ->UseRealTime()
+    ->MinTime(5.0)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_FuzzExec, glibc_scenarios, "glibc-inproc",
+                  Inputs::kScenario)
     ->UseRealTime()
     ->MinTime(5.0)
     ->Unit(benchmark::kMicrosecond);

@@ -1,6 +1,7 @@
 #include "fuzz/fuzz_oracle.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -69,6 +70,13 @@ void WriteFile(const std::string& path, const std::string& text) {
 }
 
 }  // namespace
+
+void PreferMemoryTempDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  if ((tmp == nullptr || *tmp == '\0') && access("/dev/shm", W_OK) == 0) {
+    setenv("TMPDIR", "/dev/shm", /*overwrite=*/0);
+  }
+}
 
 OracleConfig OracleConfig::FromEnv() {
   OracleConfig c;

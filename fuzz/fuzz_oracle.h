@@ -51,6 +51,12 @@ struct Judged {
 // "FAIL AIO-READ-07 AIO-GEN-04": verdict and sorted assertion IDs.
 std::string FailureSignature(const CheckResult& result);
 
+// Points $TMPDIR at /dev/shm when it is unset and /dev/shm is writable, so
+// in-process runs (TempDir, harness/target/temp_dir.h) keep their files in
+// memory: on a disk mounted with discard, removing a run's files cost
+// milliseconds, more than the run itself. Call before the first run.
+void PreferMemoryTempDir();
+
 class Oracle {
  public:
   explicit Oracle(OracleConfig config) : config_(std::move(config)) {}

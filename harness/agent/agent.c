@@ -537,6 +537,21 @@ static void sleep_millis(int ms) {
   }
 }
 
+/* Polls that usually succeed within microseconds (cleanup, stragglers)
+ * sleep 50 us first and double up to 2 ms: a fixed 1-2 ms sleep was most of
+ * an in-process fuzz input's time. */
+struct backoff {
+  long nanos;
+};
+
+static void backoff_sleep(struct backoff *b) {
+  if (b->nanos == 0) b->nanos = 50000;
+  struct timespec ts = {0, b->nanos};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+  if (b->nanos < 2000000) b->nanos *= 2;
+}
+
 static int resolve_fd(const struct agent *ag, int handle) {
   if (handle < 0) return -1; /* badfd, or an unset nop fd */
   return ag->fd_num[handle];
@@ -2020,9 +2035,10 @@ static void come_to_rest(struct agent *ag) {
       if (ag->fd_num[h] >= 0) ag->ops->aio_cancel(ag->fd_num[h], NULL);
     }
   }
+  struct backoff settle = {0};
   while (in_flight > 0 && now_millis() < deadline) {
     release_round(ag);
-    sleep_millis(2);
+    backoff_sleep(&settle);
     in_flight = count_in_flight(ag);
   }
   if (in_flight > 0) {
@@ -2035,9 +2051,10 @@ static void come_to_rest(struct agent *ag) {
   }
   /* Notifications of finished requests may still be on their way. */
   const int64_t straggler_deadline = now_millis() + kStragglerMillis;
+  struct backoff straggle = {0};
   while (aiospec_notify_arrived() < ag->expected_notifications &&
          now_millis() < straggler_deadline) {
-    sleep_millis(1);
+    backoff_sleep(&straggle);
   }
   emit_notifications(ag, ag->last_op, /*as_comment=*/1);
 
