@@ -266,6 +266,44 @@ TEST(CheckerTest, LargeWriteIntoPipeOfUnknownCapacityArrivesInPieces) {
                  {"AIO-RETURN-01", "AIO-WRITE-18"});
 }
 
+// --- The offset maximum: AIO-READ-14, -17, -19, -20 ---------------------------
+
+// A read ending past the offset maximum (2^63-1) starts past EOF: it sees
+// EOF, or reports EINVAL for its implied offset (Linux's pread), sync or
+// async; EOVERFLOW is only for a read that starts before EOF.
+const Lines kReadAtOffsetMax = {
+    "file f content=\"ab\"", "open d f flags=rdonly",
+    "aio_read r fd=d offset=9223372036854775807 nbytes=4", "wait r",
+    "aio_error r", "aio_return r"};
+
+Lines ReadAtOffsetMaxLog(const std::string& error, const std::string& ret) {
+  return {"file ret=0", "open ret=3", "aio_read ret=0", "wait ret=0", error, ret};
+}
+
+TEST(CheckerTest, ReadPastTheOffsetMaximumSeesEofOrEinval) {
+  ExpectPassBoth(kReadAtOffsetMax,
+                 ReadAtOffsetMaxLog("aio_error ret=0", "aio_return ret=0"));
+  ExpectPassBoth(kReadAtOffsetMax,
+                 ReadAtOffsetMaxLog("aio_error ret=EINVAL", "aio_return ret=-1"));
+  CheckResult sync = Check({kReadAtOffsetMax[0], kReadAtOffsetMax[1],
+                            kReadAtOffsetMax[2]},
+                           {"file ret=0", "open ret=3", "aio_read ret=-1 errno=EINVAL"},
+                           Profile::kPosix);
+  EXPECT_EQ(sync.verdict, Verdict::kPass);
+  EXPECT_THAT(sync.choices, Contains(HasSubstr("AIO-READ-17: EINVAL reported")));
+}
+
+TEST(CheckerTest, ReadPastTheOffsetMaximumReportingEoverflowCitesRead19) {
+  ExpectFailBoth(kReadAtOffsetMax,
+                 ReadAtOffsetMaxLog("aio_error ret=EOVERFLOW", "aio_return ret=-1"),
+                 {"AIO-READ-19"});
+  const Lines submit = {kReadAtOffsetMax[0], kReadAtOffsetMax[1],
+                        kReadAtOffsetMax[2]};
+  ExpectFailBoth(submit,
+                 {"file ret=0", "open ret=3", "aio_read ret=-1 errno=EOVERFLOW"},
+                 {"AIO-READ-19"});
+}
+
 // --- aio_error monotonicity and aio_return once ------------------------------
 
 const Lines kTwice = {"file f content=\"abc\"", "open d f flags=rdonly",
@@ -544,12 +582,16 @@ TEST(CheckerTest, ReadbackMaySeeAPendingWriteOrNot) {
 
 // --- Progress: wait under qoi -------------------------------------------------
 
+// A read on a regular file cannot stay pending for a second.
+const Lines kFileReadTimesOut = {"file f content=\"abc\"", "open d f flags=rdonly",
+                                 "aio_read r fd=d offset=0 nbytes=3",
+                                 "wait r timeout=1s"};
+const Lines kFileReadTimesOutLog = {"file ret=0", "open ret=3", "aio_read ret=0",
+                                    "wait ret=-1 errno=ETIMEDOUT"};
+
 TEST(CheckerTest, WaitTimeoutOnAFileRequestFailsOnlyUnderQoi) {
-  const Lines trace = {"file f content=\"abc\"", "open d f flags=rdonly",
-                       "aio_read r fd=d offset=0 nbytes=3",
-                       "wait r timeout=1s"};
-  const Lines log = {"file ret=0", "open ret=3", "aio_read ret=0",
-                     "wait ret=-1 errno=ETIMEDOUT"};
+  const Lines& trace = kFileReadTimesOut;
+  const Lines& log = kFileReadTimesOutLog;
   EXPECT_EQ(Check(trace, log, Profile::kPosix).verdict, Verdict::kPass);
   CheckResult qoi = Check(trace, log, Profile::kQoi);
   EXPECT_EQ(qoi.verdict, Verdict::kFail);
@@ -1012,6 +1054,72 @@ TEST(CheckerTest, LioListNotificationAfterAllElements) {
                  {"AIO-LIO-05"});
 }
 
+// --- Commuting completions: N independent requests, about 2N worlds --------
+
+// 16 one-byte aio_writes at offsets 0..15 of a 16-byte file, all pending,
+// then `after`. Each write is a conflict component of its own.
+Lines DisjointWrites(const Lines& after) {
+  Lines t = {"file f content=\"................\"", "open d f flags=rdwr"};
+  for (int i = 0; i < 16; ++i) {
+    t.push_back(absl::StrCat("aio_write w", i, " fd=d offset=", i, " data=\"",
+                             std::string(1, static_cast<char>('A' + i)), "\""));
+  }
+  t.insert(t.end(), after.begin(), after.end());
+  return t;
+}
+
+Lines DisjointWritesLog(const Lines& after) {
+  Lines l = {"file ret=0", "open ret=3"};
+  for (int i = 0; i < 16; ++i) l.push_back("aio_write ret=0");
+  l.insert(l.end(), after.begin(), after.end());
+  return l;
+}
+
+// Each component's worlds are judged against the bytes before they are
+// combined: 2^16 subsets of done writes would pass the state cap.
+TEST(CheckerTest, ReadbackOverSixteenPendingDisjointWrites) {
+  const Lines trace = DisjointWrites({"readback f"});
+  for (const char* data : {"ABCDEFGHIJKLMNOP", "A.C.E.G.I.K.M.O.", "................"}) {
+    for (Profile p : {Profile::kPosix, Profile::kQoi}) {
+      CheckResult r = Check(
+          trace, DisjointWritesLog({absl::StrCat("readback ret=16 data=\"", data, "\"")}), p);
+      EXPECT_EQ(r.verdict, Verdict::kPass) << Show(trace, r);
+      EXPECT_LE(r.peak_states, 17u) << data;
+    }
+  }
+  ExpectFailBoth(trace,
+                 DisjointWritesLog({"readback ret=16 data=\"ABCDEFGHIJKLMNOQ\""}),
+                 {"AIO-WRITE-01"});
+}
+
+// aio_cancel(d, NULL): AIO_ALLDONE, every write complete; AIO_NOTCANCELED,
+// each write cancelled or not, told by its aio_error; the file agrees.
+TEST(CheckerTest, CancelNullOverSixteenPendingDisjointWrites) {
+  Lines after = {"aio_cancel d null"};
+  for (int i = 0; i < 16; ++i) after.push_back(absl::StrCat("aio_error w", i));
+  after.push_back("readback f");
+  const Lines trace = DisjointWrites(after);
+  auto log = [](const std::string& result, uint32_t cancelled,
+                const std::string& data) {
+    Lines l = {result};
+    for (int i = 0; i < 16; ++i) {
+      l.push_back((cancelled >> i) & 1 ? "aio_error ret=ECANCELED" : "aio_error ret=0");
+    }
+    l.push_back(absl::StrCat("readback ret=16 data=\"", data, "\""));
+    return DisjointWritesLog(l);
+  };
+  ExpectPassBoth(trace, log("aio_cancel ret=AIO_ALLDONE", 0, "ABCDEFGHIJKLMNOP"));
+  ExpectPassBoth(trace,
+                 log("aio_cancel ret=AIO_NOTCANCELED", 0x5555, ".B.D.F.H.J.L.N.P"));
+  // A cancelled write whose byte is in the file.
+  ExpectFailBoth(trace,
+                 log("aio_cancel ret=AIO_NOTCANCELED", 0x5555, "AB.D.F.H.J.L.N.P"),
+                 {"AIO-WRITE-01"});
+  // AIO_ALLDONE, yet a write says it was cancelled: it had completed.
+  ExpectFailBoth(trace, log("aio_cancel ret=AIO_ALLDONE", 1, ".BCDEFGHIJKLMNOP"),
+                 {"AIO-ERROR-03"});
+}
+
 // --- Verdicts other than PASS/FAIL ----------------------------------------------
 
 TEST(CheckerTest, TooManyStatesIsUnresolved) {
@@ -1024,6 +1132,36 @@ TEST(CheckerTest, TooManyStatesIsUnresolved) {
   CheckResult r = Check(trace, log, Profile::kPosix, 3);
   EXPECT_EQ(r.verdict, Verdict::kUnresolved);
   EXPECT_THAT(r.failure->message, HasSubstr("more than 3"));
+}
+
+// The cap cuts a drain's search of interleavings: the bytes seen may come
+// from an order never tried, and an order tried may be missing, so a right
+// and a wrong log are both UNRESOLVED under it.
+TEST(CheckerTest, DrainCutByTheStateCapIsUnresolved) {
+  const Lines trace = {"pipe r w", "aio_write a fd=w offset=0 data=\"ab\"",
+                       "aio_write b fd=w offset=0 data=\"cd\"", "drain r"};
+  const Lines right = {"pipe ret=0", "aio_write ret=0", "aio_write ret=0",
+                       "drain ret=4 data=\"abcd\""};
+  const Lines wrong = {"pipe ret=0", "aio_write ret=0", "aio_write ret=0",
+                       "drain ret=4 data=\"abdc\""};
+  EXPECT_EQ(Check(trace, right, Profile::kPosix).verdict, Verdict::kPass);
+  EXPECT_EQ(Check(trace, wrong, Profile::kPosix).verdict, Verdict::kFail);
+  for (const Lines& log : {right, wrong}) {
+    CheckResult r = Check(trace, log, Profile::kPosix, 2);
+    EXPECT_EQ(r.verdict, Verdict::kUnresolved) << Show(trace, r);
+  }
+}
+
+// The qoi progress rule needs every world the pending requests reach; with
+// the cap hit it may not call the timeout fine (PASS) any more than wrong.
+TEST(CheckerTest, TimedOutWaitCutByTheStateCapIsUnresolved) {
+  const Lines& trace = kFileReadTimesOut;
+  const Lines& log = kFileReadTimesOutLog;
+  CheckResult full = Check(trace, log, Profile::kQoi);
+  EXPECT_EQ(full.verdict, Verdict::kFail) << Show(trace, full);
+  EXPECT_THAT(Ids(full), Contains("AIO-READ-01"));
+  CheckResult cut = Check(trace, log, Profile::kQoi, 1);
+  EXPECT_EQ(cut.verdict, Verdict::kUnresolved) << Show(trace, cut);
 }
 
 TEST(CheckerTest, HungLogIsHang) {

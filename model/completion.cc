@@ -36,6 +36,43 @@ const Ofd* ActingOfd(const State& s, const Request& r) {
   return &s.ofds[r.ofd];
 }
 
+// An error of the request's own syscall: a `hold release errno=` (holds.h).
+bool IoError(int e) { return e == EIO || e == ENOSPC; }
+
+// The file a pending write holds an fsync's barrier on (AIO-FSYNC-08): the
+// one it writes, or, once its syscall failed, the one it failed on, until
+// it reports the error the sync then carries (AIO-FSYNC-16). kNone for a
+// write on no regular file.
+FileId BarrierFile(const State& s, const Request& w) {
+  const bool failed = IoError(w.pending_error) && w.ofd != kNone;
+  const Ofd* o = failed ? &s.ofds[w.ofd] : ActingOfd(s, w);
+  return o != nullptr && o->kind == OfdKind::kFile ? o->file : kNone;
+}
+
+// The regular file an fsync syncs, or kNone.
+FileId FsyncFile(const State& s, const Request& f) {
+  const Ofd* o = ActingOfd(s, f);
+  return o != nullptr && o->kind == OfdKind::kFile ? o->file : kNone;
+}
+
+// AIO-FSYNC-16: a write queued when an aio_fsync on its file was called
+// (submitted before it, still pending) failed in its syscall: the sync
+// carries that error in its own status. The sync is not held back by the
+// other writes any more (AIO-FSYNC-06: a failed sync guarantees nothing).
+void CarryToFsyncs(State& s, const Request& w, int err) {
+  if (w.op != RequestOp::kWrite || !IoError(err) || w.ofd == kNone ||
+      s.ofds[w.ofd].kind != OfdKind::kFile) {
+    return;
+  }
+  const FileId file = s.ofds[w.ofd].file;
+  for (CbId cb : s.PendingRequests()) {
+    Request& f = *s.requests[cb];
+    if (f.op == RequestOp::kFsync && f.seq > w.seq && FsyncFile(s, f) == file) {
+      f.pending_error = err;
+    }
+  }
+}
+
 // One end of a socketpair: it reads one stream and writes the other (a
 // pipe end does one of the two).
 bool IsSocket(const Ofd& o) {
@@ -155,8 +192,9 @@ std::vector<State> StepStream(const State& s, CbId cb, const Ofd& o) {
 }
 
 // AIO-FSYNC-07/08: the sync completes (status 0) only once every write on
-// the same file submitted before it has a final status. fsync is not
-// possible on a pipe or socket: EINVAL (AIO-FSYNC-14).
+// the same file submitted before it has a final status (one that failed
+// passes its error on instead: CarryToFsyncs). fsync is not possible on a
+// pipe or socket: EINVAL (AIO-FSYNC-14).
 std::vector<State> StepFsync(const State& s, CbId cb, const Ofd& o) {
   State t = s;
   if (o.kind != OfdKind::kFile) {
@@ -167,9 +205,7 @@ std::vector<State> StepFsync(const State& s, CbId cb, const Ofd& o) {
   for (CbId other = 0; other < static_cast<int>(s.requests.size()); ++other) {
     if (!s.IsPending(other)) continue;
     const Request& p = *s.requests[other];
-    const Ofd* po = ActingOfd(s, p);
-    if (p.op == RequestOp::kWrite && p.seq < seq && po != nullptr &&
-        po->kind == OfdKind::kFile && po->file == o.file) {
+    if (p.op == RequestOp::kWrite && p.seq < seq && BarrierFile(s, p) == o.file) {
       return {};
     }
   }
@@ -190,7 +226,9 @@ std::vector<State> StepRequest(const State& s, CbId cb,
     // The EITHER errors reported asynchronously (AIO-READ-16/17,
     // AIO-WRITE-14/15): return status -1, error status the errno.
     State t = s;
-    Finish(t, cb, -1, r.pending_error != 0 ? r.pending_error : EBADF, nullptr);
+    const int err = r.pending_error != 0 ? r.pending_error : EBADF;
+    Finish(t, cb, -1, err, nullptr);
+    CarryToFsyncs(t, r, err);
     return {std::move(t)};
   }
   const Ofd& o = s.ofds[r.ofd];
@@ -245,6 +283,13 @@ bool PendingWriteInto(const State& s, StreamId st) {
 bool Conflict(const State& s, CbId a, CbId b) {
   const Request& ra = *s.requests[a];
   const Request& rb = *s.requests[b];
+  // An fsync on a file waits for the writes on it (its barrier), and
+  // carries the error of one that failed (AIO-FSYNC-08, -16).
+  for (const auto& [f, w] : {std::pair{&ra, &rb}, std::pair{&rb, &ra}}) {
+    if (f->op != RequestOp::kFsync) continue;
+    const FileId file = FsyncFile(s, *f);
+    if (file != kNone) return w->op == RequestOp::kWrite && BarrierFile(s, *w) == file;
+  }
   const Ofd* oa = ActingOfd(s, ra);
   const Ofd* ob = ActingOfd(s, rb);
   if (oa == nullptr || ob == nullptr || oa->kind != ob->kind) return false;
@@ -268,10 +313,6 @@ bool Conflict(const State& s, CbId a, CbId b) {
   }
   if (oa->file != ob->file) return false;
   if (ra.op == RequestOp::kRead && rb.op == RequestOp::kRead) return false;
-  // An fsync waits for earlier writes on its file (its barrier).
-  if (ra.op == RequestOp::kFsync || rb.op == RequestOp::kFsync) {
-    return ra.op == RequestOp::kWrite || rb.op == RequestOp::kWrite;
-  }
   if (oa->append || ob->append) return true;
   if (ra.op == RequestOp::kWrite && rb.op == RequestOp::kWrite) {
     return Overlap(RangeOf(ra), RangeOf(rb));
@@ -362,11 +403,40 @@ bool Contains(const std::vector<CbId>& v, CbId cb) {
   return std::find(v.begin(), v.end(), cb) != v.end();
 }
 
+// The worlds of `reach` that fit the spec: the ones where `required` (of
+// `comp`) are complete, and that `fit` does not rule out, each with whether
+// it took the once-only exception (`once` already: it may not again). When
+// none does, every world, so the rule explains why.
+std::vector<std::pair<State, bool>> Fitting(std::vector<State> reach,
+                                            const std::vector<CbId>& comp,
+                                            const std::vector<CbId>& required,
+                                            const ExploreSpec& spec, bool once) {
+  std::vector<ComponentFit> fits(reach.size(), ComponentFit::kOut);
+  bool any = false;
+  for (size_t i = 0; i < reach.size(); ++i) {
+    const State& r = reach[i];
+    const bool complete = std::all_of(required.begin(), required.end(), [&](CbId cb) {
+      return !Contains(comp, cb) || !r.IsPending(cb);
+    });
+    if (!complete) continue;
+    const ComponentFit f = spec.fit ? spec.fit(r, comp) : ComponentFit::kFits;
+    if (once && f == ComponentFit::kOnce) continue;
+    fits[i] = f;
+    any = any || f != ComponentFit::kOut;
+  }
+  std::vector<std::pair<State, bool>> out;
+  for (size_t i = 0; i < reach.size(); ++i) {
+    if (any && fits[i] == ComponentFit::kOut) continue;
+    out.push_back({std::move(reach[i]), once || (any && fits[i] == ComponentFit::kOnce)});
+  }
+  return out;
+}
+
 // Explores the components one after another; `required` must be complete.
 std::vector<State> ExploreAll(const State& s, const std::vector<CbId>& seeds,
                               const std::vector<CbId>& required,
-                              const StepContext& ctx, size_t limit,
-                              bool* overflow) {
+                              const ExploreSpec& spec, const StepContext& ctx,
+                              size_t limit, bool* overflow) {
   // Close the seeds under conflict among the pending requests.
   std::vector<CbId> pending = s.PendingRequests();
   std::vector<CbId> relevant;
@@ -382,20 +452,20 @@ std::vector<State> ExploreAll(const State& s, const std::vector<CbId>& seeds,
   }
   if (relevant.empty()) return {s};
   std::vector<State> worlds = {s};
+  std::vector<bool> once = {false};  // by world: took the once-only fit
   for (const std::vector<CbId>& comp : Components(s, relevant)) {
     StateSet next;
-    for (const State& w : worlds) {
-      std::vector<State> reach = Reachable(w, comp, ctx, limit, overflow);
+    std::vector<bool> next_once;
+    for (size_t k = 0; k < worlds.size(); ++k) {
+      std::vector<State> reach = Reachable(worlds[k], comp, ctx, limit, overflow);
       if (*overflow) return {};
-      auto ok = [&](const State& r) {
-        return std::all_of(required.begin(), required.end(), [&](CbId cb) {
-          return !Contains(comp, cb) || !r.IsPending(cb);
-        });
-      };
-      // Nothing satisfies the spec: keep every world so the rule explains.
-      const bool any_ok = std::any_of(reach.begin(), reach.end(), ok);
-      for (State& r : reach) {
-        if (!any_ok || ok(r)) next.Insert(std::move(r));
+      for (auto& [r, o] : Fitting(std::move(reach), comp, required, spec, once[k])) {
+        auto [at, inserted] = next.Insert(std::move(r));
+        if (inserted) {
+          next_once.push_back(o);
+        } else {
+          next_once[at] = next_once[at] && o;  // the freer way to it counts
+        }
       }
       if (next.size() > limit) {
         *overflow = true;
@@ -403,6 +473,7 @@ std::vector<State> ExploreAll(const State& s, const std::vector<CbId>& seeds,
       }
     }
     worlds = std::move(next).Take();
+    once = std::move(next_once);
   }
   return worlds;
 }
@@ -426,7 +497,7 @@ std::vector<State> Explore(const State& s, const ExploreSpec& spec,
     std::vector<CbId> seeds = spec.either;
     seeds.insert(seeds.end(), spec.must_complete.begin(),
                  spec.must_complete.end());
-    return ExploreAll(s, seeds, spec.must_complete, ctx, limit, overflow);
+    return ExploreAll(s, seeds, spec.must_complete, spec, ctx, limit, overflow);
   }
   // At least one of must_complete: one branch per candidate; the others'
   // completions are deferred (they commute with the observation). The
@@ -436,7 +507,7 @@ std::vector<State> Explore(const State& s, const ExploreSpec& spec,
   for (CbId cb : spec.must_complete) {
     std::vector<CbId> seeds = spec.either;
     seeds.push_back(cb);
-    for (State& w : ExploreAll(s, seeds, {cb}, ctx, limit, overflow)) {
+    for (State& w : ExploreAll(s, seeds, {cb}, spec, ctx, limit, overflow)) {
       out.Insert(std::move(w));
     }
     if (*overflow || out.size() > limit) {

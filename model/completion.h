@@ -19,6 +19,7 @@
 #define AIOSPEC_MODEL_COMPLETION_H_
 
 #include <cstddef>
+#include <functional>
 #include <vector>
 
 #include "model/state.h"
@@ -52,11 +53,22 @@ bool Conflict(const State& s, CbId a, CbId b);
 std::vector<CbId> RequestsOnStream(const State& s, StreamId stream);
 std::vector<CbId> WritesOnFile(const State& s, FileId file);
 
+// What an observation says of the worlds one conflict component reaches
+// (ExploreSpec::fit): kOut rules a world out; kOnce lets it stand by an
+// exception the observation allows once over all components (a readback
+// torn by one pending write).
+enum class ComponentFit { kFits, kOnce, kOut };
+
 // What an op's observation needs from the pending requests.
 struct ExploreSpec {
   std::vector<CbId> must_complete;  // each (or with any_of: one) complete
   bool any_of = false;
   std::vector<CbId> either;         // may or may not complete
+  // Judges each component's worlds before they are combined, so that N
+  // independent requests an observation shows cost about 2N worlds, not
+  // 2^N. It must only rule out worlds that no completion of the other
+  // components can make fit. Unset: every world fits.
+  std::function<ComponentFit(const State&, const std::vector<CbId>& comp)> fit;
 };
 
 // Some request the spec names is pending in `s`: Explore could move

@@ -67,6 +67,25 @@ std::vector<std::string> SilentSources(const Trace& trace,
   return ids;
 }
 
+// The clauses that suppress a notification `n` could be: one asked for by
+// a request of a child that then called _exit (AIO-PROC-08) or exec
+// (AIO-PROC-11) before the record arrived. Such a request completes without
+// notifying anyone, so the record breaks these clauses, not SIG-02/04/14.
+std::vector<std::string> SuppressedSources(const Trace& trace,
+                                           const NotificationObservation& n) {
+  std::vector<std::string> ids;
+  for (int i = 0; i <= n.after_op && i < static_cast<int>(trace.ops.size()); ++i) {
+    const auto* p = std::get_if<Proc>(&trace.ops[i].body);
+    if (p == nullptr || (p->kind != ProcKind::kExit && p->kind != ProcKind::kExec) ||
+        p->req.notify.kind != n.kind || p->req.notify.value != n.value) {
+      continue;
+    }
+    const char* id = p->kind == ProcKind::kExit ? "AIO-PROC-08" : "AIO-PROC-11";
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  }
+  return ids;
+}
+
 }  // namespace
 
 NotificationOutcome CheckNotification(const Trace& trace,
@@ -165,6 +184,11 @@ NotificationOutcome CheckNotification(const Trace& trace,
     return out;
   }
   if (!any_candidate) {
+    if (std::vector<std::string> ids = SuppressedSources(trace, n); !ids.empty()) {
+      return Fail(n, std::move(ids), "no notification (suppressed)",
+                  "a notification of a request whose submitting child "
+                  "called _exit or exec reached the parent");
+    }
     std::vector<std::string> ids = {"AIO-SIG-14", "AIO-SIG-04"};
     // Requests that asked for no notification (SIGEV_NONE: AIO-SIG-02) and
     // LIO_NOWAIT lists without `sig` (AIO-LIO-04) are the likely sources.

@@ -145,15 +145,28 @@ TEST(ProcessEventsTest, ExitSubmissionFailingOnAValidDescriptorCitesWrite03) {
 }
 
 // AIO-PROC-08: the child's notification is suppressed, so one that reaches
-// the parent has no request to account for it.
-TEST(ProcessEventsTest, ExitNotificationReachingTheParentIsRejected) {
-  CheckResult r = Check(
+// the parent breaks that clause (not SIG-02/04/14: it is the request's own).
+TEST(ProcessEventsTest, ExitNotificationReachingTheParentCitesProc08) {
+  ExpectCites(
       kExit,
       {"pipe ret=0", "proc ret=0",
        "notify after=1 kind=signal signo=SIGRTMIN+1 code=SI_ASYNCIO value=9",
        "drain ret=5 data=\"child\""},
+      "AIO-PROC-08");
+}
+
+// A value no request asked for is no suppressed notification: SIG-14.
+TEST(ProcessEventsTest, ExitParentNotificationOfAnotherValueCitesSig14) {
+  CheckResult r = Check(
+      kExit,
+      {"pipe ret=0", "proc ret=0",
+       "notify after=1 kind=signal signo=SIGRTMIN+1 code=SI_ASYNCIO value=8",
+       "drain ret=5 data=\"child\""},
       Profile::kPosix);
   EXPECT_EQ(r.verdict, Verdict::kFail) << FormatResult(r, TraceOf(kExit));
+  ASSERT_TRUE(r.failure.has_value());
+  EXPECT_THAT(r.failure->assertion_ids, Contains("AIO-SIG-14"));
+  EXPECT_THAT(r.failure->assertion_ids, ::testing::Not(Contains("AIO-PROC-08")));
 }
 
 // --- exec: AIO-PROC-10, -11, -13 ---------------------------------------------
@@ -202,6 +215,17 @@ TEST(ProcessEventsTest, ExecNotificationToTheNewImageCitesProc11And13) {
     EXPECT_THAT(r.failure->assertion_ids,
                 UnorderedElementsAre("AIO-PROC-11", "AIO-PROC-13"));
   }
+}
+
+// AIO-PROC-11: the request that outlived exec completes unnotified, in
+// the parent as in the new image.
+TEST(ProcessEventsTest, ExecNotificationReachingTheParentCitesProc11) {
+  ExpectCites(kExec,
+              {"pipe ret=0", "proc ret=0", "write ret=4",
+               "notify after=2 kind=signal signo=SIGRTMIN+1 code=SI_ASYNCIO "
+               "value=5",
+               "drain ret=0 data=\"\"", "proc ret=0 filled=0 notified=0"},
+              "AIO-PROC-11");
 }
 
 TEST(ProcessEventsTest, ExecProbeThatNeverReportedCitesProc13) {

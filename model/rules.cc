@@ -29,6 +29,11 @@ constexpr size_t kMaxShownBytes = 80;
 constexpr char kConnResetChoice[] =
     "AIO-GEN-25: a read on a socket whose peer closed failed with ECONNRESET";
 
+// Why a read's EOVERFLOW is rejected (AIO-READ-19; ReadPastOffsetMax).
+constexpr char kNoOverflowMessage[] =
+    "EOVERFLOW is for a read starting before EOF at or past the offset "
+    "maximum (2^63-1), which no file here reaches";
+
 std::string ShowBytes(const std::string& bytes) {
   std::string enc = EncodeBytes(bytes);
   if (enc.size() > kMaxShownBytes) {
@@ -86,7 +91,10 @@ std::string ErrorId(RequestOp op, int e) {
                                     : "AIO-WRITE-16";
   }
   if (op == RequestOp::kFsync) return e == EBADF ? "AIO-FSYNC-12" : "AIO-FSYNC-14";
-  if (op == RequestOp::kRead) return e == EBADF ? "AIO-READ-16" : "AIO-READ-17";
+  if (op == RequestOp::kRead) {
+    if (e == EOVERFLOW) return "AIO-READ-19";
+    return e == EBADF ? "AIO-READ-16" : "AIO-READ-17";
+  }
   if (e == EFBIG) return "AIO-WRITE-17";
   return e == EBADF ? "AIO-WRITE-14" : "AIO-WRITE-15";
 }
@@ -139,7 +147,12 @@ StatusClauses CompletionIds(const State& s, const Request& r) {
     if (r.op == RequestOp::kFsync) return {{"AIO-ERROR-04", "AIO-CANCEL-06"}};
     return {{"AIO-ERROR-04", "AIO-CANCEL-06", read ? "AIO-READ-18" : "AIO-WRITE-16"}};
   }
-  if (r.op == RequestOp::kFsync) return {{"AIO-FSYNC-07", "AIO-FSYNC-08"}};
+  if (r.op == RequestOp::kFsync) {
+    // An I/O error: its own fsync's, or a covered write's it had to carry.
+    const int e = r.pending_error != 0 ? r.pending_error : r.err;
+    if (e == EIO || e == ENOSPC) return {{"AIO-FSYNC-07", "AIO-FSYNC-16"}};
+    return {{"AIO-FSYNC-07", "AIO-FSYNC-08"}};
+  }
   if (r.pending_error != 0 || r.ofd == kNone || !r.queued) {
     const int e = r.pending_error != 0 ? r.pending_error
                   : r.err != 0         ? r.err
@@ -353,6 +366,18 @@ struct SubmitCheck {
   }
 };
 
+// A read on a regular file whose range ends past the offset maximum of the
+// description (2^63-1: the agents use a 64-bit off_t). The model's files end
+// far below it, so such a read starts past EOF: it transfers nothing
+// (AIO-READ-14) and sees EOF (AIO-READ-20), or it reports EINVAL for the
+// offset it implies (AIO-READ-17), as Linux's pread range check does.
+// EOVERFLOW (AIO-READ-19) is for a read that starts before EOF at or past
+// the maximum, so it is never due here, and one reported cites READ-19.
+bool ReadPastOffsetMax(const Ofd* o, const IoRequest& req) {
+  return o != nullptr && o->kind == OfdKind::kFile && req.nbytes > 0 &&
+         req.offset >= 0 && req.offset > INT64_MAX - req.nbytes;
+}
+
 SubmitCheck Validate(const State& s, const IoRequest& req, RequestOp op) {
   SubmitCheck c;
   const bool read = op == RequestOp::kRead;
@@ -370,6 +395,7 @@ SubmitCheck Validate(const State& s, const IoRequest& req, RequestOp op) {
   } else if (req.reqprio > 0 ||
              (append && (req.offset < 0 || (req.nbytes > 0 &&
                                             req.offset > INT64_MAX - req.nbytes))) ||
+             (read && ReadPastOffsetMax(o, req)) ||
              c.unseekable_negative_offset || (o == nullptr && req.offset < 0)) {
     // A negative offset with a bad descriptor: either error may be the
     // one reported (neither clause ranks them).
@@ -378,7 +404,8 @@ SubmitCheck Validate(const State& s, const IoRequest& req, RequestOp op) {
     // offset implied by aio_offset is invalid" may be read to cover a
     // negative one there too, or one a positioned write would overflow
     // from, as glibc and the kernel's pwrite do (model/README.md,
-    // Ambiguities).
+    // Ambiguities). A read ending past the offset maximum: see
+    // ReadPastOffsetMax.
     c.optional_errors.push_back(EINVAL);
   }
   // A write ending past the offset maximum (2^63-1) transfers nothing
@@ -538,6 +565,11 @@ RuleOutcome ApplySubmit(const State& s, const IoRequest& req, RequestOp op,
   }
   if (obs.ret == -1 && check.errors.empty()) {
     ids.push_back(read ? "AIO-READ-02" : "AIO-WRITE-02");
+  }
+  if (read && obs.ret == -1 && obs.err == EOVERFLOW) {
+    ids.push_back("AIO-READ-19");
+    return Reject(std::move(ids), absl::StrJoin(allowed, " or "),
+                  kNoOverflowMessage);
   }
   return Reject(std::move(ids), absl::StrJoin(allowed, " or "));
 }
@@ -983,10 +1015,13 @@ RuleOutcome ApplyAioError(const State& s, CbId cb, const StepObservation& obs,
                       "aio_error went back to EINPROGRESS after the request "
                       "had a final status");
       }
-      return Reject(
-          StatusIds(s, r, {"AIO-ERROR-01",
-                           r.err == 0 ? "AIO-ERROR-03" : "AIO-ERROR-04"}),
-          allowed, StatusMessage(s, cb, ctx));
+      std::vector<std::string> ids = StatusIds(
+          s, r, {"AIO-ERROR-01", r.err == 0 ? "AIO-ERROR-03" : "AIO-ERROR-04"});
+      if (r.op == RequestOp::kRead && obs.ret == EOVERFLOW) {
+        ids.push_back("AIO-READ-19");
+        return Reject(std::move(ids), allowed, kNoOverflowMessage);
+      }
+      return Reject(std::move(ids), allowed, StatusMessage(s, cb, ctx));
     }
     case RequestStatus::kReturned:
       if (obs.ret == r.err || (obs.ret == -1 && obs.err == EINVAL)) {
@@ -1143,8 +1178,8 @@ RuleOutcome WaitTimedOutQoi(const State& s, const Wait& op,
   spec.either = pending;
   bool overflow = false;
   std::vector<State> reach = Explore(s, spec, ctx.step, ctx.limit, &overflow);
-  // Too many worlds to tell: no FAIL on an uncertain judgement.
-  if (overflow) return AcceptSame();
+  // Too many worlds to tell: the cap yields neither PASS nor FAIL.
+  if (overflow) return Unresolved("too many worlds to judge the timeout's progress");
   RuleOutcome out;
   for (State& w : reach) {
     if (SomeListedMayStayPending(w, op)) out.accepted.push_back({std::move(w), {}});
@@ -1298,7 +1333,10 @@ RuleOutcome ApplyDrain(const State& s, const Drain& op, const StepObservation& o
       frontier.push_back({std::move(w), pos});
     }
   };
-  while (!frontier.empty() && seen.size() <= ctx.limit) {
+  while (!frontier.empty()) {
+    // The cap cut the search: some interleavings were never tried, so
+    // neither an acceptance nor a rejection would be sound.
+    if (seen.size() > ctx.limit) return Unresolved("too many worlds while draining");
     Node n = std::move(frontier.front());
     frontier.pop_front();
     const std::string& q = BytesOf(n.state.streams[st].queue);
@@ -1445,6 +1483,49 @@ bool TornByPendingWrite(const State& s, FileId file, const std::string& content,
     if (mix) return true;
   }
   return false;
+}
+
+// A write of the readback's file that wrote (or may still write) its own
+// range: positioned, acting on the file, not failed.
+bool WritesOwnRange(const State& s, const Request& w, FileId file) {
+  return w.op == RequestOp::kWrite && w.nbytes > 0 && w.pending_error == 0 &&
+         w.err == 0 && w.ofd != kNone && s.ofds[w.ofd].kind == OfdKind::kFile &&
+         s.ofds[w.ofd].file == file;
+}
+
+// The byte ranges the writes of one conflict component cover, as far as
+// the file reaches in `r`, are final there: any write overlapping them is
+// in the component, and the other components only extend the file past its
+// end. So the readback shows these bytes, or one pending write's new ones
+// (a torn copy, once over the whole file: TornByPendingWrite). Files only
+// grow, so a copy shorter than `r`'s file fits no completion of the rest.
+// An O_APPEND write may land anywhere: no verdict on its component.
+ComponentFit ReadbackFit(const State& r, const std::vector<CbId>& comp,
+                         FileId file, const std::string& data) {
+  const std::string& content = BytesOf(r.files[file].content);
+  if (data.size() < content.size()) return ComponentFit::kOut;
+  std::vector<size_t> differ;
+  for (CbId cb : comp) {
+    const Request& w = *r.requests[cb];
+    if (!WritesOwnRange(r, w, file)) continue;
+    if (r.ofds[w.ofd].append) return ComponentFit::kFits;
+    const size_t end = std::min<size_t>(content.size(), w.offset + w.nbytes);
+    for (size_t i = w.offset; i < end; ++i) {
+      if (data[i] != content[i]) differ.push_back(i);
+    }
+  }
+  if (differ.empty()) return ComponentFit::kFits;
+  for (CbId cb : comp) {
+    const Request& w = *r.requests[cb];
+    if (!r.IsPending(cb) || !WritesOwnRange(r, w, file)) continue;
+    const std::string& payload = BytesOf(w.payload);
+    const bool torn = std::all_of(differ.begin(), differ.end(), [&](size_t i) {
+      return i >= static_cast<size_t>(w.offset) &&
+             i - w.offset < payload.size() && payload[i - w.offset] == data[i];
+    });
+    if (torn) return ComponentFit::kOnce;
+  }
+  return ComponentFit::kOut;
 }
 
 RuleOutcome ApplyReadback(const State& s, const Readback& op,
@@ -1643,6 +1724,29 @@ RuleOutcome ApplyStorm(const State& s, const Storm& op,
   return Accept(std::move(t));
 }
 
+namespace {
+
+// aio_cancel: AIO_ALLDONE says every target is complete (each component
+// keeps only such worlds). AIO_NOTCANCELED past kEagerCancelLimit targets
+// moves none first: a target that completed before the call and one left
+// in progress by it and completed just after look the same to every later
+// observation, and the rule leaves each undecided (cancelled, or still
+// queued) anyway, so exploring them would only multiply worlds, 2^N for N
+// independent targets. Targets left undecided by an earlier call are
+// decided first, as always (MustDecide seeds them from `either`).
+void CancelSpec(const State& s, const AioCancel& op, const StepObservation& obs,
+                ExploreSpec& spec) {
+  std::vector<CbId> targets = CancelTargets(s, op);
+  if (obs.ret == AIO_ALLDONE) {
+    spec.must_complete = std::move(targets);
+  } else if (obs.ret != AIO_NOTCANCELED || op.cb != kNullHandle ||
+             targets.size() <= kEagerCancelLimit || HasUndecided(s)) {
+    spec.either = std::move(targets);
+  }
+}
+
+}  // namespace
+
 ExploreSpec SpecFor(const State& s, const Op& op, const StepObservation& obs) {
   ExploreSpec spec;
   auto on_streams_of = [&](FdId fd) {
@@ -1676,8 +1780,12 @@ ExploreSpec SpecFor(const State& s, const Op& op, const StepObservation& obs) {
           on_streams_of(body.target);
         } else if constexpr (std::is_same_v<T, Readback>) {
           spec.either = WritesOnFile(s, body.file);
+          spec.fit = [file = body.file, &obs](const State& r,
+                                              const std::vector<CbId>& comp) {
+            return ReadbackFit(r, comp, file, obs.data.value_or(""));
+          };
         } else if constexpr (std::is_same_v<T, AioCancel>) {
-          spec.either = CancelTargets(s, body);
+          CancelSpec(s, body, obs, spec);
         } else if constexpr (std::is_same_v<T, Storm>) {
           // What the handlers saw final must be complete by now; the rest
           // may or may not be.
