@@ -32,7 +32,16 @@ enum class CHelper {
   kDrain,          // drain
   kWriteNow,       // write
   kWait,           // wait: poll aio_error with a bound
-  kNotify,         // SIGEV_SIGNAL handler, SIGEV_THREAD function, records
+  kNotify,         // notification records: the signal handler, printing, judging
+  kNotifyRequest,  // set_notify, the SIGEV_THREAD function, track
+  kWaitNotified,   // wait until=notified
+  kStorm,          // storm on/off: the timer, its handler, the storm judge
+  kProc,           // proc: child reports, pipes, fork_child, reap
+  kProcJoin,       // the child until proc join, proc_join
+  kProcFork,       // proc fork
+  kProcExit,       // proc exit
+  kExec,           // proc exec and its probe (main --exec-probe)
+  kHold,           // open +hold, hold wait/release: the seccomp listener
   kWatchdog,       // main(): child process, progress pipe, hang/crash bound
 };
 

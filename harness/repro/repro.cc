@@ -1,6 +1,7 @@
 #include "harness/repro/repro.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <type_traits>
@@ -8,6 +9,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -94,9 +96,21 @@ size_t PieceCount(const std::string& pieces) {
 
 // The text the program prints for op k's observation (FormatObservation,
 // with aio_cancel's result by name as the model's allowed texts give it).
-std::string ObservationText(const Op& op, const StepObservation& obs) {
+// A record as the log prints it, without its op index: storm and hold
+// records carry fields FormatObservation leaves out.
+std::string LogRecordText(const Trace& trace, const StepObservation& obs) {
+  ObservationLog one;
+  one.steps = {obs};
+  const std::vector<std::string> lines = absl::StrSplit(PrintLog(one, trace), '\n');
+  return lines[1].substr(lines[1].find(' ') + 1);
+}
+
+std::string ObservationText(const Trace& trace, const Op& op, const StepObservation& obs) {
   if (std::holds_alternative<AioCancel>(op.body) && obs.ret != -1) {
     return absl::StrCat("aio_cancel ret=", CancelResultName(static_cast<int>(obs.ret)));
+  }
+  if (std::holds_alternative<Hold>(op.body) || std::holds_alternative<Storm>(op.body)) {
+    return LogRecordText(trace, obs);
   }
   return FormatObservation(op, obs);
 }
@@ -112,6 +126,25 @@ std::string Wrap(const std::string& text, const std::string& indent, size_t widt
   }
   if (!line.empty()) absl::StrAppend(&out, indent, line, "\n");
   return out;
+}
+
+template <typename T>
+constexpr bool kAlwaysFalse = false;
+
+constexpr std::string_view kNotifyPrefix = "notify ";
+
+// A FAIL whose rejected observation is a notification, not an op's record.
+bool IsNotificationFinding(const Explanation& e) {
+  return e.observed.rfind(kNotifyPrefix, 0) == 0;
+}
+
+// A storm record rejected for what a handler's aio_return gave: the model
+// compares it with the request's return value, which the program cannot
+// know.
+bool JudgesStormReturns(const Explanation& e) {
+  return std::any_of(e.allowed.begin(), e.allowed.end(), [](const std::string& a) {
+    return a.rfind("aio_return of '", 0) == 0 || a == "request still in progress";
+  });
 }
 
 int64_t Millis(const Timeout& t) {
@@ -133,11 +166,20 @@ class Emitter {
   // The aiocb a query names: its latest submission.
   std::string Cb(CbId cb);
   // A new aiocb variable for a submission of `req` at op k.
-  std::string Submit(int k, const IoRequest& req, bool is_read, bool is_write);
+  // `mapped`: the buffer is pages of its own (proc exec's probe maps the
+  // same address in the new image).
+  std::string Submit(int k, const IoRequest& req, bool is_read, bool is_write,
+                     bool mapped = false);
+  std::string Buf(const std::string& cb) const { return absl::StrCat("buf", cb.substr(2)); }
   std::string NotifyCode(const std::string& cb, const Notify& n);
   std::string ObserveLine(int k, const char* kind, const std::string& data = "",
                           const std::string& ndata = "-1") const;
-  absl::Status EmitOp(int k, const Op& op);
+  void EmitOp(int k, const Op& op);
+  void EmitStorm(int k, const Storm& o);
+  void EmitProc(int k, const Proc& o);
+  // The storm judge's tables (c_runtime's kStorm), from what the model
+  // allowed at a failing `storm off` and what the recorded run saw.
+  std::string StormTables() const;
   std::string Header() const;
   // The trace file's name without directory and ".trace".
   std::string TraceName() const {
@@ -154,10 +196,29 @@ class Emitter {
   std::string body_;
   absl::flat_hash_map<CbId, std::string> current_;     // cb -> latest variable
   absl::flat_hash_map<std::string, bool> is_read_;     // variable -> a read
+  absl::flat_hash_map<std::string, int64_t> buf_size_; // variable -> its buffer's size
   absl::flat_hash_map<std::string, int> uses_;         // variable name -> count
   std::vector<int64_t> bound_ms_;
   bool notify_ = false;
+  bool storm_on_ = false;  // ops get kStormSlack times the bound
+  bool holds_ = false;
 };
+
+// An op interrupted by a signal storm may take this many times longer (as
+// the agent's per-op watchdog allows).
+constexpr int kStormSlack = 5;
+
+// "aio_error of 'NAME' STATUS": a final status the model allowed a
+// storm's watched aiocb; nullopt for another kind of allowed text.
+std::optional<std::pair<std::string, std::string>> StormFinalAllowed(std::string_view text) {
+  constexpr std::string_view kPrefix = "aio_error of '";
+  if (text.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  text.remove_prefix(kPrefix.size());
+  const size_t quote = text.find("' ");
+  if (quote == std::string_view::npos) return std::nullopt;
+  return std::make_pair(std::string(text.substr(0, quote)),
+                        std::string(text.substr(quote + 2)));
+}
 
 std::string Emitter::Cb(CbId cb) {
   if (auto it = current_.find(cb); it != current_.end()) return it->second;
@@ -168,18 +229,26 @@ std::string Emitter::Cb(CbId cb) {
   return var;
 }
 
-std::string Emitter::Submit(int k, const IoRequest& req, bool is_read, bool is_write) {
+std::string Emitter::Submit(int k, const IoRequest& req, bool is_read, bool is_write,
+                            bool mapped) {
   std::string var = absl::StrCat("cb_", trace_.cb_names[req.cb]);
   if (uses_[var]++ > 0 || current_.contains(req.cb)) var = absl::StrCat(var, "_op", k);
   while (is_read_.contains(var)) var += "_";
   const int64_t size = std::clamp<int64_t>(req.nbytes, 1, kMaxPayloadBytes);
-  const std::string buf = absl::StrCat("buf", var.substr(2));
+  const std::string buf = Buf(var);
   decls_.push_back(absl::StrCat("static struct aiocb ", var, ";"));
-  decls_.push_back(absl::StrFormat("static unsigned char %s[%d];", buf, size));
+  if (mapped) {
+    helpers_.insert(CHelper::kExec);
+    decls_.push_back(absl::StrFormat("static unsigned char *%s; /* %d bytes */", buf, size));
+    absl::StrAppend(&body_, "  ", buf, " = map_pages(", size, ");\n");
+  } else {
+    decls_.push_back(absl::StrFormat("static unsigned char %s[%d];", buf, size));
+  }
   current_[req.cb] = var;
   is_read_[var] = is_read;
+  buf_size_[var] = size;
   if (is_read) {
-    absl::StrAppend(&body_, "  memset(", buf, ", '?', sizeof ", buf,
+    absl::StrAppend(&body_, "  memset(", buf, ", '?', ", size,
                     "); /* unwritten bytes show as '?' */\n");
   } else if (is_write) {
     const std::string bytes = RequestBytes(trace_, k, req);
@@ -206,7 +275,7 @@ std::string Emitter::Submit(int k, const IoRequest& req, bool is_read, bool is_w
 std::string Emitter::NotifyCode(const std::string& cb, const Notify& n) {
   if (n.kind == NotifyKind::kNone) return "";
   notify_ = true;
-  helpers_.insert(CHelper::kNotify);
+  helpers_.insert({CHelper::kNotify, CHelper::kNotifyRequest});
   const char* kind = n.kind == NotifyKind::kSignal ? "SIGEV_SIGNAL" : "SIGEV_THREAD";
   if (cb.empty()) return absl::StrFormat("%s, %d", kind, n.value);
   return absl::StrFormat("  set_notify(&%s.aio_sigevent, %s, %d);\n  track(%d, &%s);\n", cb,
@@ -220,13 +289,13 @@ std::string Emitter::ObserveLine(int k, const char* kind, const std::string& dat
                          ndata);
 }
 
-absl::Status Emitter::EmitOp(int k, const Op& op) {
+void Emitter::EmitOp(int k, const Op& op) {
   std::string& b = body_;
   int64_t bound = kHangSlackMillis;
   absl::StrAppend(&b, "\n  /* op ", k, op.loc.line > 0 ? absl::StrCat(" (trace line ", op.loc.line, ")") : "",
                   ": ", CommentSafe(PrintOp(trace_, op)), " */\n  step(", k, ");\n");
-  absl::Status status = std::visit(
-      [&](const auto& o) -> absl::Status {
+  std::visit(
+      [&](const auto& o) {
         using T = std::decay_t<decltype(o)>;
         if constexpr (std::is_same_v<T, DeclareFile>) {
           helpers_.insert(CHelper::kFiles);
@@ -263,8 +332,13 @@ absl::Status Emitter::EmitOp(int k, const Op& op) {
           if (o.flags & kFlagAppend) flags += " | O_APPEND";
           if (o.flags & kFlagSync) flags += " | O_SYNC";
           if (o.flags & kFlagDsync) flags += " | O_DSYNC";
-          absl::StrAppend(&b, "  errno = 0;\n  ret = open(path_of(", Path(o.file), "), ", flags,
-                          ");\n  err = errno;\n  if (ret >= 0) ", Fd(o.fd), " = (int)ret;\n",
+          absl::StrAppend(&b, "  errno = 0;\n  ret = open(path_of(", Path(o.file), "), ", flags, ");\n");
+          if (o.flags & kFlagHold) {
+            holds_ = true;
+            helpers_.insert(CHelper::kHold);
+            absl::StrAppend(&b, "  if (ret >= 0) ret = hold_move((int)ret); /* +hold */\n");
+          }
+          absl::StrAppend(&b, "  err = errno;\n  if (ret >= 0) ", Fd(o.fd), " = (int)ret;\n",
                           ObserveLine(k, "RET_DESCRIPTOR"));
         } else if constexpr (std::is_same_v<T, Close>) {
           absl::StrAppend(&b, "  errno = 0;\n  ret = close(", Fd(o.fd), ");\n  err = errno;\n  ",
@@ -303,10 +377,9 @@ absl::Status Emitter::EmitOp(int k, const Op& op) {
           const std::string cb = Cb(o.cb);
           absl::StrAppend(&b, "  errno = 0;\n  ret = aio_return(&", cb, ");\n  err = errno;\n");
           if (is_read_[cb]) {
-            const std::string buf = absl::StrCat("buf", cb.substr(2));
-            absl::StrAppend(&b, "  if (ret > 0) {\n    long long n = ret < (long long)sizeof ",
-                            buf, " ? ret : (long long)sizeof ", buf, ";\n  ",
-                            ObserveLine(k, "RET_NUMBER", buf, "n"), "  } else {\n  ",
+            absl::StrAppend(&b, "  if (ret > 0) {\n    long long n = ret < ", buf_size_[cb],
+                            " ? ret : ", buf_size_[cb], ";\n  ",
+                            ObserveLine(k, "RET_NUMBER", Buf(cb), "n"), "  } else {\n  ",
                             ObserveLine(k, "RET_NUMBER"), "  }\n");
           } else {
             absl::StrAppend(&b, ObserveLine(k, "RET_NUMBER"));
@@ -382,31 +455,154 @@ absl::Status Emitter::EmitOp(int k, const Op& op) {
                           Path(o.file), ", &got);\n    err = errno;\n  ",
                           ObserveLine(k, "RET_NUMBER", "got", "ret"), "    free(got);\n  }\n");
         } else if constexpr (std::is_same_v<T, Wait>) {
-          if (o.notified) {
-            return absl::UnimplementedError(absl::StrCat(
-                "the reproducer cannot emit 'wait until=notified' yet (op ", k, ")"));
-          }
           helpers_.insert(CHelper::kWait);
+          if (o.notified) helpers_.insert({CHelper::kNotify, CHelper::kWaitNotified});
           std::vector<std::string> list;
           for (CbId c : o.cbs) list.push_back(absl::StrCat("&", Cb(c)));
           const int64_t ns =
               o.timeout.infinite ? -1 : std::min<int64_t>(o.timeout.nanos, 3600'000'000'000);
           bound += Millis(o.timeout);
           absl::StrAppend(&b, "  {\n    struct aiocb *list[] = {", absl::StrJoin(list, ", "),
-                          "};\n    ret = wait_for(list, ", o.cbs.size(), ", ", ns,
+                          "};\n    ret = ", o.notified ? "wait_notified" : "wait_for", "(list, ", o.cbs.size(), ", ", ns,
                           "LL, &err);\n  }\n", ObserveLine(k, "RET_NUMBER"));
+        } else if constexpr (std::is_same_v<T, Storm>) {
+          EmitStorm(k, o);
+        } else if constexpr (std::is_same_v<T, Proc>) {
+          EmitProc(k, o);
+        } else if constexpr (std::is_same_v<T, Hold>) {
+          holds_ = true;
+          helpers_.insert(CHelper::kHold);
+          const char* err = o.error == HoldError::kEio      ? "EIO"
+                            : o.error == HoldError::kEnospc ? "ENOSPC"
+                                                            : "0";
+          absl::StrAppend(&b, o.kind == HoldKind::kWait
+                                  ? absl::StrCat("  hold_wait(", k, ", ", Fd(o.fd), ", ", o.count,
+                                                 ", ", o.timeout.nanos, "LL);\n")
+                                  : absl::StrCat("  hold_release(", k, ", ", Fd(o.fd), ", ",
+                                                 o.all ? 1 : 0, ", ", err, ");\n"));
+          if (o.kind == HoldKind::kWait) bound += Millis(o.timeout);
         } else {
-          return absl::UnimplementedError(absl::StrCat(
-              "the reproducer cannot emit op '", OpName(trace_.ops[k].body), "' yet (op ", k,
-              ")"));
+          static_assert(kAlwaysFalse<T>, "an op the reproducer does not write");
         }
-        return absl::OkStatus();
       },
       op.body);
-  if (!status.ok()) return status;
   if (notify_) absl::StrAppend(&b, "  report_notifications(", k, ");\n");
-  bound_ms_.push_back(bound);
-  return absl::OkStatus();
+  bound_ms_.push_back(storm_on_ ? bound * kStormSlack : bound);
+}
+
+void Emitter::EmitStorm(int k, const Storm& o) {
+  helpers_.insert(CHelper::kStorm);
+  if (!o.on) {
+    storm_on_ = false;
+    absl::StrAppend(&body_, "  storm_off(", k, ");\n");
+    return;
+  }
+  storm_on_ = true;
+  for (CbId cb : o.cbs) {
+    const bool may_return = std::find(o.returns.begin(), o.returns.end(), cb) != o.returns.end();
+    absl::StrAppend(&body_, "  storm_watch(", CString(trace_.cb_names[cb]), ", &", Cb(cb), ", ",
+                    may_return ? 1 : 0, ");\n");
+  }
+  std::vector<std::string> calls;
+  if (o.calls & kStormError) calls.push_back("CALL_ERROR");
+  if (o.calls & kStormSuspend) calls.push_back("CALL_SUSPEND");
+  if (calls.empty()) calls.push_back("0");
+  absl::StrAppend(&body_, "  ret = storm_on(", o.rate_hz, ", ", absl::StrJoin(calls, " | "),
+                  ", &err);\n", ObserveLine(k, "RET_NUMBER"));
+}
+
+void Emitter::EmitProc(int k, const Proc& o) {
+  std::string& b = body_;
+  helpers_.insert({CHelper::kProc, CHelper::kNotify});
+  notify_ = true;  // a child counts the notifications it gets
+  switch (o.kind) {
+    case ProcKind::kFork: {
+      helpers_.insert({CHelper::kProcJoin, CHelper::kProcFork});
+      std::vector<std::string> bufs, lens, fds;
+      for (CbId cb : o.watch) {
+        if (!current_.contains(cb)) continue;  // never submitted: nothing to watch
+        bufs.push_back(Buf(current_[cb]));
+        lens.push_back(absl::StrCat(buf_size_[current_[cb]]));
+      }
+      const size_t nbufs = bufs.size();
+      for (size_t i = 0; i < trace_.fd_names.size(); ++i) fds.push_back(Fd(static_cast<FdId>(i)));
+      if (bufs.empty()) {  // C has no empty arrays
+        bufs.push_back("NULL");
+        lens.push_back("0");
+      }
+      if (fds.empty()) fds.push_back("-1");
+      absl::StrAppend(&b, "  {\n    /* what the child watches, and the descriptors it closes */\n",
+                      "    unsigned char *const bufs[] = {", absl::StrJoin(bufs, ", "),
+                      "};\n    const size_t lens[] = {", absl::StrJoin(lens, ", "),
+                      "};\n    const int fds[] = {", absl::StrJoin(fds, ", "),
+                      "};\n    ret = proc_fork(bufs, lens, ", nbufs, ", ",
+                      o.cancel_fd == kNullHandle ? "0, -1" : absl::StrCat("1, ", Fd(o.cancel_fd)),
+                      ", fds, ", fds.size(), ", &err);\n  }\n", ObserveLine(k, "RET_NUMBER"));
+      return;
+    }
+    case ProcKind::kJoin:
+      helpers_.insert(CHelper::kProcJoin);
+      absl::StrAppend(&b, "  proc_join(", k, ");\n");
+      return;
+    case ProcKind::kExit:
+    case ProcKind::kExec: {
+      const bool exec = o.kind == ProcKind::kExec;
+      // Set up here, submitted only in the child.
+      const std::string cb = Submit(k, o.req, !o.write, o.write, exec);
+      helpers_.insert(exec ? CHelper::kExec : CHelper::kProcExit);
+      absl::StrAppend(&b, "  ret = ", exec ? "proc_exec" : "proc_exit", "(&", cb, ", ",
+                      o.write ? 1 : 0, ", &err);\n", ObserveLine(k, "RET_NUMBER"));
+      return;
+    }
+  }
+}
+
+std::string Emitter::StormTables() const {
+  const CheckResult& r = *in_.result;
+  const Explanation* e = r.failure ? &*r.failure : nullptr;
+  std::vector<std::string> allowed, rejected;
+  bool none_complete = false;
+  const Storm* off = nullptr;
+  if (r.verdict == Verdict::kFail && e != nullptr && e->op_index >= 0) {
+    off = std::get_if<Storm>(&trace_.ops[e->op_index].body);
+  }
+  if (off != nullptr && !off->on) {
+    const StepObservation& obs = in_.log->steps[e->op_index];
+    for (const std::string& a : e->allowed) {
+      none_complete |= absl::StrContains(a, "(none complete)");
+      const auto fact = StormFinalAllowed(a);
+      // A status C names: 0, or an errno macro (not "E#123").
+      if (!fact.has_value() || absl::StrContains(fact->second, "#")) continue;
+      for (size_t i = 0; i < off->cbs.size(); ++i) {
+        if (trace_.cb_names[off->cbs[i]] != fact->first) continue;
+        allowed.push_back(absl::StrCat("{", i, ", ", fact->second, "}"));
+        // The recorded run's final status, when the model did not allow it.
+        if (!obs.storm.has_value() || i >= obs.storm->seen.size()) continue;
+        for (int v : obs.storm->seen[i]) {
+          if (v == EINPROGRESS || v == kSeenTruncated) continue;
+          const std::string seen = v == 0 ? "0" : ErrnoName(v);
+          const std::string fact_text = absl::StrCat("{", i, ", ", seen, "}");
+          bool ok = false;
+          for (const std::string& other : e->allowed) {
+            ok |= other == absl::StrCat("aio_error of '", fact->first, "' ", seen);
+          }
+          if (!ok && std::find(rejected.begin(), rejected.end(), fact_text) == rejected.end()) {
+            rejected.push_back(fact_text);
+          }
+        }
+      }
+    }
+  }
+  allowed.push_back("{-1, 0}");
+  rejected.push_back("{-1, 0}");
+  return absl::StrCat(
+      "\n/* The storm judge (op FAIL_OP): per watched aiocb (by position), the final\n"
+      " * statuses the model allowed its handlers' aio_error, and the ones it\n"
+      " * rejected in the recorded run. */\nstruct storm_fact {\n  int cb, status;\n};\n"
+      "static const struct storm_fact storm_allowed[] = {",
+      absl::StrJoin(allowed, ", "), "};\nstatic const struct storm_fact storm_rejected[] = {",
+      absl::StrJoin(rejected, ", "), "};\n#define STORM_NONE_COMPLETE ", none_complete ? 1 : 0,
+      " /* aio_suspend(0) = 0 in a handler is a FAIL */\n");
 }
 
 std::string Emitter::Header() const {
@@ -461,22 +657,32 @@ std::string Emitter::Data() const {
   const CheckResult& r = *in_.result;
   const Explanation* e = r.failure ? &*r.failure : nullptr;
   const int n = static_cast<int>(trace_.ops.size());
-  const int fail_op = r.verdict == Verdict::kFail && e != nullptr ? e->op_index : -1;
-  std::string d = absl::StrCat("\n#define NOPS ", n, "\n#define FAIL_OP ", fail_op,
-                               " /* -1: the finding is a hang or a crash */\n#define HANG_SLACK_MS ",
-                               kHangSlackMillis, "\nstatic const char why[] = ",
-                               CString(e != nullptr ? e->message : ""), ";\n");
+  const bool fail = r.verdict == Verdict::kFail && e != nullptr;
+  const bool note = fail && IsNotificationFinding(*e);
+  const int fail_op = fail && !note ? e->op_index : -1;
+  std::string d = absl::StrCat(
+      "\n#define NOPS ", n, "\n#define FAIL_OP ", fail_op,
+      " /* -1: the finding is a hang, a crash or a notification */\n#define HANG_SLACK_MS ",
+      kHangSlackMillis, "\nstatic const char why[] = ", CString(e != nullptr ? e->message : ""),
+      ";\n");
   if (helpers_.contains(CHelper::kFiles)) d += "#define HAVE_FILES 1\n";
+  if (helpers_.contains(CHelper::kExec)) d += "#define HAVE_EXEC_PROBE 1\n";
+  if (helpers_.contains(CHelper::kNotify)) {
+    absl::StrAppend(&d, "/* The notification the model rejected (\"\": none), as printed. */\n"
+                        "static const char failing_note[] = ",
+                    CString(note ? e->observed.substr(kNotifyPrefix.size()) : ""), ";\n");
+  }
+  if (helpers_.contains(CHelper::kStorm)) d += StormTables();
   std::vector<std::string> text, recorded, bounds;
   for (int k = 0; k < n; ++k) {
     text.push_back(CString(PrintOp(trace_, trace_.ops[k])));
     recorded.push_back(k < static_cast<int>(in_.log->steps.size())
-                           ? CString(ObservationText(trace_.ops[k], in_.log->steps[k]))
+                           ? CString(ObservationText(trace_, trace_.ops[k], in_.log->steps[k]))
                            : "NULL");
     bounds.push_back(absl::StrCat(bound_ms_[k]));
   }
   std::vector<std::string> allowed;
-  if (fail_op >= 0) {
+  if (fail) {
     for (const std::string& a : e->allowed) allowed.push_back(CString(a));
   }
   allowed.push_back("NULL");
@@ -485,7 +691,7 @@ std::string Emitter::Data() const {
                   "};\n\n/* What each op observed in the run aiospec judged on ", in_.target,
                   " (NULL: not reached). */\nstatic const char *const recorded[NOPS] = {\n    ",
                   absl::StrJoin(recorded, ",\n    "),
-                  "};\n\n/* What the model of POSIX allows at FAIL_OP. */\nstatic const char *const allowed[] = {",
+                  "};\n\n/* What the model of POSIX allows at FAIL_OP (or instead of failing_note). */\nstatic const char *const allowed[] = {",
                   absl::StrJoin(allowed, ", "),
                   "};\n\n/* How long each op may take before it counts as hung (ms). */\n"
                   "static const int op_bound_ms[NOPS] = {",
@@ -506,22 +712,27 @@ absl::StatusOr<std::string> Emitter::Emit() {
     return absl::FailedPreconditionError(absl::StrCat(
         "nothing to reproduce: the verdict is ", VerdictName(r.verdict), " on ", in_.target));
   }
-  if (r.verdict == Verdict::kFail &&
-      (!r.failure.has_value() || r.failure->op_index < 0 ||
-       r.failure->observed.rfind("notify ", 0) == 0)) {
+  if (r.verdict == Verdict::kFail && (!r.failure.has_value() || r.failure->op_index < 0)) {
+    return absl::UnimplementedError("the FAIL names no op to judge");
+  }
+  if (r.verdict == Verdict::kFail && JudgesStormReturns(*r.failure)) {
     return absl::UnimplementedError(
-        "the reproducer cannot judge a notification finding yet (the failing observation "
-        "is a notify record)");
+        "the reproducer cannot judge a storm handler's aio_return (the model's verdict needs "
+        "the request's return value in the recorded run)");
   }
-  for (int k = 0; k < static_cast<int>(trace_.ops.size()); ++k) {
-    if (absl::Status s = EmitOp(k, trace_.ops[k]); !s.ok()) return s;
-  }
+  for (int k = 0; k < static_cast<int>(trace_.ops.size()); ++k) EmitOp(k, trace_.ops[k]);
   std::string c = Header();
   absl::StrAppend(&c,
                   "#define _GNU_SOURCE\n#include <aio.h>\n#include <errno.h>\n#include <fcntl.h>\n"
                   "#include <poll.h>\n#include <signal.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
                   "#include <string.h>\n#include <sys/socket.h>\n#include <sys/stat.h>\n"
                   "#include <sys/wait.h>\n#include <time.h>\n#include <unistd.h>\n",
+                  helpers_.contains(CHelper::kHold) || helpers_.contains(CHelper::kExec) ||
+                          helpers_.contains(CHelper::kStorm)
+                      ? "#include <pthread.h>\n#include <stddef.h>\n#include <sys/ioctl.h>\n"
+                        "#include <sys/mman.h>\n#include <sys/prctl.h>\n#include <sys/syscall.h>\n"
+                        "#include <sys/uio.h>\n"
+                      : "",
                   Data());
   for (CHelper h : helpers_) {
     if (h != CHelper::kWatchdog) c += std::string(CHelperText(h));
@@ -533,10 +744,17 @@ absl::StatusOr<std::string> Emitter::Emit() {
   for (const std::string& d : decls_) absl::StrAppend(&c, d, "\n");
   absl::StrAppend(&c, "\nstatic void scenario(void) {\n  long long ret;\n  int err;\n",
                   "  signal(SIGPIPE, SIG_IGN); /* a write to a closed pipe says EPIPE */\n",
-                  notify_ ? "  notify_begin();\n" : "", body_);
-  absl::StrAppend(&c, "\n  if (FAIL_OP < 0) printf(\"PASS: the run finished (the recorded run ",
-                  r.verdict == Verdict::kHang ? "hung" : "crashed", ")\\n\");\n}\n",
-                  std::string(CHelperText(CHelper::kWatchdog)));
+                  holds_ ? "  hold_install(); /* before the first AIO call starts a thread */\n"
+                         : "",
+                  notify_ ? "  notify_begin();\n" : "", body_,
+                  holds_ ? "\n  hold_release_all();\n" : "");
+  std::string end = absl::StrCat("the run finished (the recorded run ",
+                                 r.verdict == Verdict::kHang ? "hung" : "crashed", ")");
+  if (r.verdict == Verdict::kFail && IsNotificationFinding(*r.failure)) {
+    end = absl::StrCat("no notification like ", r.failure->observed, " arrived");
+  }
+  absl::StrAppend(&c, "\n  if (FAIL_OP < 0) printf(\"%s\\n\", ", CString(absl::StrCat("PASS: ", end)),
+                  ");\n}\n", std::string(CHelperText(CHelper::kWatchdog)));
   return c;
 }
 
