@@ -59,6 +59,8 @@ ABSL_FLAG(std::string, out, "",
           "report: output directory (default aiospec-report); shrink, repro: output "
           "file (default stdout)");
 ABSL_FLAG(int, watchdog_ms, 10000, "per-trace wall-clock bound for agents");
+ABSL_FLAG(int, repeat, 1,
+          "report: runs of each trace per target, counted per verdict (for races)");
 ABSL_FLAG(int, max_states, 4096, "model state-set cap (past it: UNRESOLVED)");
 ABSL_FLAG(bool, quiet, false, "print only verdict lines");
 ABSL_FLAG(bool, json, false,
@@ -199,7 +201,7 @@ int RunCommand(const std::vector<std::string>& args) {
       std::cout << "== " << path << " on " << j->target << "\n"
                 << ColorResult(FormatResult(j->result, j->trace), v, color);
     }
-    ReportEntry entry{*j, "", true};
+    ReportEntry entry{*j, "", true, {}};
     if (baseline.has_value()) {
       BaselineComparison c = CompareToBaseline(*baseline, *j);
       entry.matches_baseline = c.matches;
@@ -237,7 +239,7 @@ int CheckCommand(const std::vector<std::string>& args) {
     j.trace = *std::move(trace);
     j.log = *std::move(log);
     j.result = std::move(result);
-    std::cout << RenderRunJson(options->check.profile, {ReportEntry{std::move(j), "", true}},
+    std::cout << RenderRunJson(options->check.profile, {ReportEntry{std::move(j), "", true, {}}},
                                code);
   } else {
     std::cout << ColorResult(FormatResult(result, *trace), result.verdict, UseColor());
@@ -245,20 +247,104 @@ int CheckCommand(const std::vector<std::string>& args) {
   return code;
 }
 
-// A report's outcome in the codes a distribution's test runner expects:
-// every finding (FAIL, HANG, CRASH, UNRESOLVED) not in the baseline is 1.
+// One outcome of a report in the four codes the issue gives a CI job: 0
+// every verdict PASS or as the baseline expects; 1 a finding not in it
+// (FAIL, HANG, CRASH, UNRESOLVED); 77 nothing applicable, which includes a
+// target that cannot run here (the report lists it as not run); 2 bad usage:
+// an unknown target, a malformed trace or baseline, an unwritable --out.
 ExitCode ReportExit(ExitCode c) {
   switch (c) {
+    case kExitPass:
+    case kExitFail:
+    case kExitNotApplicable:
+    case kExitUsage: return c;
     case kExitHang:
     case kExitCrash:
     case kExitUnresolved: return kExitFail;
-    default: return c;
+    case kExitTargetBroken: return kExitNotApplicable;
+    case kExitBadInput:
+    case kExitUnknownTarget: return kExitUsage;
   }
+  return kExitUsage;
+}
+
+int ReportFail(const absl::Status& s) {
+  std::cerr << "aiospec report: " << s.message() << "\n";
+  return ReportExit(ExitForStatus(s));
+}
+
+// The catalogue's required IDs, for the matrix's UNTESTED rows; none (with a
+// warning) when no data directory has the catalogue.
+std::vector<std::string> RequiredAssertions() {
+  absl::StatusOr<std::string> dir = FindDataDir();
+  absl::StatusOr<Catalogue> catalogue =
+      dir.ok() ? LoadCatalogue(*dir) : absl::StatusOr<Catalogue>(dir.status());
+  if (!catalogue.ok()) {
+    std::cerr << "aiospec report: " << catalogue.status().message()
+              << "; the matrix lists only the assertions the traces cover\n";
+    return {};
+  }
+  return RequiredIds(*catalogue);
+}
+
+// A trace's runs on one target, folded into one entry (report.h): the
+// verdict counts, whether every run is as the baseline expects (for a RACE
+// entry: PASS or exactly its finding, each time), and the run to show.
+struct TraceRuns {
+  ReportEntry entry;
+  ExitCode exit = kExitNotApplicable;
+};
+
+absl::StatusOr<TraceRuns> RunRepeatedly(const std::string& path, Target& target,
+                                        const JudgeOptions& options, const Baseline& baseline,
+                                        bool judge_by_baseline, int repeat) {
+  TraceRuns out;
+  bool shown_matches = true;
+  for (int run = 0; run < repeat; ++run) {
+    absl::StatusOr<Judgement> j = JudgeTraceFile(path, target, options);
+    if (!j.ok()) return j.status();
+    const BaselineComparison c = CompareToBaseline(baseline, *j);
+    const Verdict v = j->result.verdict;
+    ++out.entry.runs[v];
+    out.exit = WorstExit(out.exit, ExitCodeFor(v));
+    // Show the first run that differs from the baseline, else the first of
+    // the worst verdict: what a reader needs to see of the runs.
+    const bool first_mismatch = shown_matches && !c.matches;
+    const bool worse = shown_matches == c.matches &&
+                       VerdictSeverity(v) > VerdictSeverity(out.entry.judgement.result.verdict);
+    if (run == 0 || first_mismatch || worse) {
+      out.entry.judgement = *std::move(j);
+      out.entry.baseline_note = c.message;
+      shown_matches = c.matches;
+    }
+    out.entry.matches_baseline &= c.matches;
+  }
+  if (repeat > 1 && !out.entry.baseline_note.empty()) {
+    absl::StrAppend(&out.entry.baseline_note, "; over ", repeat, " runs: ", RateText(out.entry));
+  }
+  if (judge_by_baseline && out.exit != kExitNotApplicable) {
+    out.exit = out.entry.matches_baseline ? kExitPass : kExitFail;
+  }
+  return out;
+}
+
+// What --write_baselines records for a trace: a known race that kept to its
+// entry stays; a finding seen in some runs and not others is a RACE.
+std::optional<KnownFinding> ObservedFinding(const Baseline& baseline, const ReportEntry& e) {
+  auto known = baseline.by_trace.find(e.judgement.trace_name);
+  if (known != baseline.by_trace.end() && known->second.racy && e.matches_baseline) {
+    return known->second;
+  }
+  std::optional<KnownFinding> f = FindingOf(e.judgement);
+  if (f.has_value()) f->racy = RunCounts(e).count(Verdict::kPass) > 0;
+  return f;
 }
 
 int ReportCommand(const std::vector<std::string>& args) {
   absl::StatusOr<JudgeOptions> options = OptionsFromFlags();
   if (!options.ok()) return UsageError("report", std::string(options.status().message()));
+  const int repeat = absl::GetFlag(FLAGS_repeat);
+  if (repeat < 1) return UsageError("report", "--repeat must be at least 1");
   std::vector<std::string> trace_args = args;
   std::string baseline_dir = absl::GetFlag(FLAGS_baseline_dir);
   if (trace_args.empty()) {
@@ -269,9 +355,11 @@ int ReportCommand(const std::vector<std::string>& args) {
     if (baseline_dir.empty()) baseline_dir = absl::StrCat(*data, "/conformance/baselines");
   }
   absl::StatusOr<std::vector<std::string>> traces = ExpandTraces(trace_args);
-  if (!traces.ok()) return Fail(traces.status());
+  if (!traces.ok()) return ReportFail(traces.status());
   Report report;
   report.profile = options->check.profile;
+  report.repeat = repeat;
+  report.required = RequiredAssertions();
   std::vector<std::string> names =
       absl::GetFlag(FLAGS_target).empty()
           ? std::vector<std::string>(absl::StrSplit(absl::GetFlag(FLAGS_targets), ',',
@@ -288,13 +376,13 @@ int ReportCommand(const std::vector<std::string>& args) {
     if (!target.ok()) {
       std::cerr << "aiospec: " << target.status().message() << "\n";
       report.broken.push_back({name, std::string(target.status().message())});
-      code = WorstExit(code, ExitForStatus(target.status()));
+      code = WorstExit(code, ReportExit(ExitForStatus(target.status())));
       continue;
     }
     Baseline baseline;
     if (!baseline_dir.empty()) {
       absl::StatusOr<Baseline> b = LoadBaseline(BaselinePath(baseline_dir, name));
-      if (!b.ok()) return Fail(b.status());
+      if (!b.ok()) return ReportFail(b.status());
       baseline = *std::move(b);
     }
     Baseline observed;
@@ -304,31 +392,21 @@ int ReportCommand(const std::vector<std::string>& args) {
       ++done;
       if (progress) {
         std::cerr << "\r[" << name << "] " << done << "/" << traces->size() << " "
-                  << TraceNameFromPath(path) << "\033[K" << std::flush;
+                  << TraceNameFromPath(path) << (repeat > 1 ? absl::StrCat(" x", repeat) : "")
+                  << "\033[K" << std::flush;
       }
-      absl::StatusOr<Judgement> j = JudgeTraceFile(path, **target, *options);
-      if (!j.ok()) {
-        std::cerr << "\naiospec: " << j.status().message() << "\n";
-        code = WorstExit(code, ExitForStatus(j.status()));
+      absl::StatusOr<TraceRuns> runs =
+          RunRepeatedly(path, **target, *options, baseline, !baseline_dir.empty(), repeat);
+      if (!runs.ok()) {
+        std::cerr << "\naiospec: " << runs.status().message() << "\n";
+        code = WorstExit(code, ReportExit(ExitForStatus(runs.status())));
         continue;
       }
-      ReportEntry entry{*std::move(j), "", true};
-      BaselineComparison c = CompareToBaseline(baseline, entry.judgement);
-      entry.matches_baseline = c.matches;
-      entry.baseline_note = c.message;
-      if (auto known = baseline.by_trace.find(entry.judgement.trace_name);
-          known != baseline.by_trace.end() && known->second.racy && c.matches) {
-        // A known race keeps its entry whether or not it showed this time.
-        observed.by_trace.emplace(known->first, known->second);
-      } else if (std::optional<KnownFinding> f = FindingOf(entry.judgement)) {
-        observed.by_trace.emplace(entry.judgement.trace_name, *f);
+      if (std::optional<KnownFinding> f = ObservedFinding(baseline, runs->entry)) {
+        observed.by_trace.emplace(runs->entry.judgement.trace_name, *f);
       }
-      ExitCode one = ExitCodeFor(entry.judgement.result.verdict);
-      if (!baseline_dir.empty() && one != kExitNotApplicable) {
-        one = c.matches ? kExitPass : kExitFail;
-      }
-      code = WorstExit(code, one);
-      report.results.push_back(std::move(entry));
+      code = WorstExit(code, ReportExit(runs->exit));
+      report.results.push_back(std::move(runs->entry));
     }
     if (progress) std::cerr << "\r\033[K";
     if (absl::GetFlag(FLAGS_write_baselines) && !baseline_dir.empty()) {
@@ -336,7 +414,7 @@ int ReportCommand(const std::vector<std::string>& args) {
           BaselinePath(baseline_dir, name),
           PrintBaseline(observed, absl::StrCat("known findings of ", name, " under profile ",
                                                ProfileName(report.profile))));
-      if (!s.ok()) return Fail(s);
+      if (!s.ok()) return ReportFail(absl::InvalidArgumentError(s.message()));
     }
   }
 
@@ -344,26 +422,29 @@ int ReportCommand(const std::vector<std::string>& args) {
   if (out.empty()) out = "aiospec-report";
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
-  if (absl::Status s = FileReproducers(out, report); !s.ok()) return Fail(s);
+  if (absl::Status s = FileReproducers(out, report); !s.ok()) {
+    return ReportFail(absl::InvalidArgumentError(s.message()));
+  }
   const std::string report_json = RenderJson(report);
   for (const auto& [file, text] :
        {std::pair{"report.md", RenderMarkdown(report)}, std::pair{"report.json", report_json},
         std::pair{"report.html", RenderHtml(report)},
         std::pair{"report.junit.xml", RenderJunit(report)}}) {
     absl::Status s = WriteTextFile(absl::StrCat(out, "/", file), text);
-    if (!s.ok()) return Fail(s);
+    if (!s.ok()) return ReportFail(absl::InvalidArgumentError(s.message()));
   }
   if (json) {
     std::cout << report_json;
   } else {
-    std::cout << "aiospec report (profile " << ProfileName(report.profile) << ")\n"
+    std::cout << "aiospec report (profile " << ProfileName(report.profile)
+              << (repeat > 1 ? absl::StrCat(", each trace ", repeat, " times") : "") << ")\n"
               << RenderSummary(report, UseColor()) << "written: " << out << "/report.html, "
               << out << "/report.md, " << out << "/report.json, " << out
               << "/report.junit.xml"
               << (report.findings.empty() ? "" : absl::StrCat(", ", out, "/repro/"))
               << "\n";
   }
-  return ReportExit(code);
+  return code;
 }
 
 int TargetsCommand(const std::vector<std::string>& args) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "absl/status/status.h"
@@ -138,6 +139,32 @@ void ParseSpecNotes(std::string_view markdown, Catalogue& out) {
     e.notes_tests = Trim(cells[5]);
     e.status = Trim(cells[6]);
   }
+}
+
+bool IsRequired(const CatalogueEntry& e) {
+  static const auto* kRequired =
+      new std::set<std::string>{"SHALL", "SHALL-FAIL", "EITHER", "DERIVED", "MAY-FAIL"};
+  // Words of capitals and dashes: "SHALL + IMPL-DEF exception" -> SHALL, IMPL-DEF.
+  std::string level = e.level;
+  for (char& c : level) {
+    if (!absl::ascii_isupper(static_cast<unsigned char>(c)) && c != '-') c = ' ';
+  }
+  bool required_level = false;
+  for (absl::string_view word : absl::StrSplit(level, ' ', absl::SkipEmpty())) {
+    required_level |= kRequired->count(std::string(word)) > 0;
+  }
+  for (absl::string_view check : absl::StrSplit(e.check, ',')) {
+    if (Trim(check) == "X") return false;  // unobservable: tested only weakly, if at all
+  }
+  return required_level;
+}
+
+std::vector<std::string> RequiredIds(const Catalogue& c) {
+  std::vector<std::string> ids;
+  for (const auto& [id, e] : c.entries) {
+    if (!e.text.empty() && IsRequired(e)) ids.push_back(id);
+  }
+  return ids;
 }
 
 absl::StatusOr<std::string> FindDataDir() {

@@ -46,6 +46,13 @@ struct Catalogue {
   std::vector<std::string> Nearest(std::string_view id, size_t n) const;
 };
 
+// Whether the issue requires a test of it: a level of SHALL, SHALL-FAIL,
+// EITHER, DERIVED or MAY-FAIL (alone or qualified, "SHALL (cond.)") and a
+// check that is not X. The same rule as ci/check_spec_notes.py.
+bool IsRequired(const CatalogueEntry& e);
+// The IDs of the catalogue's required assertions, sorted.
+std::vector<std::string> RequiredIds(const Catalogue& c);
+
 // The data directory, or kNotFound naming the places searched.
 absl::StatusOr<std::string> FindDataDir();
 

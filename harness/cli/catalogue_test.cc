@@ -62,6 +62,31 @@ TEST(CatalogueTest, RealCatalogueFromSourceTreeNamesCoveringTraces) {
   EXPECT_THAT(FormatEntry(*e), HasSubstr("read_at_offset"));
 }
 
+TEST(CatalogueTest, RequiredMeansARequiredLevelAndACheckOtherThanX) {
+  auto required = [](std::string level, std::string check) {
+    CatalogueEntry e;
+    e.level = std::move(level);
+    e.check = std::move(check);
+    return IsRequired(e);
+  };
+  EXPECT_TRUE(required("SHALL", "D"));
+  EXPECT_TRUE(required("SHALL-FAIL", "S,B"));
+  EXPECT_TRUE(required("MAY-FAIL", "D,N"));
+  EXPECT_TRUE(required("SHALL (cond.)", "B,C"));
+  EXPECT_TRUE(required("SHALL + IMPL-DEF exception", "N"));
+  EXPECT_TRUE(required("SHALL/UNSPEC", "N"));
+  EXPECT_FALSE(required("SHALL", "X"));
+  EXPECT_FALSE(required("SHALL (cond.)", "C,X"));
+  EXPECT_FALSE(required("MAY + IMPL-DEF", "P"));
+  EXPECT_FALSE(required("UNSPEC", "D,N"));
+  EXPECT_FALSE(required("APP", "N"));
+
+  Catalogue c;
+  ParseAssertions(kAssertions, c);
+  c.entries["AIO-CANCEL-02"].level = "UNDEF";
+  EXPECT_THAT(RequiredIds(c), ElementsAre("AIO-CANCEL-03", "AIO-READ-07"));
+}
+
 TEST(CatalogueTest, DataDirFromEnvironmentComesFirst) {
   setenv("AIOSPEC_DATA_DIR", "/nonexistent-aiospec", 1);
   absl::StatusOr<std::string> dir = FindDataDir();

@@ -10,24 +10,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "harness/cli/color.h"
+#include "harness/cli/timeline.h"
 #include "harness/trace/trace_printer.h"
 
 namespace aiospec {
 namespace {
-
-// Higher is worse; used to roll several traces into one verdict.
-int Severity(Verdict v) {
-  switch (v) {
-    case Verdict::kUntested: return 0;
-    case Verdict::kUnsupported: return 1;
-    case Verdict::kPass: return 2;
-    case Verdict::kUnresolved: return 3;
-    case Verdict::kHang: return 4;
-    case Verdict::kCrash: return 5;
-    case Verdict::kFail: return 6;
-  }
-  return 6;
-}
 
 // How many of `target`'s traces got each verdict.
 std::map<Verdict, int> VerdictCounts(const Report& report, const std::string& target) {
@@ -71,6 +58,19 @@ bool Cites(const Judgement& j, const std::string& id) {
 
 }  // namespace
 
+int VerdictSeverity(Verdict v) {
+  switch (v) {
+    case Verdict::kUntested: return 0;
+    case Verdict::kUnsupported: return 1;
+    case Verdict::kPass: return 2;
+    case Verdict::kUnresolved: return 3;
+    case Verdict::kHang: return 4;
+    case Verdict::kCrash: return 5;
+    case Verdict::kFail: return 6;
+  }
+  return 6;
+}
+
 std::string JsonString(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
@@ -102,22 +102,92 @@ std::string MarkdownCell(std::string_view s) {
   return absl::StrReplaceAll(absl::string_view(s.data(), s.size()), {{"|", "\\|"}, {"\n", " "}});
 }
 
+// The names of the traces a finding groups besides its minimal one.
+std::vector<std::string> OtherTraces(const Report& report, const Finding& f) {
+  std::vector<std::string> names;
+  for (size_t i : f.others) names.push_back(report.results[i].judgement.trace_name);
+  return names;
+}
+
+// choice -> target -> how many traces showed it.
+using ChoiceTable = std::map<std::string, std::map<std::string, int>>;
+
+ChoiceTable ChoiceCounts(const Report& report) {
+  ChoiceTable choices;
+  for (const ReportEntry& e : report.results) {
+    for (const std::string& c : e.judgement.result.choices) ++choices[c][e.judgement.target];
+  }
+  return choices;
+}
+
+// "seen 3×", or "" when `target` never showed the choice.
+std::string SeenText(const std::map<std::string, int>& per_target, const std::string& target) {
+  auto it = per_target.find(target);
+  return it == per_target.end() ? "" : absl::StrCat("seen ", it->second, "×");
+}
+
 }  // namespace
 
+std::map<Verdict, int> RunCounts(const ReportEntry& e) {
+  if (!e.runs.empty()) return e.runs;
+  return {{e.judgement.result.verdict, 1}};
+}
+
+std::string RateText(const ReportEntry& e) {
+  const std::map<Verdict, int> runs = RunCounts(e);
+  int total = 0;
+  std::vector<std::pair<Verdict, int>> shown;
+  for (const auto& [v, n] : runs) {
+    total += n;
+    if (v != Verdict::kPass) shown.emplace_back(v, n);
+  }
+  if (total == 1) return VerdictName(runs.begin()->first);
+  if (shown.empty()) shown.emplace_back(Verdict::kPass, total);
+  std::stable_sort(shown.begin(), shown.end(), [](const auto& a, const auto& b) {
+    return VerdictSeverity(a.first) > VerdictSeverity(b.first);
+  });
+  std::vector<std::string> parts;
+  for (const auto& [v, n] : shown) parts.push_back(absl::StrCat(VerdictName(v), " ", n, "/", total));
+  return absl::StrJoin(parts, ", ");
+}
+
 std::vector<Finding> CollectFindings(const Report& report) {
+  // (target, verdict, sorted IDs, trace when no ID) -> index into findings
+  std::map<std::tuple<std::string, Verdict, std::vector<std::string>, std::string>, size_t> group;
   std::vector<Finding> findings;
-  std::set<std::tuple<std::string, std::string, std::vector<std::string>>> seen;
-  std::set<std::string> paths;
+  auto ops = [&](size_t i) { return report.results[i].judgement.trace.ops.size(); };
   for (size_t i = 0; i < report.results.size(); ++i) {
     const Judgement& j = report.results[i].judgement;
     if (!IsFinding(j.result.verdict)) continue;
     std::vector<std::string> ids = FailureIds(j);
     std::sort(ids.begin(), ids.end());
-    if (!seen.insert({j.target, j.trace_name, ids}).second) continue;
+    // A HANG or CRASH citing nothing is the same finding only as its own trace.
+    const std::string trace = ids.empty() ? j.trace_name : "";
+    auto [it, fresh] = group.emplace(std::tuple{j.target, j.result.verdict, ids, trace},
+                                     findings.size());
+    if (fresh) {
+      findings.emplace_back().result = i;
+      continue;
+    }
+    Finding& f = findings[it->second];
+    const bool seen = report.results[f.result].judgement.trace_name == j.trace_name ||
+                      std::any_of(f.others.begin(), f.others.end(), [&](size_t o) {
+                        return report.results[o].judgement.trace_name == j.trace_name;
+                      });
+    if (seen) continue;  // the same trace given twice
+    size_t other = i;
+    if (ops(other) < ops(f.result)) std::swap(f.result, other);
+    f.others.push_back(other);
+  }
+  std::set<std::string> paths;
+  for (Finding& f : findings) {
+    std::sort(f.others.begin(), f.others.end());
+    const Judgement& j = report.results[f.result].judgement;
     const std::string stem = absl::StrCat("repro/", FileSafe(j.target), "/", j.trace_name);
-    std::string path = absl::StrCat(stem, ".c");
-    for (int n = 2; !paths.insert(path).second; ++n) path = absl::StrCat(stem, "-", n, ".c");
-    findings.push_back(Finding{i, path, ""});
+    f.reproducer = absl::StrCat(stem, ".c");
+    for (int n = 2; !paths.insert(f.reproducer).second; ++n) {
+      f.reproducer = absl::StrCat(stem, "-", n, ".c");
+    }
   }
   return findings;
 }
@@ -131,31 +201,22 @@ std::string FindingMessage(const Judgement& j) {
 std::map<std::string, std::map<std::string, Verdict>> AssertionMatrix(
     const Report& report) {
   std::map<std::string, std::map<std::string, Verdict>> matrix;
-  auto raise = [&](const std::string& id, const std::string& target, Verdict v) {
-    auto [it, fresh] = matrix[id].emplace(target, v);
-    if (!fresh && Severity(v) > Severity(it->second)) it->second = v;
-  };
+  for (const std::string& id : report.required) matrix[id];
   for (const ReportEntry& e : report.results) {
     const Judgement& j = e.judgement;
     std::set<std::string> ids(j.trace.covers.begin(), j.trace.covers.end());
-    if (j.result.failure.has_value() && j.result.verdict == Verdict::kFail) {
-      ids.insert(j.result.failure->assertion_ids.begin(),
-                 j.result.failure->assertion_ids.end());
-    }
+    const std::vector<std::string> cited = FailureIds(j);
+    if (j.result.verdict == Verdict::kFail) ids.insert(cited.begin(), cited.end());
     for (const std::string& id : ids) {
-      Verdict v = j.result.verdict;
-      // A trace that failed on another assertion says nothing about this
-      // one: it counts below a PASS of another trace (kUntested's rank).
-      if (v == Verdict::kFail && !Cites(j, id)) {
-        if (!matrix[id].count(j.target)) matrix[id][j.target] = Verdict::kUnresolved;
-        continue;
+      std::map<std::string, Verdict>& row = matrix[id];
+      // The model stops at the first observation it rejects: a trace that
+      // failed on other assertions never had the rest of its run judged, so
+      // it says nothing about this one, neither PASS nor against it.
+      if (j.result.verdict == Verdict::kFail && !Cites(j, id)) continue;
+      auto [it, fresh] = row.emplace(j.target, j.result.verdict);
+      if (!fresh && VerdictSeverity(j.result.verdict) > VerdictSeverity(it->second)) {
+        it->second = j.result.verdict;
       }
-      if (auto it = matrix[id].find(j.target);
-          it != matrix[id].end() && it->second == Verdict::kUnresolved && v == Verdict::kPass) {
-        it->second = v;
-        continue;
-      }
-      raise(id, j.target, v);
     }
   }
   for (auto& [id, row] : matrix) {
@@ -164,16 +225,29 @@ std::map<std::string, std::map<std::string, Verdict>> AssertionMatrix(
   return matrix;
 }
 
+int UntestedCount(const std::map<std::string, std::map<std::string, Verdict>>& matrix,
+                  const std::string& target) {
+  int n = 0;
+  for (const auto& [id, row] : matrix) {
+    auto it = row.find(target);
+    n += it != row.end() && it->second == Verdict::kUntested;
+  }
+  return n;
+}
+
 std::string RenderSummary(const Report& report, bool color) {
   std::string out;
+  const auto matrix = AssertionMatrix(report);
   for (const std::string& t : report.targets) {
     const std::map<Verdict, int> counts = VerdictCounts(report, t);
     std::vector<std::string> parts;
     for (const auto& [v, n] : counts) {
       parts.push_back(absl::StrCat(n, " ", Colored(VerdictName(v), v, color)));
     }
-    absl::StrAppendFormat(&out, "  %-16s %s\n", t,
-                          parts.empty() ? "no results" : absl::StrJoin(parts, ", "));
+    absl::StrAppendFormat(&out, "  %-16s %s; %d assertions %s\n", t,
+                          parts.empty() ? "no results" : absl::StrJoin(parts, ", "),
+                          UntestedCount(matrix, t),
+                          Colored("UNTESTED", Verdict::kUntested, color));
   }
   for (const BrokenTarget& b : report.broken) {
     absl::StrAppendFormat(&out, "  %-16s NOT RUN: %s\n", b.target, b.reason);
@@ -181,7 +255,7 @@ std::string RenderSummary(const Report& report, bool color) {
   for (const ReportEntry& e : report.results) {
     const Judgement& j = e.judgement;
     if (j.result.verdict == Verdict::kPass) continue;
-    std::string name = absl::StrFormat("%-6s", VerdictName(j.result.verdict));
+    std::string name = absl::StrFormat("%-6s", RateText(e));
     const bool has_ids = j.result.failure && !j.result.failure->assertion_ids.empty();
     // UNSUPPORTED says what the harness could not run: show why, not a baseline status.
     const std::string note =
@@ -201,14 +275,24 @@ std::string RenderMarkdown(const Report& report) {
   absl::StrAppend(&md, "Profile: `", ProfileName(report.profile),
                   "`. Targets: ", absl::StrJoin(report.targets, ", "),
                   ". Every verdict below comes from the model in `model/`.\n\n");
-  md += "## Summary\n\n| target | traces | PASS | FAIL | HANG | CRASH | UNRESOLVED | UNSUPPORTED |\n|---|---|---|---|---|---|---|---|\n";
+  const auto matrix = AssertionMatrix(report);
+  md += "## Summary\n\n";
+  if (report.repeat > 1) {
+    absl::StrAppend(&md, "Each trace ran ", report.repeat,
+                    " times per target; a trace counts under its worst verdict.\n\n");
+  }
+  md += "| target | traces | PASS | FAIL | HANG | CRASH | UNRESOLVED | UNSUPPORTED | UNTESTED |\n"
+        "|---|---|---|---|---|---|---|---|---|\n";
   for (const std::string& t : report.targets) {
     std::map<Verdict, int> c = VerdictCounts(report, t);
     const int n = TraceCount(c);
-    absl::StrAppendFormat(&md, "| %s | %d | %d | %d | %d | %d | %d | %d |\n", t, n,
+    absl::StrAppendFormat(&md, "| %s | %d | %d | %d | %d | %d | %d | %d | %d |\n", t, n,
                           c[Verdict::kPass], c[Verdict::kFail], c[Verdict::kHang],
-                          c[Verdict::kCrash], c[Verdict::kUnresolved], c[Verdict::kUnsupported]);
+                          c[Verdict::kCrash], c[Verdict::kUnresolved], c[Verdict::kUnsupported],
+                          UntestedCount(matrix, t));
   }
+  md += "\nThe verdict columns count traces; UNTESTED counts assertions no trace judged on "
+        "the target (every required catalogue ID is one).\n";
   for (const BrokenTarget& b : report.broken) {
     absl::StrAppend(&md, "\n**", b.target, " not run:** ", MarkdownCell(b.reason), "\n");
   }
@@ -218,7 +302,7 @@ std::string RenderMarkdown(const Report& report) {
   md += "\n|---|";
   for (size_t i = 0; i < report.targets.size(); ++i) md += "---|";
   md += "\n";
-  for (const auto& [id, row] : AssertionMatrix(report)) {
+  for (const auto& [id, row] : matrix) {
     absl::StrAppend(&md, "| ", id, " |");
     for (const std::string& t : report.targets) {
       absl::StrAppend(&md, " ", VerdictName(row.at(t)), " |");
@@ -232,17 +316,20 @@ std::string RenderMarkdown(const Report& report) {
   } else {
     md += "Each FAIL, HANG and CRASH (known to the baseline or not), with a standalone C "
           "reproducer: `cc -std=c99 -pthread FILE -lrt`, exit 0 PASS, 1 FAIL, 2 "
-          "INCONCLUSIVE.\n\n| target | assertions | trace | verdict | message | reproducer |\n"
-          "|---|---|---|---|---|---|\n";
+          "INCONCLUSIVE. The trace is the group's minimal one (fewest ops); the others "
+          "show the same finding.\n\n"
+          "| target | assertions | trace | verdict | message | reproducer | also shown by |\n"
+          "|---|---|---|---|---|---|---|\n";
     for (const Finding& f : report.findings) {
-      const Judgement& j = report.results[f.result].judgement;
+      const ReportEntry& e = report.results[f.result];
+      const Judgement& j = e.judgement;
       absl::StrAppend(&md, "| ", MarkdownCell(j.target), " | ",
                       absl::StrJoin(FailureIds(j), " "), " | ", j.trace_name, " | ",
-                      VerdictName(j.result.verdict), " | ", MarkdownCell(FindingMessage(j)), " | ",
+                      RateText(e), " | ", MarkdownCell(FindingMessage(j)), " | ",
                       f.reproducer.empty()
                           ? absl::StrCat("none: ", MarkdownCell(f.reproducer_unavailable))
                           : absl::StrCat("[", f.reproducer, "](", f.reproducer, ")"),
-                      " |\n");
+                      " | ", absl::StrJoin(OtherTraces(report, f), " "), " |\n");
     }
   }
 
@@ -252,8 +339,7 @@ std::string RenderMarkdown(const Report& report) {
     const Judgement& j = e.judgement;
     if (j.result.verdict == Verdict::kPass) continue;
     any = true;
-    absl::StrAppend(&md, "### ", j.target, ": ", j.trace_name, " — ",
-                    VerdictName(j.result.verdict), "\n\n");
+    absl::StrAppend(&md, "### ", j.target, ": ", j.trace_name, " — ", RateText(e), "\n\n");
     if (!e.baseline_note.empty()) absl::StrAppend(&md, "_", e.baseline_note, "_\n\n");
     absl::StrAppend(&md, "```\n", FormatResult(j.result, j.trace), "```\n\n");
     absl::StrAppend(&md, "Replay: `aiospec run ", j.trace_path, " --target ",
@@ -264,10 +350,7 @@ std::string RenderMarkdown(const Report& report) {
   if (!any) md += "None.\n";
 
   md += "\n## Implementation-defined choices\n\n";
-  std::map<std::string, std::map<std::string, int>> choices;  // choice -> target -> count
-  for (const ReportEntry& e : report.results) {
-    for (const std::string& c : e.judgement.result.choices) ++choices[c][e.judgement.target];
-  }
+  const ChoiceTable choices = ChoiceCounts(report);
   if (choices.empty()) {
     md += "None recorded.\n";
   } else {
@@ -279,8 +362,7 @@ std::string RenderMarkdown(const Report& report) {
     for (const auto& [c, per] : choices) {
       absl::StrAppend(&md, "| ", MarkdownCell(c), " |");
       for (const std::string& t : report.targets) {
-        auto it = per.find(t);
-        absl::StrAppend(&md, " ", it == per.end() ? "" : absl::StrCat("seen ", it->second, "×"), " |");
+        absl::StrAppend(&md, " ", SeenText(per, t), " |");
       }
       md += "\n";
     }
@@ -289,20 +371,6 @@ std::string RenderMarkdown(const Report& report) {
 }
 
 namespace {
-
-std::string Html(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // A matrix cell; `link` opens the finding's details, `repro` is its C file.
 std::string VerdictCell(Verdict v, std::string_view link = "", std::string_view repro = "") {
@@ -329,7 +397,39 @@ td.v a{color:inherit} a.repro{font-size:10px;border:1px solid;border-radius:3px;
 details{border:1px solid #ddd;border-radius:4px;margin:.6em 0;padding:.3em .8em}
 summary{cursor:pointer;font-weight:600} pre{background:#f7f7f7;padding:.6em;overflow:auto}
 .note{color:#555;font-style:italic} .nw,a.creproducer{white-space:nowrap}
+.also{font-size:12px;color:#555}
+.tlnote{font-size:12px;color:#555;margin:.4em 0} .tlwrap{overflow-x:auto}
+table.tl{margin:.3em 0 .8em;font-size:12px}
+table.tl th{position:static;font-weight:600;vertical-align:bottom;white-space:nowrap}
+table.tl th span{font-weight:400;color:#666;font-size:11px}
+table.tl td{vertical-align:top;min-width:4.5em;padding:2px 4px}
+table.tl td.live{background:#e3eefc}
+table.tl th.bad{background:#f9d0d0;color:#8a1111} table.tl td.bad{box-shadow:inset 2px 0 #c62828,inset -2px 0 #c62828}
+.ev{display:block;margin:1px 0;padding:0 4px;border-radius:3px;white-space:nowrap;border:1px solid #bbb;background:#fff}
+.ev.submit{border-color:#1565c0;color:#0d47a1}.ev.status{border-color:#90a4ae;color:#37474f}
+.ev.done{background:#d7f5dd;border-color:#2e7d32;color:#145a22}.ev.return{background:#2e7d32;border-color:#2e7d32;color:#fff}
+.ev.error{background:#f9d0d0;border-color:#c62828;color:#8a1111}.ev.cancel{background:#fff6c2;border-color:#b59b00;color:#6b5900}
+.ev.close{background:#ffe0b2;border-color:#e65100;color:#7a3e00}.ev.notify{background:#e1bee7;border-color:#6a1b9a;color:#4a148c}
 )css";
+
+// The implementation-defined choices each target's runs demonstrated.
+std::string ChoicesHtml(const Report& report) {
+  std::string h = "<h2 id=\"choices\">Implementation-defined choices</h2>";
+  const ChoiceTable choices = ChoiceCounts(report);
+  if (choices.empty()) return h + "<p>None recorded.</p>";
+  h += "<p>What each target did where POSIX lets the implementation choose, and in how many "
+       "traces.</p><table><tr><th>choice</th>";
+  for (const std::string& t : report.targets) absl::StrAppend(&h, "<th>", HtmlEscape(t), "</th>");
+  h += "</tr>";
+  for (const auto& [c, per] : choices) {
+    absl::StrAppend(&h, "<tr><td>", HtmlEscape(c), "</td>");
+    for (const std::string& t : report.targets) {
+      absl::StrAppend(&h, "<td class=\"nw\">", HtmlEscape(SeenText(per, t)), "</td>");
+    }
+    h += "</tr>";
+  }
+  return h + "</table>";
+}
 
 }  // namespace
 
@@ -337,23 +437,35 @@ std::string RenderHtml(const Report& report) {
   std::string h = absl::StrCat(
       "<!doctype html><html><head><meta charset=\"utf-8\"><title>aiospec compliance report</title><style>",
       kStyle, "</style></head><body><h1>aiospec compliance report</h1><p class=\"sub\">Profile <b>",
-      ProfileName(report.profile), "</b> &middot; targets ", Html(absl::StrJoin(report.targets, ", ")),
+      ProfileName(report.profile), "</b> &middot; targets ", HtmlEscape(absl::StrJoin(report.targets, ", ")),
       " &middot; every verdict comes from the model</p>");
 
-  h += "<h2>Summary</h2><table><tr><th>target</th><th>traces</th><th>PASS</th><th>FAIL</th><th>HANG</th><th>CRASH</th><th>UNRESOLVED</th><th>UNSUPPORTED</th></tr>";
+  const auto matrix = AssertionMatrix(report);
+  h += "<h2>Summary</h2>";
+  if (report.repeat > 1) {
+    absl::StrAppend(&h, "<p>Each trace ran ", report.repeat,
+                    " times per target; a trace counts under its worst verdict, and its rates "
+                    "are in the findings and details.</p>");
+  }
+  h += "<table><tr><th>target</th><th>traces</th><th>PASS</th><th>FAIL</th><th>HANG</th>"
+       "<th>CRASH</th><th>UNRESOLVED</th><th>UNSUPPORTED</th>"
+       "<th title=\"assertions no trace judged on the target\">UNTESTED</th></tr>";
   for (const std::string& t : report.targets) {
     std::map<Verdict, int> c = VerdictCounts(report, t);
     const int n = TraceCount(c);
-    absl::StrAppend(&h, "<tr><td>", Html(t), "</td><td>", n, "</td>");
+    absl::StrAppend(&h, "<tr><td>", HtmlEscape(t), "</td><td>", n, "</td>");
     for (Verdict v : {Verdict::kPass, Verdict::kFail, Verdict::kHang, Verdict::kCrash,
                       Verdict::kUnresolved, Verdict::kUnsupported}) {
       absl::StrAppend(&h, "<td class=\"v ", c[v] ? VerdictName(v) : "", "\">", c[v], "</td>");
     }
-    h += "</tr>";
+    const int untested = UntestedCount(matrix, t);
+    absl::StrAppend(&h, "<td class=\"v ", untested ? "UNTESTED" : "", "\">", untested,
+                    "</td></tr>");
   }
-  h += "</table>";
+  h += "</table><p class=\"note\">The verdict columns count traces; UNTESTED counts "
+       "assertions no trace judged on the target (every required catalogue ID is one).</p>";
   for (const BrokenTarget& b : report.broken) {
-    absl::StrAppend(&h, "<p><b>", Html(b.target), " not run:</b> ", Html(b.reason), "</p>");
+    absl::StrAppend(&h, "<p><b>", HtmlEscape(b.target), " not run:</b> ", HtmlEscape(b.reason), "</p>");
   }
 
   // The first finding per (assertion, target) is where a matrix cell links.
@@ -372,14 +484,14 @@ std::string RenderHtml(const Report& report) {
     return it == finding_of.end() ? "" : it->second->reproducer;
   };
   h += "<h2>Assertions by target</h2><table><tr><th>assertion</th>";
-  for (const std::string& t : report.targets) absl::StrAppend(&h, "<th>", Html(t), "</th>");
+  for (const std::string& t : report.targets) absl::StrAppend(&h, "<th>", HtmlEscape(t), "</th>");
   h += "</tr>";
-  for (const auto& [id, row] : AssertionMatrix(report)) {
-    absl::StrAppend(&h, "<tr><td>", Html(id), "</td>");
+  for (const auto& [id, row] : matrix) {
+    absl::StrAppend(&h, "<tr><td>", HtmlEscape(id), "</td>");
     for (const std::string& t : report.targets) {
       Verdict v = row.at(t);
       auto it = anchor.find({id, t});
-      const bool linked = v != Verdict::kPass && it != anchor.end();
+      const bool linked = v != Verdict::kPass && v != Verdict::kUntested && it != anchor.end();
       h += VerdictCell(v, linked ? absl::StrCat("f", it->second) : "",
                        linked && IsFinding(v) ? repro_of(it->second) : "");
     }
@@ -390,29 +502,40 @@ std::string RenderHtml(const Report& report) {
   else {
     h += "<p>Each FAIL, HANG and CRASH (known to the baseline or not), with a standalone C "
          "reproducer: <code>cc -std=c99 -pthread FILE -lrt</code>; it exits 0 PASS, 1 FAIL, "
-         "2 INCONCLUSIVE.</p>";
+         "2 INCONCLUSIVE. The trace named is the group's minimal one (fewest ops); the "
+         "others listed show the same finding.</p>";
   }
   for (const std::string& t : report.targets) {
     std::string rows;
     for (const Finding& f : report.findings) {
-      const Judgement& j = report.results[f.result].judgement;
+      const ReportEntry& e = report.results[f.result];
+      const Judgement& j = e.judgement;
       if (j.target != t) continue;
-      const std::string v = VerdictName(j.result.verdict);
-      absl::StrAppend(&rows, "<tr><td class=\"nw\">", Html(absl::StrJoin(FailureIds(j), " ")),
-                      "</td><td><a href=\"#f", f.result, "\">", Html(j.trace_name),
-                      "</a></td><td class=\"v ", v, "\">", v, "</td><td>",
-                      Html(FindingMessage(j)), "</td><td>",
+      std::vector<std::string> others;
+      for (size_t o : f.others) {
+        others.push_back(absl::StrCat("<a href=\"#f", o, "\">",
+                                      HtmlEscape(report.results[o].judgement.trace_name), "</a>"));
+      }
+      absl::StrAppend(&rows, "<tr><td class=\"nw\">", HtmlEscape(absl::StrJoin(FailureIds(j), " ")),
+                      "</td><td><a href=\"#f", f.result, "\">", HtmlEscape(j.trace_name), "</a>",
+                      others.empty() ? ""
+                                     : absl::StrCat("<div class=\"also\">also: ",
+                                                    absl::StrJoin(others, ", "), "</div>"),
+                      "</td><td class=\"v ", VerdictName(j.result.verdict), "\">",
+                      HtmlEscape(RateText(e)), "</td><td>",
+                      HtmlEscape(FindingMessage(j)), "</td><td>",
                       f.reproducer.empty()
-                          ? absl::StrCat("<span class=\"note\">", Html(f.reproducer_unavailable),
+                          ? absl::StrCat("<span class=\"note\">", HtmlEscape(f.reproducer_unavailable),
                                          "</span>")
-                          : absl::StrCat("<a class=\"creproducer\" href=\"", Html(f.reproducer),
+                          : absl::StrCat("<a class=\"creproducer\" href=\"", HtmlEscape(f.reproducer),
                                          "\">C reproducer</a>"),
                       "</td></tr>");
     }
     if (rows.empty()) continue;
-    absl::StrAppend(&h, "<h3>", Html(t), "</h3><table><tr><th>assertions</th><th>trace</th>"
+    absl::StrAppend(&h, "<h3>", HtmlEscape(t), "</h3><table><tr><th>assertions</th><th>trace</th>"
                     "<th>verdict</th><th>message</th><th>reproducer</th></tr>", rows, "</table>");
   }
+  h += ChoicesHtml(report);
   h += "<h2>Details</h2>";
   bool any = false;
   for (size_t i = 0; i < report.results.size(); ++i) {
@@ -422,17 +545,18 @@ std::string RenderHtml(const Report& report) {
     any = true;
     std::string ids = j.result.failure ? absl::StrJoin(j.result.failure->assertion_ids, " ") : "";
     absl::StrAppend(&h, "<details id=\"f", i, "\"><summary><span class=\"", VerdictName(j.result.verdict), "\">&nbsp;",
-                    VerdictName(j.result.verdict), "&nbsp;</span> ", Html(j.target), ": ", Html(j.trace_name),
-                    ids.empty() ? "" : absl::StrCat(" &mdash; ", Html(ids)), "</summary>");
-    if (!e.baseline_note.empty()) absl::StrAppend(&h, "<p class=\"note\">", Html(e.baseline_note), "</p>");
-    if (!j.trace.about.empty()) absl::StrAppend(&h, "<p>", Html(j.trace.about), "</p>");
+                    HtmlEscape(RateText(e)), "&nbsp;</span> ", HtmlEscape(j.target), ": ", HtmlEscape(j.trace_name),
+                    ids.empty() ? "" : absl::StrCat(" &mdash; ", HtmlEscape(ids)), "</summary>");
+    if (!e.baseline_note.empty()) absl::StrAppend(&h, "<p class=\"note\">", HtmlEscape(e.baseline_note), "</p>");
+    if (!j.trace.about.empty()) absl::StrAppend(&h, "<p>", HtmlEscape(j.trace.about), "</p>");
     if (const std::string repro = repro_of(i); !repro.empty()) {
-      absl::StrAppend(&h, "<p><a class=\"repro\" href=\"", Html(repro), "\">C reproducer</a> ",
-                      Html(repro), "</p>");
+      absl::StrAppend(&h, "<p><a class=\"repro\" href=\"", HtmlEscape(repro), "\">C reproducer</a> ",
+                      HtmlEscape(repro), "</p>");
     }
-    absl::StrAppend(&h, "<pre>", Html(FormatResult(j.result, j.trace)), "</pre><p>Replay: <code>aiospec run ",
-                    Html(j.trace_path), " --target ", Html(j.target), " --profile ", ProfileName(report.profile),
-                    "</code></p><pre>", Html(PrintTrace(j.trace)), "</pre></details>");
+    absl::StrAppend(&h, "<pre>", HtmlEscape(FormatResult(j.result, j.trace)), "</pre>",
+                    RenderTimelineHtml(BuildTimeline(j)), "<p>Replay: <code>aiospec run ",
+                    HtmlEscape(j.trace_path), " --target ", HtmlEscape(j.target), " --profile ", ProfileName(report.profile),
+                    "</code></p><pre>", HtmlEscape(PrintTrace(j.trace)), "</pre></details>");
   }
   if (!any) h += "<p>None.</p>";
   h += "</body></html>\n";
@@ -448,7 +572,13 @@ std::string ResultJson(const ReportEntry& e) {
       ",\"covers\":", JsonStrings(j.trace.covers),
       ",\"matches_baseline\":", e.matches_baseline ? "true" : "false",
       ",\"baseline_note\":", JsonString(e.baseline_note),
-      ",\"choices\":", JsonStrings(j.result.choices));
+      ",\"choices\":", JsonStrings(j.result.choices), ",\"runs\":{");
+  bool first = true;
+  for (const auto& [v, n] : RunCounts(e)) {
+    absl::StrAppend(&js, first ? "" : ",", JsonString(VerdictName(v)), ":", n);
+    first = false;
+  }
+  js += "}";
   if (j.result.failure.has_value()) {
     const Explanation& x = *j.result.failure;
     absl::StrAppend(&js, ",\"explanation\":{\"op_index\":", x.op_index,
@@ -474,21 +604,10 @@ std::string RenderRunJson(Profile profile, const std::vector<ReportEntry>& resul
 
 std::string RenderJunit(const Report& report) {
   auto xml = [](std::string_view s) {
-    std::string out;
-    for (char c : s) {
-      switch (c) {
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '&': out += "&amp;"; break;
-        case '"': out += "&quot;"; break;
-        default:
-          // XML 1.0 forbids most control characters, even escaped.
-          if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
-            out += '?';
-          } else {
-            out += c;
-          }
-      }
+    std::string out = HtmlEscape(s);
+    for (char& c : out) {
+      // XML 1.0 forbids most control characters, even escaped.
+      if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') c = '?';
     }
     return out;
   };
@@ -552,6 +671,7 @@ std::string RenderJunit(const Report& report) {
 std::string RenderJson(const Report& report) {
   std::string js = absl::StrCat("{\"schema\":\"aiospec-report/1\",\"profile\":",
                                 JsonString(ProfileName(report.profile)),
+                                ",\"repeat\":", report.repeat,
                                 ",\"targets\":", JsonStrings(report.targets),
                                 ",\"broken_targets\":[");
   for (size_t i = 0; i < report.broken.size(); ++i) {
@@ -571,6 +691,7 @@ std::string RenderJson(const Report& report) {
                     ",\"assertion_ids\":", JsonStrings(FailureIds(j)),
                     ",\"verdict\":", JsonString(VerdictName(j.result.verdict)),
                     ",\"message\":", JsonString(FindingMessage(j)),
+                    ",\"other_traces\":", JsonStrings(OtherTraces(report, f)),
                     f.reproducer.empty() ? ",\"reproducer_unavailable\":" : ",\"reproducer\":",
                     JsonString(f.reproducer.empty() ? f.reproducer_unavailable : f.reproducer), "}");
   }
