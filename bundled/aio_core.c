@@ -202,6 +202,10 @@ int aiospec_aio_outstanding(void) {
   return __atomic_load_n(&aiospec_i_g.outstanding, __ATOMIC_RELAXED);
 }
 
+int aiospec_aio_notifying(void) {
+  return __atomic_load_n(&aiospec_i_g.notifying, __ATOMIC_ACQUIRE);
+}
+
 /* ---- indexes ---- */
 
 static unsigned hash_fd(int fd) { return (unsigned)fd % AIO_HASH_BUCKETS; }

@@ -121,6 +121,7 @@ struct aio_state {
   struct aio_req *run_head, *run_tail;
   int nrunnable; /* length of the run queue; atomic reads allowed */
   int outstanding; /* atomic reads allowed; writes under lock */
+  int notifying;   /* SIGEV_THREAD threads started, not yet returned; atomic */
   int dup_base;    /* lowest number for our duplicates */
   /* Retired request records for reuse (aio_core.c): `freed` is a lock-free
    * stack retiring threads push onto; submitters move it whole to `spare`,

@@ -14,6 +14,10 @@
  *    undefined behaviour, AIO-SIG-09; detaching avoids a leak). It inherits
  *    the notifying thread's mask: every signal blocked except the private
  *    wake signal, which the trampoline blocks too.
+ *  - aiospec_i_g.notifying counts the SIGEV_THREAD threads from before
+ *    pthread_create to after the function returns, so "no request
+ *    outstanding and nobody notifying" means the library is at rest (an
+ *    in-process runner waits for that between runs).
  *  - Notification never fails the request: if the signal cannot be queued
  *    (EAGAIN past {SIGQUEUE_MAX}) or no thread can be created, it is lost.
  */
@@ -44,6 +48,7 @@ static void *notify_trampoline(void *p) {
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, NULL);
   arg.fn(arg.value);
+  __atomic_sub_fetch(&aiospec_i_g.notifying, 1, __ATOMIC_RELEASE);
   return NULL;
 }
 
@@ -79,9 +84,11 @@ static void notify_thread(const struct sigevent *sev) {
     detach_after = state == PTHREAD_CREATE_JOINABLE;
   }
   pthread_t t;
+  __atomic_add_fetch(&aiospec_i_g.notifying, 1, __ATOMIC_RELAXED);
   int rc = pthread_create(&t, attr, notify_trampoline, arg);
   if (attr == &own) pthread_attr_destroy(&own);
   if (rc != 0) {
+    __atomic_sub_fetch(&aiospec_i_g.notifying, 1, __ATOMIC_RELAXED);
     free(arg);
     return;
   }

@@ -109,6 +109,11 @@ long aiospec_sysconf(int name);
 /* Requests submitted and not yet completed; for tests and diagnostics. */
 int aiospec_aio_outstanding(void);
 
+/* SIGEV_THREAD notification threads started and not yet returned from the
+ * notification function. With aiospec_aio_outstanding() also 0 the library
+ * is at rest: nothing of an earlier run can reach a later one. */
+int aiospec_aio_notifying(void);
+
 struct aiospec_aio_ops;
 /* Fills the agent's function table (harness/agent/agent.h) with the
  * functions above; name "bundled". */

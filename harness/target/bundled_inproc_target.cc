@@ -9,4 +9,8 @@ BundledInProcessTarget::BundledInProcessTarget()
 
 int BundledInProcessTarget::outstanding() { return aiospec_aio_outstanding(); }
 
+bool BundledInProcessTarget::AtRest() const {
+  return aiospec_aio_outstanding() == 0 && aiospec_aio_notifying() == 0;
+}
+
 }  // namespace aiospec

@@ -6,7 +6,9 @@
 // anything suspicious on `bundled`. After a run, outstanding() says how many
 // requests the bundled library still counts as in flight: 0 unless the
 // executor's end-of-run cleanup failed, so the next run starts from the same
-// empty request table.
+// empty request table. Run itself waits until the library is at rest (no
+// request and no notification thread of the run left), so a notification
+// thread of one run cannot report into the next.
 //
 // Usage:
 //   BundledInProcessTarget target;
@@ -25,6 +27,10 @@ class BundledInProcessTarget : public InProcessTarget {
 
   // Requests the bundled library holds as submitted and not completed.
   static int outstanding();
+
+ protected:
+  // No request outstanding and no SIGEV_THREAD notification running.
+  bool AtRest() const override;
 };
 
 }  // namespace aiospec

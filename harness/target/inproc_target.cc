@@ -1,11 +1,14 @@
 #include "harness/target/inproc_target.h"
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "harness/agent/agent.h"
 #include "harness/agent/wire_encode.h"
 #include "harness/observation/partial_log.h"
@@ -19,6 +22,10 @@ std::mutex& RunLock() {
   static std::mutex* lock = new std::mutex;
   return *lock;
 }
+
+// How long a run waits for the implementation to come to rest: far above
+// the microseconds a notification thread takes, far below a fuzz timeout.
+constexpr absl::Duration kRestBound = absl::Milliseconds(200);
 
 // Same bound as the child-process runner's stdout cap.
 constexpr size_t kMaxLogBytes = size_t{256} << 20;
@@ -50,6 +57,15 @@ InProcessTarget::InProcessTarget(std::string name,
       fill_ops_(fill_ops),
       replay_target_(std::move(replay_target)) {}
 
+void InProcessTarget::WaitForRest() const {
+  const absl::Time deadline = absl::Now() + kRestBound;
+  absl::Duration nap = absl::Microseconds(20);
+  while (!AtRest() && absl::Now() < deadline) {
+    absl::SleepFor(nap);
+    nap = std::min(nap * 2, absl::Milliseconds(2));
+  }
+}
+
 absl::StatusOr<ObservationLog> InProcessTarget::Run(
     const Trace& trace, const RunOptions& /*options: no watchdog here*/) {
   if (absl::Status s = RefuseInProcess(trace, name_, replay_target_);
@@ -68,6 +84,7 @@ absl::StatusOr<ObservationLog> InProcessTarget::Run(
   Collector out;
   const int rc = aiospec_agent_run(&ops, wire.data(), wire.size(),
                                    dir.path().c_str(), &CollectLine, &out);
+  WaitForRest();
   if (out.overflow) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "target ", name_, ": log larger than ", kMaxLogBytes, " bytes"));

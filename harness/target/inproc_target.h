@@ -12,7 +12,8 @@
 // target: the executor installs signal handlers and owns process-wide
 // notification state, so two runs at once would see each other's signals.
 // Traces with signal storms or process events are refused (RefuseInProcess in target.h). Each run gets a fresh TempDir (temp_dir.h)
-// for its files, removed afterwards.
+// for its files, removed afterwards; a run returns once the implementation is
+// at rest (AtRest), so the next one starts from the same state.
 //
 // Usage:
 //   InProcessTarget target;
@@ -41,7 +42,16 @@ class InProcessTarget : public Target {
   absl::StatusOr<ObservationLog> Run(const Trace& trace,
                                      const RunOptions& options) override;
 
+ protected:
+  // Whether the implementation has nothing of the last run left in flight
+  // (requests, notification threads). Run waits for it, bounded, before
+  // it returns, so a late notification never lands in the next run. The
+  // C library cannot be asked: true.
+  virtual bool AtRest() const { return true; }
+
  private:
+  void WaitForRest() const;
+
   std::string name_;
   void (*fill_ops_)(struct aiospec_aio_ops*);
   std::string replay_target_;
