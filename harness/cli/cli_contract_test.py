@@ -8,6 +8,7 @@ Exit 0 pass, 1 fail, 77 skipped (the reason is printed).
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -43,7 +44,7 @@ def check(cond, msg):
 FLAGS = {
     "run": ["--target", "--profile", "--baseline", "--save_log", "--json", "--watchdog_ms"],
     "check": ["--profile", "--json"],
-    "report": ["--targets", "--target", "--baseline_dir", "--out", "--json"],
+    "report": ["--targets", "--target", "--baseline_dir", "--out", "--json", "--repeat"],
     "targets": ["--json"],
     "explain": [],
     "shrink": ["--target", "--out", "--max_judgements"],
@@ -190,6 +191,89 @@ def case_report_system():
         check(any(r["baseline_note"].startswith("known finding") for r in d["results"]),
               "the shipped baselines were not applied")
     run("report", "--target", "system", "--profile", "nonsense", expect=2)
+
+
+def case_report_exit():
+    # report answers in the issue's four codes: 0, 1, 2 (bad usage), 77.
+    bad = os.path.join(SRC, "conformance", "bad_input")
+    with tempfile.TemporaryDirectory() as out:
+        run("report", "--target", "vax", "--out", out, READ, expect=2)
+        run("report", "--target", "glibc", "--out", out, os.path.join(bad, "bad_op.trace"),
+            expect=2)
+        run("report", "--target", "glibc", "--out", out, "--repeat", "0", READ, expect=2)
+        run("report", "--target", "agent:/nonexistent/agent", "--out", out, READ, expect=77)
+        # A target that cannot run next to one that passes: the pass decides.
+        p = run("report", "--targets", "glibc,agent:/nonexistent/agent", "--out", out, "--json",
+                READ, expect=0)
+        check(json.loads(p.stdout)["broken_targets"][0]["target"] == "agent:/nonexistent/agent",
+              p.stdout[:300])
+        run("report", "--target", f"agent:{bad}/hanging_agent.sh", "--watchdog_ms", "300",
+            "--out", out, READ, expect=1)
+        run("report", "--target", f"agent:{bad}/crashing_agent.sh", "--out", out, READ, expect=1)
+        run("report", "--target", "glibc", "--out", out, READ, expect=0)
+
+
+FLAKY_AGENT = """#!/bin/sh
+# Crashes on every other run: a race as the report sees one.
+n=$(cat "{counter}" 2>/dev/null || echo 0)
+echo $((n + 1)) > "{counter}"
+if [ $((n % 2)) = 1 ]; then cat >/dev/null; echo "aiospec-log 1"; kill -SEGV $$; fi
+exec "{agent}" "$@"
+"""
+
+
+def case_report_repeat():
+    agent = os.path.join(os.path.dirname(os.path.realpath(AIOSPEC)), "aiospec-agent-glibc")
+    if not os.access(agent, os.X_OK):
+        print(f"SKIP: no glibc agent at {agent}")
+        sys.exit(77)
+    with tempfile.TemporaryDirectory() as d:
+        flaky = os.path.join(d, "flaky.sh")
+        with open(flaky, "w") as f:
+            f.write(FLAKY_AGENT.format(counter=os.path.join(d, "count"), agent=agent))
+        os.chmod(flaky, 0o755)
+        target = f"agent:{flaky}"
+        baselines = os.path.join(d, "baselines")
+        os.mkdir(baselines)
+        baseline = os.path.join(baselines, target.replace(":", "-").replace("/", "-") + ".txt")
+        out = os.path.join(d, "out")
+        counter = os.path.join(d, "count")
+
+        def report(entry, expect):
+            with open(baseline, "w") as f:
+                f.write(entry + "\n")
+            if os.path.exists(counter):
+                os.unlink(counter)  # every report starts with a passing run
+            p = run("report", "--target", target, "--repeat", "4", "--baseline_dir", baselines,
+                    "--out", out, "--json", READ, expect=expect)
+            return json.loads(p.stdout)
+
+        # RACE: PASS or exactly this finding, in every one of the runs.
+        d1 = report("read_at_offset RACE CRASH", 0)
+        r = d1["results"][0]
+        check(d1["repeat"] == 4 and r["runs"] == {"PASS": 2, "CRASH": 2}, str(r)[:300])
+        check(r["verdict"] == "CRASH" and r["matches_baseline"], str(r)[:300])
+        check("over 4 runs: CRASH 2/4" in r["baseline_note"], r["baseline_note"])
+        with open(os.path.join(out, "report.md")) as f:
+            check("CRASH 2/4" in f.read(), "report.md lacks the rate")
+        with open(os.path.join(out, "report.html")) as f:
+            check("CRASH 2/4" in f.read(), "report.html lacks the rate")
+        # Not a race: the passing runs differ from the known finding.
+        r = report("read_at_offset CRASH", 1)["results"][0]
+        check(not r["matches_baseline"] and r["verdict"] == "PASS", str(r)[:300])
+        # A race of another finding: the crashing runs differ.
+        r = report("read_at_offset RACE FAIL AIO-READ-07", 1)["results"][0]
+        check(not r["matches_baseline"] and r["verdict"] == "CRASH", str(r)[:300])
+        # --write_baselines records a finding seen in some runs as a RACE.
+        os.unlink(counter)
+        os.unlink(baseline)
+        run("report", "--target", target, "--repeat", "4", "--baseline_dir", baselines,
+            "--write_baselines", "--out", out, READ, expect=1)
+        with open(baseline) as f:
+            written = f.read()
+        check(re.search(r"^read_at_offset +RACE CRASH$", written, re.M), written)
+        p = run("report", "--target", target, "--repeat", "4", "--out", out, READ, expect=1)
+        check("CRASH 2/4" in p.stdout, p.stdout)
 
 
 def case_colour():

@@ -52,13 +52,17 @@ const std::vector<CommandSpec>& Commands() {
        "a finding the reproducer cannot write is listed with the reason. Without traces\n"
        "given, --baseline_dir defaults to the suite's baselines, so known findings do\n"
        "not fail the run. `aiospec report --target system` is what a distribution's\n"
-       "test (autopkgtest) calls.",
-       {"targets", "target", "profile", "baseline_dir", "write_baselines", "out", "watchdog_ms",
-        "max_states", "json"},
+       "test (autopkgtest) calls. --repeat N runs each trace N times per target (races):\n"
+       "the report gives each verdict's rate (\"FAIL 15/20\"), and a RACE entry of the\n"
+       "baseline must see PASS or exactly its finding in every run.",
+       {"targets", "target", "profile", "baseline_dir", "write_baselines", "out", "repeat",
+        "watchdog_ms", "max_states", "json"},
        "  0   every verdict PASS or as the baseline expects\n"
        "  1   a FAIL, HANG, CRASH or UNRESOLVED not in the baseline\n"
-       "  2   bad command line\n  3   malformed trace\n  4   unknown target\n"
-       "  5   a target cannot run here\n  77  nothing applicable\n"},
+       "  2   bad usage: bad command line, unknown target, malformed trace or baseline,\n"
+       "      unwritable --out\n"
+       "  77  nothing applicable (only UNSUPPORTED verdicts, or no target could run\n"
+       "      here; a target that cannot run is listed as not run)\n"},
       {"targets", "aiospec targets [--json]", "list the targets and whether they run here",
        "Lists every known target with `available` or the reason it cannot run here.",
        {"json"},
