@@ -818,16 +818,6 @@ static void storm_text(struct text *t) {
   }
 }
 
-/* The last status other than EINPROGRESS the handler saw, or 1 if none
- * (1 is no status aio_error returns). */
-static int final_seen(const struct storm_cb *c) {
-  int j, final = 1;
-  for (j = 0; j < c->nseen; ++j) {
-    if (c->seen[j] != EINPROGRESS) final = c->seen[j];
-  }
-  return final;
-}
-
 static int is_fact(const struct storm_fact *facts, int cb, int status) {
   int j;
   for (j = 0; facts[j].cb >= 0; ++j) {
@@ -835,6 +825,16 @@ static int is_fact(const struct storm_fact *facts, int cb, int status) {
   }
   return 0;
 }
+
+static int names_cb(const struct storm_fact *facts, int cb) {
+  int j;
+  for (j = 0; facts[j].cb >= 0; ++j) {
+    if (facts[j].cb == cb) return 1;
+  }
+  return 0;
+}
+
+static const char *status_name(int status) { return status == 0 ? "0" : errno_name(status); }
 
 static void storm_verdict(int k, const char *verdict, const char *what) {
   int i;
@@ -849,39 +849,48 @@ static void storm_verdict(int k, const char *verdict, const char *what) {
  * EINPROGRESS or changes its final value, and an aio_suspend error, are
  * FAILs in any run. Which final status each aiocb may end in depends on
  * what the run did: the model's list (storm_allowed) is PASS, the final
- * status it rejected in the recorded run (storm_rejected) FAIL, anything
- * else INCONCLUSIVE. */
+ * status it rejected in the recorded run (storm_rejected) FAIL; anything
+ * else, or no final status seen where the model rejected one (the storm
+ * stopped first), is INCONCLUSIVE. */
 static void storm_judge(int k) {
   char what[160];
-  int i, j, unsure = -1;
+  int i, j, unsure = -1, unsure_final = 1;
   for (i = 0; i < storm.ncbs; ++i) {
     const struct storm_cb *c = &storm.cbs[i];
-    int final = 1, listed = 0;
+    int final = 1; /* none seen: 1 is no status aio_error returns */
     for (j = 0; j < c->nseen; ++j) {
       if (final != 1 && c->seen[j] != final) {
         snprintf(what, sizeof what, "a handler saw aio_error of '%s' change after %s",
-                 c->name, final == 0 ? "0" : errno_name(final));
+                 c->name, status_name(final));
         storm_verdict(k, "FAIL", what);
       }
       if (c->seen[j] != EINPROGRESS) final = c->seen[j];
     }
-    for (j = 0; storm_allowed[j].cb >= 0; ++j) listed |= storm_allowed[j].cb == i;
     if (is_fact(storm_rejected, i, final)) {
       snprintf(what, sizeof what, "a handler saw aio_error of '%s' = %s, as in the recorded run",
-               c->name, final == 0 ? "0" : errno_name(final));
+               c->name, status_name(final));
       storm_verdict(k, "FAIL", what);
     }
-    if (listed && final != 1 && !is_fact(storm_allowed, i, final)) unsure = i;
+    if (final == 1 ? names_cb(storm_rejected, i)
+                   : names_cb(storm_allowed, i) && !is_fact(storm_allowed, i, final)) {
+      unsure = i;
+      unsure_final = final;
+    }
   }
   if (STORM_NONE_COMPLETE && storm.suspend_ok > 0) {
     storm_verdict(k, "FAIL", "aio_suspend with a zero timeout returned 0 in a handler "
                              "before any watched request could complete");
   }
   if (storm.suspend_other > 0) storm_verdict(k, "FAIL", "aio_suspend in a handler failed otherwise");
+  if (unsure >= 0 && unsure_final == 1) {
+    snprintf(what, sizeof what, "the handlers saw no final status of '%s' (the storm "
+             "stopped first); run it again", storm.cbs[unsure].name);
+    storm_verdict(k, "INCONCLUSIVE", what);
+  }
   if (unsure >= 0) {
     snprintf(what, sizeof what, "a handler saw aio_error of '%s' = %s, not what the model "
              "rejected; judge this run with aiospec", storm.cbs[unsure].name,
-             errno_name(final_seen(&storm.cbs[unsure])));
+             status_name(unsure_final));
     storm_verdict(k, "INCONCLUSIVE", what);
   }
   printf("PASS: op %d: the storm's handlers saw what POSIX allows%s\n", k,

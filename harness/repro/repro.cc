@@ -208,16 +208,21 @@ class Emitter {
 // the agent's per-op watchdog allows).
 constexpr int kStormSlack = 5;
 
-// "aio_error of 'NAME' STATUS": a final status the model allowed a
-// storm's watched aiocb; nullopt for another kind of allowed text.
-std::optional<std::pair<std::string, std::string>> StormFinalAllowed(std::string_view text) {
+// A storm's watched aiocb and a final status of its aio_error, as the
+// model's storm rule writes them: "aio_error of 'NAME' STATUS" (allowed)
+// or "... saw aio_error of 'NAME' = STATUS" (the message). `infix` is "' "
+// or "' = ". nullopt for another text, or a status C cannot name (E#123).
+std::optional<std::pair<std::string, std::string>> StormFact(std::string_view text,
+                                                             std::string_view infix) {
   constexpr std::string_view kPrefix = "aio_error of '";
-  if (text.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
-  text.remove_prefix(kPrefix.size());
-  const size_t quote = text.find("' ");
+  const size_t at = text.find(kPrefix);
+  if (at == std::string_view::npos) return std::nullopt;
+  text.remove_prefix(at + kPrefix.size());
+  const size_t quote = text.find(infix);
   if (quote == std::string_view::npos) return std::nullopt;
-  return std::make_pair(std::string(text.substr(0, quote)),
-                        std::string(text.substr(quote + 2)));
+  std::string status(text.substr(quote + infix.size()));
+  if (absl::StrContains(status, "#")) return std::nullopt;
+  return std::make_pair(std::string(text.substr(0, quote)), std::move(status));
 }
 
 std::string Emitter::Cb(CbId cb) {
@@ -566,38 +571,31 @@ std::string Emitter::StormTables() const {
   if (r.verdict == Verdict::kFail && e != nullptr && e->op_index >= 0) {
     off = std::get_if<Storm>(&trace_.ops[e->op_index].body);
   }
+  // The watched aiocb's position in the storm's list, and its status.
+  auto entry = [&](const std::optional<std::pair<std::string, std::string>>& fact) {
+    for (size_t i = 0; fact.has_value() && i < off->cbs.size(); ++i) {
+      if (trace_.cb_names[off->cbs[i]] == fact->first) {
+        return std::optional<std::string>(absl::StrCat("{", i, ", ", fact->second, "}"));
+      }
+    }
+    return std::optional<std::string>();
+  };
   if (off != nullptr && !off->on) {
-    const StepObservation& obs = in_.log->steps[e->op_index];
     for (const std::string& a : e->allowed) {
       none_complete |= absl::StrContains(a, "(none complete)");
-      const auto fact = StormFinalAllowed(a);
-      // A status C names: 0, or an errno macro (not "E#123").
-      if (!fact.has_value() || absl::StrContains(fact->second, "#")) continue;
-      for (size_t i = 0; i < off->cbs.size(); ++i) {
-        if (trace_.cb_names[off->cbs[i]] != fact->first) continue;
-        allowed.push_back(absl::StrCat("{", i, ", ", fact->second, "}"));
-        // The recorded run's final status, when the model did not allow it.
-        if (!obs.storm.has_value() || i >= obs.storm->seen.size()) continue;
-        for (int v : obs.storm->seen[i]) {
-          if (v == EINPROGRESS || v == kSeenTruncated) continue;
-          const std::string seen = v == 0 ? "0" : ErrnoName(v);
-          const std::string fact_text = absl::StrCat("{", i, ", ", seen, "}");
-          bool ok = false;
-          for (const std::string& other : e->allowed) {
-            ok |= other == absl::StrCat("aio_error of '", fact->first, "' ", seen);
-          }
-          if (!ok && std::find(rejected.begin(), rejected.end(), fact_text) == rejected.end()) {
-            rejected.push_back(fact_text);
-          }
-        }
-      }
+      if (std::optional<std::string> fact = entry(StormFact(a, "' "))) allowed.push_back(*fact);
+    }
+    // Only the message names the status no world allowed: the allowed list
+    // joins what each world allowed.
+    if (std::optional<std::string> fact = entry(StormFact(e->message, "' = "))) {
+      rejected.push_back(*fact);
     }
   }
   allowed.push_back("{-1, 0}");
   rejected.push_back("{-1, 0}");
   return absl::StrCat(
       "\n/* The storm judge (op FAIL_OP): per watched aiocb (by position), the final\n"
-      " * statuses the model allowed its handlers' aio_error, and the ones it\n"
+      " * statuses the model allowed its handlers' aio_error, and the one it\n"
       " * rejected in the recorded run. */\nstruct storm_fact {\n  int cb, status;\n};\n"
       "static const struct storm_fact storm_allowed[] = {",
       absl::StrJoin(allowed, ", "), "};\nstatic const struct storm_fact storm_rejected[] = {",

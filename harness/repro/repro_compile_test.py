@@ -1,16 +1,25 @@
 #!/usr/bin/env python3
-"""Each known finding's C reproducer, built and run against the libc it was
-found in, must give aiospec's verdict (label `repro`).
+"""C reproducers (`aiospec repro --emit-c`) built and run (label `repro`).
 
-Usage: repro_compile_test.py AIOSPEC SOURCE_DIR
-For every finding in conformance/baselines/{glibc,musl}.txt: `aiospec repro`
-writes the program, gcc (glibc) or musl-gcc -static (musl) builds it, and it
-must exit 1 (FAIL: reproduced, hung or crashed). A glibc finding that musl
-passes is also built with musl-gcc and must not FAIL: exit 0 (PASS), or 2
-(INCONCLUSIVE) when musl took another path earlier, where glibc's allowed
-list need not apply. RACE findings
-(timing-dependent) and traces the emitter cannot write yet are skipped with
-the reason printed. Exit 0 pass, 1 fail.
+Usage: repro_compile_test.py AIOSPEC SOURCE_DIR findings|traces
+
+findings: every finding in conformance/baselines/{glibc,musl}.txt. aiospec
+  reruns the trace on its target and writes the program; gcc (glibc) or
+  musl-gcc -static (musl) builds it, and it must give aiospec's verdict:
+  exit 1 (FAIL: reproduced, hung or crashed). A program that says
+  INCONCLUSIVE (exit 2: the run took another path, e.g. a storm stopped
+  before its handler saw a status) is run again, up to RUNS times. A RACE
+  entry (timing-dependent) may PASS or FAIL, and aiospec itself may see
+  nothing to reproduce: each outcome is printed. A glibc finding that musl
+  passes is also built with musl-gcc and must not FAIL there (exit 0, or 2
+  where glibc's allowed list need not apply).
+traces: every conformance trace, run on a stand-in target that crashes at
+  once (so aiospec judges every trace a CRASH finding and the emitter must
+  write all of its ops), is written and compiled with gcc and musl-gcc.
+
+In both, an emitter refusal (exit 77 "cannot write a reproducer") fails the
+test, unless the trace is in ALLOWED_REFUSALS, whose reason is printed.
+Exit 0 pass, 1 fail.
 """
 import concurrent.futures
 import os
@@ -19,10 +28,13 @@ import subprocess
 import sys
 import tempfile
 
-AIOSPEC, SRC = sys.argv[1], sys.argv[2]
+AIOSPEC, SRC, MODE = sys.argv[1], sys.argv[2], sys.argv[3]
 TRACES = os.path.join(SRC, "conformance", "traces")
-COMPILERS = {"glibc": ["gcc", "-std=c99", "-Wall", "-Werror", "-pthread"],
-             "musl": ["musl-gcc", "-std=c99", "-Wall", "-Werror", "-static"]}
+COMPILERS = {"glibc": ["gcc", "-std=c99", "-Wall", "-Werror", "-pthread", "-O1"],
+             "musl": ["musl-gcc", "-std=c99", "-Wall", "-Werror", "-static", "-O1"]}
+RUNS = 3
+# trace -> why the emitter may refuse it. Empty: it writes every trace.
+ALLOWED_REFUSALS = {}
 
 
 def baseline(target):
@@ -36,55 +48,122 @@ def baseline(target):
     return found
 
 
-def case(work, trace, found_on, run_on, expect):
-    """Emits from a run on found_on, builds for run_on, runs; None or an error."""
-    base = os.path.join(work, f"{trace}.{found_on}.{run_on}")
+def emit(trace, target, out):
+    """(None, None) when written, else ('error'|'ok', message)."""
     p = subprocess.run([AIOSPEC, "repro", os.path.join(TRACES, trace + ".trace"),
-                        "--target", found_on, "--emit-c", "--out", base + ".c"],
+                        "--target", target, "--emit-c", "--out", out],
                        capture_output=True, text=True, timeout=120)
+    why = p.stderr.strip()
+    if p.returncode == 0:
+        return None, None
+    if p.returncode == 77 and "nothing to reproduce" not in why:
+        if trace in ALLOWED_REFUSALS:
+            return "ok", f"refused, allowed: {ALLOWED_REFUSALS[trace]} ({why})"
+        return "error", f"refused: {why}"
     if p.returncode == 77:
-        return f"skip: {p.stderr.strip()}"
-    if p.returncode != 0:
-        return f"error: aiospec repro exit {p.returncode}: {p.stderr.strip()}"
-    b = subprocess.run(COMPILERS[run_on] + [base + ".c", "-o", base, "-lrt"],
+        return "nothing", why
+    return "error", f"aiospec repro exit {p.returncode}: {why}"
+
+
+def build(c_file, libc, out, extra=()):
+    b = subprocess.run(COMPILERS[libc] + list(extra) + [c_file, "-o", out, "-lrt"],
                        capture_output=True, text=True, timeout=120)
-    if b.returncode != 0:
-        return f"error: build failed:\n{b.stderr}"
-    r = subprocess.run([base], capture_output=True, text=True, timeout=120)
-    verdict = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else "(no output)"
-    if r.returncode != expect and not (expect == 0 and r.returncode == 2):
-        return f"error: exit {r.returncode}, expected {expect}: {verdict}\n{r.stdout}"
-    return f"ok: exit {r.returncode}: {verdict}"
+    return None if b.returncode == 0 else f"build with {COMPILERS[libc][0]} failed:\n{b.stderr}"
 
 
-def main():
-    jobs = []
+def run(binary):
+    """Runs until a verdict other than INCONCLUSIVE, at most RUNS times."""
+    tries = []
+    for _ in range(RUNS):
+        r = subprocess.run([binary], capture_output=True, text=True, timeout=120)
+        last = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else "(no output)"
+        tries.append((r.returncode, last, r.stdout))
+        if r.returncode != 2:
+            break
+    return tries
+
+
+def finding(work, trace, found_on, run_on, race):
+    """Emits from a run on found_on, builds for run_on, runs: (status, message)."""
+    base = os.path.join(work, f"{trace}.{found_on}.{run_on}")
+    status, msg = emit(trace, found_on, base + ".c")
+    if status == "nothing":
+        # A RACE the rerun did not hit; anything else is a stale baseline.
+        return ("ok" if race else "error"), f"aiospec saw no finding this run: {msg}"
+    if status:
+        return status, msg
+    err = build(base + ".c", run_on, base)
+    if err:
+        return "error", err
+    tries = run(base)
+    code, last, out = tries[-1]
+    note = "" if len(tries) == 1 else f" (INCONCLUSIVE {len(tries) - 1}x before)"
+    if found_on != run_on:
+        ok = code in (0, 2)  # the other libc passes: not a FAIL
+    elif race:
+        ok = code in (0, 1, 2)
+        note += " (a RACE: PASS and FAIL both agree)"
+    else:
+        ok = code == 1
+    return ("ok" if ok else "error"), f"exit {code}{note}: {last}" + ("" if ok else f"\n{out}")
+
+
+def findings_jobs(have_musl):
     glibc, musl = baseline("glibc"), baseline("musl")
-    have_musl = shutil.which("musl-gcc") is not None
-    if not have_musl:
-        print("skip: musl parts (musl-gcc is not installed)")
+    jobs = []
     for target, found in (("glibc", glibc), ("musl", musl)):
         if target == "musl" and not have_musl:
             continue
         for trace, words in sorted(found.items()):
-            if words[0] == "RACE":
-                print(f"skip: {target} {trace}: a RACE finding (timing-dependent)")
-                continue
-            jobs.append((trace, target, target, 1))
-    # glibc findings that musl passes: the same program must PASS there.
-    if have_musl:
+            jobs.append((finding, trace, target, target, words[0] == "RACE"))
+    if have_musl:  # glibc findings that musl passes: not a FAIL there
         for trace in sorted(set(glibc) - set(musl)):
-            jobs.append((trace, "glibc", "musl", 0))
+            if glibc[trace][0] != "RACE":
+                jobs.append((finding, trace, "glibc", "musl", False))
+    return jobs
+
+
+def every_trace(work, trace, crash_agent, have_musl):
+    """Written as a CRASH finding and compiled: (status, message)."""
+    base = os.path.join(work, trace)
+    status, msg = emit(trace, f"agent:{crash_agent}", base + ".c")
+    if status == "nothing":
+        return "error", f"the stand-in target did not crash: {msg}"
+    if status:
+        return status, msg
+    for libc in ("glibc", "musl") if have_musl else ("glibc",):
+        err = build(base + ".c", libc, os.devnull, ["-c"])
+        if err:
+            return "error", err
+    return "ok", "written, compiled" + (" with gcc and musl-gcc" if have_musl else " with gcc")
+
+
+def main():
+    have_musl = shutil.which("musl-gcc") is not None
+    if not have_musl:
+        print("note: musl-gcc is not installed: no musl builds")
     failed = 0
     with tempfile.TemporaryDirectory() as work, \
             concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
-        futures = {pool.submit(case, work, *j): j for j in jobs}
+        if MODE == "findings":
+            jobs = findings_jobs(have_musl)
+            label = lambda j: f"{j[1]} (found on {j[2]}, run on {j[3]}{', RACE' if j[4] else ''})"
+            futures = {pool.submit(j[0], work, *j[1:]): j for j in jobs}
+        else:
+            crash_agent = os.path.join(work, "crash-agent")
+            with open(crash_agent, "w") as f:
+                f.write("#!/bin/sh\nkill -SEGV $$\n")
+            os.chmod(crash_agent, 0o755)
+            jobs = sorted(t[:-6] for t in os.listdir(TRACES) if t.endswith(".trace"))
+            label = lambda j: j
+            futures = {pool.submit(every_trace, work, j, crash_agent, have_musl): j
+                       for j in jobs}
         for fut in concurrent.futures.as_completed(futures):
-            trace, found_on, run_on, expect = futures[fut]
-            msg = fut.result()
-            print(f"{trace} (found on {found_on}, run on {run_on}): {msg}")
-            failed += msg.startswith("error")
-    print(f"{len(jobs) - failed}/{len(jobs)} reproducers agree with aiospec")
+            status, msg = fut.result()
+            print(f"{label(futures[fut])}: {status}: {msg}")
+            failed += status == "error"
+    what = "reproducers agree with aiospec" if MODE == "findings" else "traces emit and compile"
+    print(f"{len(jobs) - failed}/{len(jobs)} {what}")
     sys.exit(1 if failed else 0)
 
 
