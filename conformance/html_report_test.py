@@ -6,7 +6,11 @@ known to fail), then Chromium takes a screenshot, and the PNG is decoded here
 (standard library only) to check that the verdict matrix is on screen: cells
 in the PASS colour and in the FAIL colour, laid out as a table (several rows). Chromium's rendered DOM must also hold the Findings section
 with a "C reproducer" link to the glibc finding's file, which the report
-wrote next to report.html, and a matrix cell linking to it.
+wrote next to report.html, and a matrix cell linking to it; the
+implementation-defined choices table; and, in the finding's details, the
+timeline of its requests (one row per aiocb). A second screenshot, of the
+page with every <details> open, must show the timeline: its in-flight shading
+and the rejected step's red column.
 Exit 77 (skipped, with the reason printed) when Chromium is not installed.
 
 Usage: html_report_test.py AIOSPEC TRACE_DIR
@@ -21,8 +25,10 @@ import zlib
 
 PASS_RGB = (0xD7, 0xF5, 0xDD)
 FAIL_RGB = (0xF9, 0xD0, 0xD0)
+LIVE_RGB = (0xE3, 0xEE, 0xFC)      # a request in flight, in the timeline
+RETURN_RGB = (0x2E, 0x7D, 0x32)    # an aio_return event
 TRACES = ["read_at_offset", "close_reuse_queued_write", "write_extends_zero_fill",
-          "suspend_already_complete"]
+          "suspend_already_complete", "bad_read_badfd"]
 
 
 def decode_png(path):
@@ -90,6 +96,30 @@ def main(aiospec, trace_dir):
     findings_ok = ('id="findings"' in dom and f'class="creproducer" href="{repro}"' in dom
                    and f'class="repro" href="{repro}"' in dom
                    and os.path.exists(os.path.join(work, repro)))
+    # The finding's details, opened without script: the timeline of w1 and w2.
+    opened = os.path.join(work, "opened.html")
+    with open(html) as f:
+        page = f.read()
+    details = page.index("<h2>Details</h2>")
+    with open(opened, "w") as f:  # details first, opened, so they are on screen
+        f.write(page[:page.index("<h2>Summary</h2>")]
+                + page[details:].replace("<details ", "<details open "))
+    shot2 = os.path.join(work, "timeline.png")
+    subprocess.run(headless + ["--hide-scrollbars", "--window-size=1000,1400",
+                               f"--screenshot={shot2}", "file://" + opened],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    timeline_ok = ('<table class="tl">' in dom and "<tr><th>w2</th>" in dom
+                   and "aio_write submitted" in dom and '<th class="bad"' in dom)
+    choices_ok = ('id="choices"' in dom
+                  and "AIO-READ-16: EBADF reported asynchronously" in dom
+                  and ">UNTESTED</th>" in dom)
+    _, _, rows2 = decode_png(shot2)
+    live_rows = {y for y, row in enumerate(rows2) if row.count(LIVE_RGB) > 40}
+    return_rows = {y for y, row in enumerate(rows2) if row.count(RETURN_RGB) > 20}
+    bad_rows = {y for y, row in enumerate(rows2) if row.count(FAIL_RGB) > 20}
+    print(f"timeline screenshot: {len(live_rows)} pixel rows shaded in flight, "
+          f"{len(return_rows)} with aio_return events, {len(bad_rows)} in the FAIL colour")
+
     width, height, rows = decode_png(png)
     pass_rows = {y for y, row in enumerate(rows) if row.count(PASS_RGB) > 20}
     fail_rows = {y for y, row in enumerate(rows) if row.count(FAIL_RGB) > 20}
@@ -104,7 +134,14 @@ def main(aiospec, trace_dir):
     if not findings_ok:
         print(f"FAIL: no Findings section with a link to {repro} (or the file is missing)")
         return 1
-    print("PASS: the matrix is rendered; the findings link their C reproducers")
+    if not timeline_ok or len(live_rows) < 20 or len(return_rows) < 8 or len(bad_rows) < 10:
+        print("FAIL: the finding's details show no timeline of its requests")
+        return 1
+    if not choices_ok:
+        print("FAIL: no implementation-defined choices table (or no UNTESTED column)")
+        return 1
+    print("PASS: the matrix is rendered; the findings link their C reproducers and show "
+          "the timeline of their requests; the choices table is there")
     return 0
 
 

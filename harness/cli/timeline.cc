@@ -89,12 +89,17 @@ class Builder {
     submitted_at_[cb].push_back(step_);
     if (rows_[cb].submitted < 0) rows_[cb].submitted = step_;
   }
-  // `settles`: a 0 (aio_error, wait) says the request is done.
+  // `settles`: a value other than EINPROGRESS (aio_error, wait) says the
+  // request is done: with success, cancelled, or with an error.
   void Status(CbId cb, const char* call, bool settles) {
     const std::string value = Short(record_);
-    const bool done = settles && value != "EINPROGRESS";
-    Add(cb, absl::StrCat(call, " ", value),
-        absl::StrContains(record_, "errno=") ? "error" : done ? "done" : "status");
+    std::string kind = "status";
+    if (absl::StrContains(record_, "errno=")) {
+      kind = "error";  // the call itself failed
+    } else if (settles && value != "EINPROGRESS") {
+      kind = value == "0" ? "done" : value == "ECANCELED" ? "cancel" : "error";
+    }
+    Add(cb, absl::StrCat(call, " ", value), kind);
   }
   // Every request in flight on `fd` (submitted on it, not returned yet).
   void OnDescriptor(FdId fd, const std::string& text, const std::string& kind) {

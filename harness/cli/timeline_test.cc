@@ -73,6 +73,7 @@ TEST(TimelineTest, OneRowPerAiocbWithWhatEachStepSawOfIt) {
                                  "code=SI_ASYNCIO value=601 status=0");
   EXPECT_THAT(Texts(r, 6), ElementsAre("close"));
   EXPECT_THAT(Texts(r, 7), ElementsAre("aio_error EINPROGRESS"));
+  EXPECT_EQ(r.at.at(7)[0].kind, "status");
   EXPECT_EQ(r.at.at(8)[0].kind, "return");
   // A refused submission is an error event, and the request was never in flight.
   const TimelineRow& q = t.rows[1];
@@ -106,6 +107,20 @@ TEST(TimelineTest, AStopsShortLogShowsOnlyTheStepsReached) {
   ASSERT_EQ(t.rows.size(), 1u);
   EXPECT_EQ(t.columns.back().step, 2);  // the step it hung in, though nothing was recorded
   EXPECT_EQ(t.rows[0].at.size(), 1u);
+}
+
+TEST(TimelineTest, AFinalStatusIsDoneCancelledOrAnError) {
+  const char* trace = "aiospec-trace 1\npipe rd wr\naio_read r fd=rd offset=0 nbytes=1\n"
+                      "aio_error r\naio_error r\naio_error r\naio_suspend r timeout=0\n";
+  const char* log = "aiospec-log 1\ntarget glibc\n0 pipe ret=0\n1 aio_read ret=0\n"
+                    "2 aio_error ret=0\n3 aio_error ret=ECANCELED\n4 aio_error ret=EBADF\n"
+                    "5 aio_suspend ret=0\nend completed\n";
+  const Timeline t = BuildTimeline(Judged(trace, log));
+  ASSERT_EQ(t.rows.size(), 1u);
+  EXPECT_EQ(t.rows[0].at.at(2)[0].kind, "done");
+  EXPECT_EQ(t.rows[0].at.at(3)[0].kind, "cancel");
+  EXPECT_EQ(t.rows[0].at.at(4)[0].kind, "error");
+  EXPECT_EQ(t.rows[0].at.at(5)[0].kind, "status");  // aio_suspend's 0: some request is done
 }
 
 TEST(TimelineTest, NoAiocbNoTable) {
