@@ -87,6 +87,7 @@ std::vector<CbId> UndecidedInClosure(const State& s, std::vector<CbId> seeds) {
 const char* CancelledChoice(Undecided why) {
   switch (why) {
     case Undecided::kAioCancel:
+    case Undecided::kCancelledOrDone:
       return "AIO-CANCEL-09: a pending request was cancelable";
     case Undecided::kClose:
       return "AIO-PROC-01: close cancelled a pending request";
@@ -98,8 +99,39 @@ const char* CancelledChoice(Undecided why) {
   return "";
 }
 
-// The one or two ways of deciding `cb` in `s`.
-std::vector<Decided> DecideOne(const State& s, CbId cb) {
+// `cb` decided in `t`: no longer undecided; when it kept its group's
+// promise, the group's constraint is lifted from the others.
+void Settle(State& t, CbId cb, bool kept_promise) {
+  Request& q = *t.requests[cb];
+  const int group = q.cancel_group;
+  q.undecided = Undecided::kNo;
+  q.cancel_group = -1;
+  if (!kept_promise || group == -1) return;
+  for (std::optional<Request>& o : t.requests) {
+    if (o && o->cancel_group == group) o->cancel_group = -1;
+  }
+}
+
+// Not cancelled: still queued, or for kCancelledOrDone complete, as it was
+// before the call (each world one step of it can reach that completes it).
+std::vector<Decided> NotCancelled(const State& s, CbId cb, const StepContext& ctx) {
+  State t = s;
+  Settle(t, cb, /*kept_promise=*/s.requests[cb]->undecided != Undecided::kCancelledOrDone);
+  if (s.requests[cb]->undecided == Undecided::kAioCancel) {
+    return {{std::move(t), {"AIO-CANCEL-09: a pending request was not cancelable"}}};
+  }
+  if (s.requests[cb]->undecided != Undecided::kCancelledOrDone) return {{std::move(t), {}}};
+  std::vector<Decided> out;
+  for (State& done : StepRequest(t, cb, ctx)) {
+    if (!done.IsPending(cb)) out.push_back({std::move(done), {}});
+  }
+  return out;
+}
+
+// The ways of deciding `cb` in `s`. A group's promise: AIO_NOTCANCELED's
+// that one stayed queued (AIO-CANCEL-11), AIO_CANCELED's that one was
+// cancelled; its last undecided member must keep it.
+std::vector<Decided> DecideOne(const State& s, CbId cb, const StepContext& ctx) {
   const Request& r = *s.requests[cb];
   const int group = r.cancel_group;
   bool other_undecided_in_group = false;
@@ -110,32 +142,16 @@ std::vector<Decided> DecideOne(const State& s, CbId cb) {
       }
     }
   }
+  const bool free = group == -1 || other_undecided_in_group;
+  const bool promised_cancel = r.undecided == Undecided::kCancelledOrDone;
   std::vector<Decided> out;
-  // Not cancelled: still queued; the group's promise is kept.
-  {
+  if (free || !promised_cancel) out = NotCancelled(s, cb, ctx);
+  // Cancelled at the call (AIO-CANCEL-06, AIO-PROC-01).
+  if (free || promised_cancel) {
     State t = s;
+    std::vector<std::string> choices = {CancelledChoice(r.undecided)};
+    Settle(t, cb, promised_cancel);
     Request& q = *t.requests[cb];
-    std::vector<std::string> choices;
-    if (q.undecided == Undecided::kAioCancel) {
-      choices.push_back("AIO-CANCEL-09: a pending request was not cancelable");
-    }
-    q.undecided = Undecided::kNo;
-    q.cancel_group = -1;
-    if (group != -1) {
-      for (std::optional<Request>& o : t.requests) {
-        if (o && o->cancel_group == group) o->cancel_group = -1;
-      }
-    }
-    out.push_back({std::move(t), std::move(choices)});
-  }
-  // Cancelled at the call (AIO-CANCEL-06, AIO-PROC-01), unless it is the
-  // last one that can keep an AIO_NOTCANCELED true (AIO-CANCEL-11).
-  if (group == -1 || other_undecided_in_group) {
-    State t = s;
-    Request& q = *t.requests[cb];
-    std::vector<std::string> choices = {CancelledChoice(q.undecided)};
-    q.undecided = Undecided::kNo;
-    q.cancel_group = -1;
     q.status = RequestStatus::kDone;
     q.ret = -1;
     q.err = ECANCELED;
@@ -239,17 +255,24 @@ std::vector<CbId> MustDecideForNotification(const State& s,
 }
 
 std::vector<Decided> DecideAll(const State& s, const std::vector<CbId>& cbs,
-                               size_t limit, bool* overflow) {
+                               const StepContext& ctx, size_t limit,
+                               bool* overflow) {
+  // In submission order: under qoi a request that completed before the
+  // call did so after the earlier ones it is ordered behind.
+  std::vector<CbId> order = cbs;
+  std::sort(order.begin(), order.end(), [&](CbId a, CbId b) {
+    return s.requests[a]->seq < s.requests[b]->seq;
+  });
   std::vector<Decided> worlds;
   worlds.push_back({s, {}});
-  for (CbId cb : cbs) {
+  for (CbId cb : order) {
     std::vector<Decided> next;
     for (Decided& w : worlds) {
       if (!IsUndecided(w.state, cb)) {
         next.push_back(std::move(w));
         continue;
       }
-      for (Decided& d : DecideOne(w.state, cb)) {
+      for (Decided& d : DecideOne(w.state, cb, ctx)) {
         d.choices.insert(d.choices.begin(), w.choices.begin(), w.choices.end());
         next.push_back(std::move(d));
       }

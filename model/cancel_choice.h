@@ -19,7 +19,13 @@
 //  - an aio_cancel group (cancel_group = the op) says at least one of its
 //    requests was not cancelled: a member may be decided cancelled only
 //    while another member is still undecided; deciding one "not cancelled"
-//    lifts the constraint from the others.
+//    lifts the constraint from the others;
+//  - an aio_cancel that answered AIO_CANCELED past kEagerCancelLimit
+//    targets marks them kCancelledOrDone, a group that says at least one
+//    was cancelled (else the answer was AIO_ALLDONE): each was cancelled,
+//    or had completed before the call, which is decided by letting it
+//    complete then (nothing it conflicts with has moved since: that would
+//    have decided it first).
 //
 // Usage (in the checker, before op i in world s):
 //   std::vector<CbId> cbs = MustDecide(s, op, SpecFor(s, op, obs));
@@ -64,10 +70,12 @@ struct Decided {
   std::vector<std::string> choices;  // the implementation-defined choices taken
 };
 
-// Every way of deciding `cbs` (each cancelled or still queued, within the
-// group constraints). Sets *overflow past `limit` worlds.
+// Every way of deciding `cbs` (each cancelled, or still queued, or for
+// kCancelledOrDone complete by one step of `ctx`, within the group
+// constraints), in submission order. Sets *overflow past `limit` worlds.
 std::vector<Decided> DecideAll(const State& s, const std::vector<CbId>& cbs,
-                               size_t limit, bool* overflow);
+                               const StepContext& ctx, size_t limit,
+                               bool* overflow);
 
 }  // namespace aiospec
 

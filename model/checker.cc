@@ -175,7 +175,8 @@ std::vector<std::string> United(std::vector<std::string> a,
 // Splits each world on the undecided cancellations `needed(state)` names
 // (cancel_choice.h). False when that passes `limit` worlds.
 template <typename Needed>
-bool DecideWhereNeeded(std::vector<World>& worlds, size_t limit, Needed needed) {
+bool DecideWhereNeeded(std::vector<World>& worlds, const StepContext& ctx,
+                       size_t limit, Needed needed) {
   if (std::none_of(worlds.begin(), worlds.end(),
                    [](const World& w) { return HasUndecided(w.state); })) {
     return true;
@@ -188,7 +189,7 @@ bool DecideWhereNeeded(std::vector<World>& worlds, size_t limit, Needed needed) 
       continue;
     }
     bool overflow = false;
-    for (Decided& d : DecideAll(w.state, cbs, limit, &overflow)) {
+    for (Decided& d : DecideAll(w.state, cbs, ctx, limit, &overflow)) {
       out.push_back({std::move(d.state), United(w.choices, d.choices)});
     }
     if (overflow || out.size() > limit) return false;
@@ -294,7 +295,8 @@ CheckResult Run(const Trace& trace, const ObservationLog& log,
       e.message = absl::StrCat("the log's record ", i, " is for op ", obs.op_index);
       return stop(Verdict::kUnresolved, std::move(e));
     }
-    if (!DecideWhereNeeded(worlds, options.max_states, [&](const State& w) {
+    if (!DecideWhereNeeded(worlds, StepContext{&trace, qoi}, options.max_states,
+                           [&](const State& w) {
           return MustDecide(w, trace.ops[i], SpecFor(w, trace.ops[i], obs));
         })) {
       Explanation e = At(trace, op);
@@ -346,7 +348,8 @@ CheckResult Run(const Trace& trace, const ObservationLog& log,
     while (next_note < notes.size() && notes[next_note]->after_op < op) ++next_note;
     for (; next_note < notes.size() && notes[next_note]->after_op == op; ++next_note) {
       const NotificationObservation& note = *notes[next_note];
-      if (!DecideWhereNeeded(worlds, options.max_states, [&](const State& w) {
+      if (!DecideWhereNeeded(worlds, StepContext{&trace, qoi}, options.max_states,
+                             [&](const State& w) {
             return MustDecideForNotification(w, note);
           })) {
         Explanation e = At(trace, op);

@@ -1111,10 +1111,17 @@ TEST(CheckerTest, CancelNullOverSixteenPendingDisjointWrites) {
   ExpectPassBoth(trace, log("aio_cancel ret=AIO_ALLDONE", 0, "ABCDEFGHIJKLMNOP"));
   ExpectPassBoth(trace,
                  log("aio_cancel ret=AIO_NOTCANCELED", 0x5555, ".B.D.F.H.J.L.N.P"));
+  // AIO_CANCELED: each cancelled, or complete before the call.
+  ExpectPassBoth(trace,
+                 log("aio_cancel ret=AIO_CANCELED", 0x5555, ".B.D.F.H.J.L.N.P"));
+  ExpectPassBoth(trace, log("aio_cancel ret=AIO_CANCELED", 0xffff, "................"));
   // A cancelled write whose byte is in the file.
   ExpectFailBoth(trace,
                  log("aio_cancel ret=AIO_NOTCANCELED", 0x5555, "AB.D.F.H.J.L.N.P"),
                  {"AIO-WRITE-01"});
+  // AIO_CANCELED, yet none was cancelled: that is AIO_ALLDONE.
+  ExpectFailBoth(trace, log("aio_cancel ret=AIO_CANCELED", 0, "ABCDEFGHIJKLMNOP"),
+                 {"AIO-CANCEL-06"});
   // AIO_ALLDONE, yet a write says it was cancelled: it had completed.
   ExpectFailBoth(trace, log("aio_cancel ret=AIO_ALLDONE", 1, ".BCDEFGHIJKLMNOP"),
                  {"AIO-ERROR-03"});

@@ -891,13 +891,11 @@ RuleOutcome ApplyCancel(const State& s, const AioCancel& op,
     }
     AddUniqueText(allowed, absl::StrCat("aio_cancel ret=", name(AIO_NOTCANCELED)));
     if (obs.ret == AIO_CANCELED && !forced_left) {
+      // Each was cancelled, or had completed before the call (CancelSpec
+      // moved none), at least one cancelled (cancel_choice.h).
       State t = s;
       for (CbId cb : pending) {
-        Request& r = *t.requests[cb];
-        r.status = RequestStatus::kDone;
-        r.ret = -1;
-        r.err = ECANCELED;
-        t.Unref(r.ofd);
+        MarkUndecided(t, cb, Undecided::kCancelledOrDone, ctx.op_index);
       }
       return Accept(std::move(t),
                     {"AIO-CANCEL-09: a pending request was cancelable"});
@@ -1727,22 +1725,28 @@ RuleOutcome ApplyStorm(const State& s, const Storm& op,
 namespace {
 
 // aio_cancel: AIO_ALLDONE says every target is complete (each component
-// keeps only such worlds). AIO_NOTCANCELED past kEagerCancelLimit targets
-// moves none first: a target that completed before the call and one left
-// in progress by it and completed just after look the same to every later
-// observation, and the rule leaves each undecided (cancelled, or still
-// queued) anyway, so exploring them would only multiply worlds, 2^N for N
-// independent targets. Targets left undecided by an earlier call are
-// decided first, as always (MustDecide seeds them from `either`).
+// keeps only such worlds). Past kEagerCancelLimit targets, AIO_NOTCANCELED
+// and AIO_CANCELED move none first: the rule leaves each target undecided,
+// and deciding it covers its completing before the call (AIO_CANCELED: it
+// completes when decided; AIO_NOTCANCELED: one left in progress that
+// completed just after looks the same to every later observation), so
+// exploring them would only multiply worlds, 2^N for N independent
+// targets. Not when a target moved bytes (it may have to complete before
+// the call), nor while some request is undecided (MustDecide seeds those
+// among the targets from `either`, to decide them first).
 void CancelSpec(const State& s, const AioCancel& op, const StepObservation& obs,
                 ExploreSpec& spec) {
   std::vector<CbId> targets = CancelTargets(s, op);
   if (obs.ret == AIO_ALLDONE) {
     spec.must_complete = std::move(targets);
-  } else if (obs.ret != AIO_NOTCANCELED || op.cb != kNullHandle ||
-             targets.size() <= kEagerCancelLimit || HasUndecided(s)) {
-    spec.either = std::move(targets);
+    return;
   }
+  const bool lazy =
+      (obs.ret == AIO_NOTCANCELED || obs.ret == AIO_CANCELED) &&
+      op.cb == kNullHandle && targets.size() > kEagerCancelLimit && !HasUndecided(s) &&
+      std::none_of(targets.begin(), targets.end(),
+                   [&](CbId cb) { return s.requests[cb]->transferred > 0; });
+  if (!lazy) spec.either = std::move(targets);
 }
 
 }  // namespace

@@ -88,7 +88,9 @@ enum class RequestStatus { kQueued, kDone, kReturned };
 
 // A queued request that an aio_cancel or close may or may not have
 // cancelled, decided only when an observation depends on it (cancel_choice.h).
-enum class Undecided : uint8_t { kNo, kAioCancel, kClose, kDup2 };
+// kCancelledOrDone: an aio_cancel that answered AIO_CANCELED cancelled it,
+// or it had completed before the call.
+enum class Undecided : uint8_t { kNo, kAioCancel, kClose, kDup2, kCancelledOrDone };
 
 // The current submission of one aiocb (GEN-20: keyed by aiocb; resubmission
 // replaces the record).
