@@ -19,6 +19,10 @@ enum class Where { kFile, kPipeRead, kPipeWrite, kSockA, kSockB };
 struct Request {
   std::string cb;
   Where where;
+  // Submitted with a bad argument: it may fail synchronously, and then a
+  // wait or aio_error on it is undefined (AIO-ERROR-05) and the run is
+  // UNRESOLVED, so the ending polls it only now and then.
+  bool doubtful = false;
 };
 
 class ScenarioBuilder {
@@ -123,7 +127,7 @@ class ScenarioBuilder {
   }
 
   void Move() {
-    switch (Uniform(0, 19)) {
+    switch (Uniform(0, 21)) {
       case 0: case 1: case 2: Submit(true, Where::kFile); return;
       case 3: case 4: Submit(false, Where::kFile); return;
       case 5: case 6: Submit(false, Where::kPipeRead); return;
@@ -153,16 +157,71 @@ class ScenarioBuilder {
         return;
       case 17: BadArgument(); return;
       case 18: Resubmit(); return;
+      case 19: Burst(); return;
       default: Poll(); return;
     }
+  }
+
+  // Requests submitted back to back, so the later ones meet the earlier
+  // ones still queued or running, where ordering and cancel bugs show
+  // without a hold: a large write (tens of microseconds of work) and a
+  // small overlapping write, read, fsync or LIO_WAIT list right behind it,
+  // each polled at once; or several pipe writes, or reads blocked on the
+  // empty pipe and cancelled together.
+  void Burst() {
+    if (pipe_read_open_ && pipe_write_open_ && !pipe_full_ && Chance(30)) {
+      std::vector<std::string> cbs;
+      const bool reads = Chance(50);
+      for (int n = Uniform(2, 4); n > 0; --n) {
+        const std::string cb = NewCb();
+        Line(absl::StrCat(reads ? "aio_read " : "aio_write ",
+                          Io(!reads, reads ? Where::kPipeRead : Where::kPipeWrite, cb),
+                          Notify()));
+        requests_.push_back({cb, reads ? Where::kPipeRead : Where::kPipeWrite});
+        cbs.push_back(cb);
+      }
+      if (reads) Line("aio_cancel rd null");
+      for (const std::string& cb : cbs) Line(absl::StrCat("aio_error ", cb));
+      return;
+    }
+    if (!file_open_) return;
+    const std::string big = NewCb();
+    const int size = Uniform(16, 64) << 10;
+    Line(absl::StrCat("aio_write ", big, " fd=d offset=0 data=\"",
+                      std::string(1, static_cast<char>('A' + data_counter_++ % 26)),
+                      "\"*", size, Notify()));
+    requests_.push_back({big, Where::kFile});
+    const std::string next = NewCb();
+    const int offset = Uniform(0, size - 8);
+    switch (Uniform(0, 3)) {
+      case 0:
+        Line(absl::StrCat("aio_write ", next, " fd=d offset=", offset,
+                          " data=\"", Data(Uniform(1, 8)), "\"", Notify()));
+        break;
+      case 1:
+        Line(absl::StrCat("aio_read ", next, " fd=d offset=", offset,
+                          " nbytes=", Uniform(1, 8), Notify()));
+        break;
+      case 2:
+        Line(absl::StrCat("aio_fsync ", next, " fd=d", Notify()));
+        break;
+      default:
+        Line(absl::StrCat("lio_listio wait [write ", next, " fd=d offset=",
+                          offset, " data=\"", Data(Uniform(1, 8)), "\"]"));
+        break;
+    }
+    requests_.push_back({next, Where::kFile});
+    Line(absl::StrCat("aio_error ", next));
+    Line(absl::StrCat("aio_error ", big));
   }
 
   void Fsync() {
     if (!file_open_) return;
     const std::string cb = NewCb();
-    const char* op = Chance(70) ? "" : Chance(70) ? " op=dsync" : " op=invalid";
+    const bool invalid = Chance(9);
+    const char* op = invalid ? " op=invalid" : Chance(33) ? " op=dsync" : "";
     Line(absl::StrCat("aio_fsync ", cb, " fd=d", op, Notify()));
-    requests_.push_back({cb, Where::kFile});
+    requests_.push_back({cb, Where::kFile, /*doubtful=*/invalid});
   }
 
   void Lio() {
@@ -284,7 +343,7 @@ class ScenarioBuilder {
                                        " fd=ro offset=0 data=\"x\""));
         break;
     }
-    requests_.push_back({cb, Where::kFile});
+    requests_.push_back({cb, Where::kFile, /*doubtful=*/true});
   }
 
   // aio_return, then the same aiocb again: its status must be new.
@@ -306,9 +365,13 @@ class ScenarioBuilder {
       Line(absl::StrCat("write wr data=\"", Data(24), "\""));
     }
     if (sockets_) Line(absl::StrCat("write sb data=\"", Data(16), "\""));
-    std::vector<std::string> file, stream;
+    std::vector<Request> polled;
     for (const Request& r : requests_) {
-      (r.where == Where::kFile ? file : stream).push_back(r.cb);
+      if (!r.doubtful || Chance(30)) polled.push_back(r);
+    }
+    std::vector<std::string> file, stream;
+    for (const Request& r : polled) {
+      if (!r.doubtful) (r.where == Where::kFile ? file : stream).push_back(r.cb);
     }
     if (!file.empty()) {
       Line(absl::StrCat("wait ", absl::StrJoin(file, " "), " timeout=150ms"));
@@ -316,7 +379,7 @@ class ScenarioBuilder {
     if (!stream.empty()) {
       Line(absl::StrCat("wait ", absl::StrJoin(stream, " "), " timeout=2ms"));
     }
-    for (const Request& r : requests_) {
+    for (const Request& r : polled) {
       Line(absl::StrCat("aio_error ", r.cb));
       Line(absl::StrCat("aio_return ", r.cb));
     }
