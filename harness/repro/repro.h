@@ -4,19 +4,28 @@
 // `musl-gcc -static`), without aiospec.
 //
 // The program runs the trace's ops as straight-line C, one commented block
-// per op, prints each op's observation in aiospec's log format, and judges
-// itself:
+// per op (signal storms, fork/_exit/exec children, seccomp holds written out
+// as the agent does them), prints each op's observation in aiospec's log
+// format, and judges itself:
 //  - FAIL finding: at the failing op, an observation in the model's allowed
 //    list is PASS (exit 0); any other is FAIL (exit 1, "observed X; POSIX
 //    allows Y"). The allowed list is exact only for the recorded run's
 //    history, so when an earlier op observed something else than the
-//    recorded run (printed as it happens; descriptor numbers excepted) and
-//    the failing op is not allowed, the verdict is INCONCLUSIVE (exit 2),
-//    never a FAIL that aiospec might not give.
+//    recorded run (printed as it happens; descriptor numbers and storm
+//    counts excepted) and the failing op is not allowed, the verdict is
+//    INCONCLUSIVE (exit 2), never a FAIL that aiospec might not give.
+//  - FAIL at a `storm off` record: the model's storm rules in C (a status
+//    path that goes back or changes its final value, aio_suspend errors),
+//    and for the final statuses the handlers saw, the model's allowed list
+//    (PASS) and the status its message rejected (FAIL); else INCONCLUSIVE.
+//  - FAIL whose rejected observation is a notification: FAIL when the same
+//    notification (kind, signal, code, value, status) arrives, PASS when
+//    the run ends without it.
 //  - HANG/CRASH finding (and any run): the ops run in a child process; the
 //    parent gives each op a bound (kHangSlackMillis plus the op's own
-//    timeout) and reports "hung in op N" or "crashed with SIGx in op N" as
-//    FAIL (exit 1). A HANG/CRASH finding whose run completes is PASS.
+//    timeout, five times that while a storm is on) and reports "hung in op
+//    N" or "crashed with SIGx in op N" as FAIL (exit 1). A HANG/CRASH
+//    finding whose run completes is PASS.
 // The comment block at the top names the trace, the assertion IDs with the
 // catalogue's words, what the model allowed, what the target did, and the
 // build line.
@@ -27,8 +36,9 @@
 //                 .assertion_texts = {{"AIO-PROC-02", "..."}}};
 //   absl::StatusOr<std::string> c = EmitReproducer(in);
 //   // kFailedPrecondition: the verdict is not FAIL/HANG/CRASH;
-//   // kUnimplemented: an op or a finding kind the emitter cannot write yet
-//   //                 (e.g. a signal storm); the message says which.
+//   // kUnimplemented: a finding the program cannot judge (a storm
+//   //                 handler's aio_return, which the model compares with
+//   //                 the request's return value); the message says which.
 #ifndef AIOSPEC_HARNESS_REPRO_REPRO_H_
 #define AIOSPEC_HARNESS_REPRO_REPRO_H_
 

@@ -71,13 +71,15 @@ def build(c_file, libc, out, extra=()):
     return None if b.returncode == 0 else f"build with {COMPILERS[libc][0]} failed:\n{b.stderr}"
 
 
-def run(binary):
-    """Runs until a verdict other than INCONCLUSIVE, at most RUNS times."""
+def run(binary, runs):
+    """Runs until a verdict other than INCONCLUSIVE, at most `runs` times:
+    [(exit code, verdict line, output)]."""
     tries = []
-    for _ in range(RUNS):
+    for _ in range(runs):
         r = subprocess.run([binary], capture_output=True, text=True, timeout=120)
-        last = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else "(no output)"
-        tries.append((r.returncode, last, r.stdout))
+        verdicts = [line for line in r.stdout.splitlines()
+                    if line.split(":")[0] in ("PASS", "FAIL", "INCONCLUSIVE")]
+        tries.append((r.returncode, verdicts[-1] if verdicts else "(no verdict)", r.stdout))
         if r.returncode != 2:
             break
     return tries
@@ -95,14 +97,15 @@ def finding(work, trace, found_on, run_on, race):
     err = build(base + ".c", run_on, base)
     if err:
         return "error", err
-    tries = run(base)
+    # Only a FAIL that must reproduce is worth another run.
+    tries = run(base, RUNS if found_on == run_on and not race else 1)
     code, last, out = tries[-1]
     note = "" if len(tries) == 1 else f" (INCONCLUSIVE {len(tries) - 1}x before)"
     if found_on != run_on:
         ok = code in (0, 2)  # the other libc passes: not a FAIL
     elif race:
         ok = code in (0, 1, 2)
-        note += " (a RACE: PASS and FAIL both agree)"
+        note += " (a RACE: PASS, FAIL or INCONCLUSIVE all agree with the baseline)"
     else:
         ok = code == 1
     return ("ok" if ok else "error"), f"exit {code}{note}: {last}" + ("" if ok else f"\n{out}")

@@ -76,5 +76,103 @@ storm off
   EXPECT_THAT(*c, HasSubstr("SIGEV_THREAD_ID"));
 }
 
+constexpr char kStormTrace[] = R"(aiospec-trace 1
+pipe rd wr
+aio_read r fd=rd offset=0 nbytes=4
+storm on r rate=1000 calls=error
+write wr data="abcd"
+wait r
+storm off
+)";
+
+TEST(Repro, StormRecordFindingIsJudgedByTheStatusTheModelRejected) {
+  Finding f = Judge(kStormTrace,
+                    "aiospec-log 1\ntarget t\n0 pipe ret=0\n1 aio_read ret=0\n2 storm ret=0\n"
+                    "3 write ret=4\n4 wait ret=0\n5 storm ret=9 seen=EINPROGRESS>EIO\n"
+                    "end completed\n");
+  ASSERT_EQ(f.result.verdict, Verdict::kFail);
+  ReproInput in{&f.trace, "t.trace", "t", &f.log, &f.result, {}};
+  absl::StatusOr<std::string> c = EmitReproducer(in);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(*c, HasSubstr("#define FAIL_OP 5"));
+  EXPECT_THAT(*c, HasSubstr("storm_allowed[] = {{0, 0}, {-1, 0}};"));
+  EXPECT_THAT(*c, HasSubstr("storm_rejected[] = {{0, EIO}, {-1, 0}};"));
+  EXPECT_THAT(*c, HasSubstr("ret = storm_on(1000, CALL_ERROR, &err);"));
+  // Storm counts differ from run to run: the recorded record is shown whole.
+  EXPECT_THAT(*c, HasSubstr("\"storm ret=9 seen=EINPROGRESS>EIO\""));
+}
+
+TEST(Repro, StormHandlerReturnIsNotJudged) {
+  Finding f = Judge(R"(aiospec-trace 1
+pipe rd wr
+aio_read r fd=rd offset=0 nbytes=4
+storm on r rate=1000 calls=error returns=r
+write wr data="abcd"
+storm off
+)",
+                    "aiospec-log 1\ntarget t\n0 pipe ret=0\n1 aio_read ret=0\n2 storm ret=0\n"
+                    "3 write ret=4\n4 storm ret=9 seen=EINPROGRESS>0 returned=3\n"
+                    "end completed\n");
+  ASSERT_EQ(f.result.verdict, Verdict::kFail);
+  ReproInput in{&f.trace, "t.trace", "t", &f.log, &f.result, {}};
+  absl::StatusOr<std::string> c = EmitReproducer(in);
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(c.status().message(), HasSubstr("aio_return"));
+}
+
+TEST(Repro, NotificationFindingWaitsForTheRejectedNotification) {
+  Finding f = Judge(R"(aiospec-trace 1
+pipe rd wr
+aio_read r fd=rd offset=0 nbytes=4 notify=signal(7)
+write wr data="abcd"
+wait r until=notified
+)",
+                    "aiospec-log 1\ntarget t\n0 pipe ret=0\n1 aio_read ret=0\n2 write ret=4\n"
+                    "notify after=2 kind=signal signo=SIGRTMIN+1 code=SI_QUEUE value=7 status=0\n"
+                    "3 wait ret=0\nend completed\n");
+  ASSERT_EQ(f.result.verdict, Verdict::kFail);
+  ReproInput in{&f.trace, "t.trace", "t", &f.log, &f.result, {}};
+  absl::StatusOr<std::string> c = EmitReproducer(in);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(*c, HasSubstr("#define FAIL_OP -1"));
+  EXPECT_THAT(*c, HasSubstr("failing_note[] = \"kind=signal signo=SIGRTMIN+1 code=SI_QUEUE "
+                            "value=7 status=0\";"));
+  EXPECT_THAT(*c, HasSubstr("allowed[] = {\"code=SI_ASYNCIO\", NULL};"));
+  EXPECT_THAT(*c, HasSubstr("ret = wait_notified(list, 1, 5000000000LL, &err);"));
+  EXPECT_THAT(*c, HasSubstr("PASS: no notification like notify kind=signal"));
+}
+
+TEST(Repro, ProcAndHoldOpsAreWrittenOut) {
+  Finding f = Judge(R"(aiospec-trace 1
+file f content="........"
+open d f flags=rdwr+hold
+pipe rd wr
+aio_read r fd=rd offset=0 nbytes=4
+proc fork watch=r cancel=rd
+aio_write w fd=d offset=0 nbytes=8
+hold wait d
+hold release d errno=EIO
+proc join
+proc exec write x fd=wr offset=0 data="xy"
+proc join
+)",
+                    "aiospec-log 1\ntarget t\n0 file ret=0\nend hung at=1\n");
+  ASSERT_EQ(f.result.verdict, Verdict::kHang);
+  ReproInput in{&f.trace, "t.trace", "t", &f.log, &f.result, {}};
+  absl::StatusOr<std::string> c = EmitReproducer(in);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(*c, HasSubstr("  hold_install();"));
+  EXPECT_THAT(*c, HasSubstr("if (ret >= 0) ret = hold_move((int)ret);"));
+  EXPECT_THAT(*c, HasSubstr("unsigned char *const bufs[] = {buf_r};"));
+  EXPECT_THAT(*c, HasSubstr("ret = proc_fork(bufs, lens, 1, 1, fd_rd, fds, 3, &err);"));
+  EXPECT_THAT(*c, HasSubstr("hold_wait(6, fd_d, 1, 1000000000LL);"));
+  EXPECT_THAT(*c, HasSubstr("hold_release(7, fd_d, 0, EIO);"));
+  EXPECT_THAT(*c, HasSubstr("buf_x = map_pages(2);"));
+  EXPECT_THAT(*c, HasSubstr("ret = proc_exec(&cb_x, 1, &err);"));
+  EXPECT_THAT(*c, HasSubstr("#define HAVE_EXEC_PROBE 1"));
+  EXPECT_THAT(*c, HasSubstr("proc_join(8);"));
+  EXPECT_THAT(*c, HasSubstr("proc_join(10);"));
+}
+
 }  // namespace
 }  // namespace aiospec
