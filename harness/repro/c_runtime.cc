@@ -1100,6 +1100,18 @@ static long long proc_fork(unsigned char *const *bufs, const size_t *lens, int n
 )C";
 
 // Needs: kProc.
+constexpr std::string_view kChildSubmit = R"C(
+/* In the child of proc exit or proc exec: its one request, and the result
+ * as a report. */
+static void child_submit(struct aiocb *cb, int is_write, int report) {
+  long long r;
+  errno = 0;
+  r = is_write ? aio_write(cb) : aio_read(cb);
+  send_report(report, r, errno, 0, 0);
+}
+)C";
+
+// Needs: kChildSubmit.
 constexpr std::string_view kProcExit = R"C(
 /* proc exit: a child submits the one request on a descriptor it inherited
  * and calls _exit at once (AIO-PROC-07/08/09). The result is the child's
@@ -1115,10 +1127,7 @@ static long long proc_exit(struct aiocb *cb, int is_write, int *err) {
   }
   pid = fork_child(go, report);
   if (pid == 0) {
-    long long r;
-    errno = 0;
-    r = is_write ? aio_write(cb) : aio_read(cb);
-    send_report(report[1], r, errno, 0, 0);
+    child_submit(cb, is_write, report[1]);
     _exit(0);
   }
   *err = errno;
@@ -1138,7 +1147,7 @@ static long long proc_exit(struct aiocb *cb, int is_write, int *err) {
 
 )C";
 
-// Needs: kProcJoin, kNotify (NOTIFY_SIGNO), HAVE_EXEC_PROBE.
+// Needs: kProcJoin, kChildSubmit, kNotify (NOTIFY_SIGNO), HAVE_EXEC_PROBE.
 constexpr std::string_view kExec = R"C(
 /* ---- proc exec (AIO-PROC-10..13): a child submits one request and execs
  * this program again as a probe (main's --exec-probe), which maps the old
@@ -1203,10 +1212,7 @@ static long long proc_exec(struct aiocb *cb, int is_write, int *err) {
   snprintf(args[3], sizeof args[3], "%lu", (unsigned long)cb->aio_nbytes);
   proc_child = fork_child(go, report);
   if (proc_child == 0) {
-    long long r;
-    errno = 0;
-    r = is_write ? aio_write(cb) : aio_read(cb);
-    send_report(report[1], r, errno, 0, 0);
+    child_submit(cb, is_write, report[1]);
     if (n > 0) execv(self_exe, argv);
     send_report(report[1], -1, n > 0 ? errno : ENOEXEC, 0, 0);
     _exit(127);
@@ -1485,38 +1491,21 @@ static void hold_install(void) {
   pthread_t t;
   long fd;
   int i, n = 0;
-  prog[n].code = HOLD_LD_W_ABS;
-  prog[n].jt = prog[n].jf = 0;
-  prog[n++].k = offsetof(struct hold_seccomp_data, arch);
-  prog[n].code = HOLD_JEQ_K;
-  prog[n].jt = 0;
-  prog[n].jf = NHELD_SYSCALLS + 1;
-  prog[n++].k = HOLD_AUDIT_ARCH;
-  prog[n].code = HOLD_LD_W_ABS;
-  prog[n].jt = prog[n].jf = 0;
-  prog[n++].k = offsetof(struct hold_seccomp_data, nr);
-  for (i = 0; i < NHELD_SYSCALLS; ++i) {
-    prog[n].code = HOLD_JEQ_K;
-    prog[n].jt = (unsigned char)(NHELD_SYSCALLS - i);
-    prog[n].jf = 0;
-    prog[n++].k = (unsigned int)held_syscalls[i].nr;
+  prog[n++] = (struct hold_sock_filter){HOLD_LD_W_ABS, 0, 0,
+                                        offsetof(struct hold_seccomp_data, arch)};
+  prog[n++] = (struct hold_sock_filter){HOLD_JEQ_K, 0, NHELD_SYSCALLS + 1, HOLD_AUDIT_ARCH};
+  prog[n++] = (struct hold_sock_filter){HOLD_LD_W_ABS, 0, 0,
+                                        offsetof(struct hold_seccomp_data, nr)};
+  for (i = 0; i < NHELD_SYSCALLS; ++i) { /* a match jumps to the fd check */
+    prog[n++] = (struct hold_sock_filter){HOLD_JEQ_K, (unsigned char)(NHELD_SYSCALLS - i), 0,
+                                          (unsigned int)held_syscalls[i].nr};
   }
-  prog[n].code = HOLD_RET_K;
-  prog[n].jt = prog[n].jf = 0;
-  prog[n++].k = HOLD_RET_ALLOW;
-  prog[n].code = HOLD_LD_W_ABS;
-  prog[n].jt = prog[n].jf = 0;
-  prog[n++].k = offsetof(struct hold_seccomp_data, args);
-  prog[n].code = HOLD_JGE_K;
-  prog[n].jt = 0;
-  prog[n].jf = 1;
-  prog[n++].k = HOLD_FD_MIN;
-  prog[n].code = HOLD_RET_K;
-  prog[n].jt = prog[n].jf = 0;
-  prog[n++].k = HOLD_RET_USER_NOTIF;
-  prog[n].code = HOLD_RET_K;
-  prog[n].jt = prog[n].jf = 0;
-  prog[n++].k = HOLD_RET_ALLOW;
+  prog[n++] = (struct hold_sock_filter){HOLD_RET_K, 0, 0, HOLD_RET_ALLOW};
+  prog[n++] = (struct hold_sock_filter){HOLD_LD_W_ABS, 0, 0,
+                                        offsetof(struct hold_seccomp_data, args)};
+  prog[n++] = (struct hold_sock_filter){HOLD_JGE_K, 0, 1, HOLD_FD_MIN};
+  prog[n++] = (struct hold_sock_filter){HOLD_RET_K, 0, 0, HOLD_RET_USER_NOTIF};
+  prog[n++] = (struct hold_sock_filter){HOLD_RET_K, 0, 0, HOLD_RET_ALLOW};
   fprog.len = (unsigned short)n;
   fprog.filter = prog;
   /* Without CAP_SYS_ADMIN the kernel wants no_new_privs. */
@@ -1782,6 +1771,7 @@ std::string_view CHelperText(CHelper helper) {
     case CHelper::kProc: return kProc;
     case CHelper::kProcJoin: return kProcJoin;
     case CHelper::kProcFork: return kProcFork;
+    case CHelper::kChildSubmit: return kChildSubmit;
     case CHelper::kProcExit: return kProcExit;
     case CHelper::kExec: return kExec;
     case CHelper::kStorm: return kStorm;

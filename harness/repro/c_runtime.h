@@ -39,6 +39,7 @@ enum class CHelper {
   kProc,           // proc: child reports, pipes, fork_child, reap
   kProcJoin,       // the child until proc join, proc_join
   kProcFork,       // proc fork
+  kChildSubmit,    // child_submit: the request of proc exit/exec
   kProcExit,       // proc exit
   kExec,           // proc exec and its probe (main --exec-probe)
   kHold,           // open +hold, hold wait/release: the seccomp listener

@@ -243,7 +243,6 @@ std::string Emitter::Submit(int k, const IoRequest& req, bool is_read, bool is_w
   const std::string buf = Buf(var);
   decls_.push_back(absl::StrCat("static struct aiocb ", var, ";"));
   if (mapped) {
-    helpers_.insert(CHelper::kExec);
     decls_.push_back(absl::StrFormat("static unsigned char *%s; /* %d bytes */", buf, size));
     absl::StrAppend(&body_, "  ", buf, " = map_pages(", size, ");\n");
   } else {
@@ -540,7 +539,7 @@ void Emitter::EmitProc(int k, const Proc& o) {
                       "    unsigned char *const bufs[] = {", absl::StrJoin(bufs, ", "),
                       "};\n    const size_t lens[] = {", absl::StrJoin(lens, ", "),
                       "};\n    const int fds[] = {", absl::StrJoin(fds, ", "),
-                      "};\n    ret = proc_fork(bufs, lens, ", nbufs, ", ",
+                      "};\n    ret = proc_fork(bufs, lens, ", nbufs, ", /* cancel: */ ",
                       o.cancel_fd == kNullHandle ? "0, -1" : absl::StrCat("1, ", Fd(o.cancel_fd)),
                       ", fds, ", fds.size(), ", &err);\n  }\n", ObserveLine(k, "RET_NUMBER"));
       return;
@@ -554,7 +553,9 @@ void Emitter::EmitProc(int k, const Proc& o) {
       const bool exec = o.kind == ProcKind::kExec;
       // Set up here, submitted only in the child.
       const std::string cb = Submit(k, o.req, !o.write, o.write, exec);
-      helpers_.insert(exec ? CHelper::kExec : CHelper::kProcExit);
+      helpers_.insert(CHelper::kChildSubmit);
+      helpers_.insert(exec ? std::initializer_list<CHelper>{CHelper::kProcJoin, CHelper::kExec}
+                           : std::initializer_list<CHelper>{CHelper::kProcExit});
       absl::StrAppend(&b, "  ret = ", exec ? "proc_exec" : "proc_exit", "(&", cb, ", ",
                       o.write ? 1 : 0, ", &err);\n", ObserveLine(k, "RET_NUMBER"));
       return;

@@ -25,6 +25,11 @@ Finding Judge(const char* trace_text, const char* log_text) {
   return f;
 }
 
+// The reproducer of a finding observed on target "t".
+absl::StatusOr<std::string> Emit(const Finding& f) {
+  return EmitReproducer(ReproInput{&f.trace, "t.trace", "t", &f.log, &f.result, {}});
+}
+
 constexpr char kReadTrace[] = R"(aiospec-trace 1
 covers AIO-READ-07
 file f content="0123456789"
@@ -54,8 +59,7 @@ TEST(Repro, PassIsNothingToReproduce) {
   Finding f = Judge(kReadTrace,
                     "aiospec-log 1\ntarget t\n0 file ret=0\n1 open ret=3\n2 aio_read ret=0\n"
                     "3 wait ret=0\n4 aio_return ret=4 data=\"3456\"\nend completed\n");
-  ReproInput in{&f.trace, "t.trace", "t", &f.log, &f.result, {}};
-  EXPECT_EQ(EmitReproducer(in).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Emit(f).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(Repro, StormHangRunsTheStormInThePlainC) {
@@ -67,8 +71,7 @@ storm off
 )",
                     "aiospec-log 1\ntarget t\n0 pipe ret=0\n1 aio_read ret=0\nend hung at=2\n");
   ASSERT_EQ(f.result.verdict, Verdict::kHang);
-  ReproInput in{&f.trace, "t.trace", "t", &f.log, &f.result, {}};
-  absl::StatusOr<std::string> c = EmitReproducer(in);
+  absl::StatusOr<std::string> c = Emit(f);
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_THAT(*c, HasSubstr("storm_watch(\"r\", &cb_r, 0);"));
   EXPECT_THAT(*c, HasSubstr("ret = storm_on(100, CALL_ERROR | CALL_SUSPEND, &err);"));
@@ -91,8 +94,7 @@ TEST(Repro, StormRecordFindingIsJudgedByTheStatusTheModelRejected) {
                     "3 write ret=4\n4 wait ret=0\n5 storm ret=9 seen=EINPROGRESS>EIO\n"
                     "end completed\n");
   ASSERT_EQ(f.result.verdict, Verdict::kFail);
-  ReproInput in{&f.trace, "t.trace", "t", &f.log, &f.result, {}};
-  absl::StatusOr<std::string> c = EmitReproducer(in);
+  absl::StatusOr<std::string> c = Emit(f);
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_THAT(*c, HasSubstr("#define FAIL_OP 5"));
   EXPECT_THAT(*c, HasSubstr("storm_allowed[] = {{0, 0}, {-1, 0}};"));
@@ -114,8 +116,7 @@ storm off
                     "3 write ret=4\n4 storm ret=9 seen=EINPROGRESS>0 returned=3\n"
                     "end completed\n");
   ASSERT_EQ(f.result.verdict, Verdict::kFail);
-  ReproInput in{&f.trace, "t.trace", "t", &f.log, &f.result, {}};
-  absl::StatusOr<std::string> c = EmitReproducer(in);
+  absl::StatusOr<std::string> c = Emit(f);
   EXPECT_EQ(c.status().code(), absl::StatusCode::kUnimplemented);
   EXPECT_THAT(c.status().message(), HasSubstr("aio_return"));
 }
@@ -131,8 +132,7 @@ wait r until=notified
                     "notify after=2 kind=signal signo=SIGRTMIN+1 code=SI_QUEUE value=7 status=0\n"
                     "3 wait ret=0\nend completed\n");
   ASSERT_EQ(f.result.verdict, Verdict::kFail);
-  ReproInput in{&f.trace, "t.trace", "t", &f.log, &f.result, {}};
-  absl::StatusOr<std::string> c = EmitReproducer(in);
+  absl::StatusOr<std::string> c = Emit(f);
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_THAT(*c, HasSubstr("#define FAIL_OP -1"));
   EXPECT_THAT(*c, HasSubstr("failing_note[] = \"kind=signal signo=SIGRTMIN+1 code=SI_QUEUE "
@@ -158,13 +158,12 @@ proc join
 )",
                     "aiospec-log 1\ntarget t\n0 file ret=0\nend hung at=1\n");
   ASSERT_EQ(f.result.verdict, Verdict::kHang);
-  ReproInput in{&f.trace, "t.trace", "t", &f.log, &f.result, {}};
-  absl::StatusOr<std::string> c = EmitReproducer(in);
+  absl::StatusOr<std::string> c = Emit(f);
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_THAT(*c, HasSubstr("  hold_install();"));
   EXPECT_THAT(*c, HasSubstr("if (ret >= 0) ret = hold_move((int)ret);"));
   EXPECT_THAT(*c, HasSubstr("unsigned char *const bufs[] = {buf_r};"));
-  EXPECT_THAT(*c, HasSubstr("ret = proc_fork(bufs, lens, 1, 1, fd_rd, fds, 3, &err);"));
+  EXPECT_THAT(*c, HasSubstr("ret = proc_fork(bufs, lens, 1, /* cancel: */ 1, fd_rd, fds, 3, &err);"));
   EXPECT_THAT(*c, HasSubstr("hold_wait(6, fd_d, 1, 1000000000LL);"));
   EXPECT_THAT(*c, HasSubstr("hold_release(7, fd_d, 0, EIO);"));
   EXPECT_THAT(*c, HasSubstr("buf_x = map_pages(2);"));
