@@ -329,15 +329,18 @@ absl::StatusOr<TraceRuns> RunRepeatedly(const std::string& path, Target& target,
 }
 
 // What --write_baselines records for a trace: a known race that kept to its
-// entry stays; a finding seen in some runs and not others is a RACE.
-std::optional<KnownFinding> ObservedFinding(const Baseline& baseline, const ReportEntry& e) {
-  auto known = baseline.by_trace.find(e.judgement.trace_name);
-  if (known != baseline.by_trace.end() && known->second.racy && e.matches_baseline) {
-    return known->second;
+// entries stays; a finding seen in some runs and not others is a RACE.
+std::vector<KnownFinding> ObservedFindings(const Baseline& baseline, const ReportEntry& e) {
+  auto [first, last] = baseline.by_trace.equal_range(e.judgement.trace_name);
+  if (first != last && first->second.racy && e.matches_baseline) {
+    std::vector<KnownFinding> known;
+    for (auto it = first; it != last; ++it) known.push_back(it->second);
+    return known;
   }
   std::optional<KnownFinding> f = FindingOf(e.judgement);
-  if (f.has_value()) f->racy = RunCounts(e).count(Verdict::kPass) > 0;
-  return f;
+  if (!f.has_value()) return {};
+  f->racy = RunCounts(e).count(Verdict::kPass) > 0;
+  return {*f};
 }
 
 int ReportCommand(const std::vector<std::string>& args) {
@@ -402,8 +405,8 @@ int ReportCommand(const std::vector<std::string>& args) {
         code = WorstExit(code, ReportExit(ExitForStatus(runs.status())));
         continue;
       }
-      if (std::optional<KnownFinding> f = ObservedFinding(baseline, runs->entry)) {
-        observed.by_trace.emplace(runs->entry.judgement.trace_name, *f);
+      for (const KnownFinding& f : ObservedFindings(baseline, runs->entry)) {
+        observed.by_trace.emplace(runs->entry.judgement.trace_name, f);
       }
       code = WorstExit(code, ReportExit(runs->exit));
       report.results.push_back(std::move(runs->entry));

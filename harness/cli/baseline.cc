@@ -65,9 +65,14 @@ absl::StatusOr<Baseline> ParseBaseline(std::string_view text,
       finding.assertion_ids.emplace_back(words[i]);
     }
     std::sort(finding.assertion_ids.begin(), finding.assertion_ids.end());
-    if (!baseline.by_trace.emplace(std::string(words[0]), finding).second) {
-      return error(absl::StrCat("trace '", words[0], "' listed twice"));
+    auto [first, last] = baseline.by_trace.equal_range(std::string(words[0]));
+    for (auto it = first; it != last; ++it) {
+      if (!racy || !it->second.racy) {
+        return error(absl::StrCat("trace '", words[0],
+                                  "' listed twice (only RACE lines may list one outcome each)"));
+      }
     }
+    baseline.by_trace.emplace(std::string(words[0]), finding);
   }
   return baseline;
 }
@@ -114,8 +119,14 @@ std::optional<KnownFinding> FindingOf(const Judgement& j) {
 BaselineComparison CompareToBaseline(const Baseline& baseline,
                                      const Judgement& j) {
   std::optional<KnownFinding> now = FindingOf(j);
-  auto it = baseline.by_trace.find(j.trace_name);
-  const KnownFinding* known = it == baseline.by_trace.end() ? nullptr : &it->second;
+  auto [first, last] = baseline.by_trace.equal_range(j.trace_name);
+  // The entry this run is judged by: the one it shows, else the first.
+  const KnownFinding* known = first == last ? nullptr : &first->second;
+  for (auto it = first; now.has_value() && it != last; ++it) {
+    if (now->verdict == it->second.verdict && now->assertion_ids == it->second.assertion_ids) {
+      known = &it->second;
+    }
+  }
   if (!now.has_value() && known == nullptr) return {true, ""};
   if (!now.has_value() && known != nullptr && known->racy) {
     return {true, absl::StrCat("known race on ", j.target, ", not seen this run: ",

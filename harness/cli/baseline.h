@@ -14,7 +14,11 @@
 // RACE marks a finding that depends on thread timing in the implementation
 // (no blocker can hold it): that trace may PASS or show exactly that finding;
 // anything else is a change. The finding stays listed, and the report says
-// whether it showed in this run.
+// whether it showed in this run. A race with more than one outcome lists
+// each on its own RACE line; the trace may show any of them:
+//
+//   close_file_write_then_reuse  RACE FAIL AIO-PROC-02
+//   close_file_write_then_reuse  RACE FAIL AIO-PROC-03
 //
 // Usage:
 //   absl::StatusOr<Baseline> b = LoadBaseline("conformance/baselines/glibc.txt");
@@ -26,6 +30,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <optional>
 
 #include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
@@ -41,7 +47,8 @@ struct KnownFinding {
 };
 
 struct Baseline {
-  absl::btree_map<std::string, KnownFinding> by_trace;  // sorted for printing
+  // Sorted for printing; a trace has several entries only when all are RACE.
+  absl::btree_multimap<std::string, KnownFinding> by_trace;
 };
 
 absl::StatusOr<Baseline> ParseBaseline(std::string_view text,
