@@ -504,8 +504,8 @@ static void record(int kind, int signo, int code, int value) {
   notes[slot].code = code;
   notes[slot].value = value;
   for (i = 0; i < ntracked; ++i) {
-    if (tracked[i].value != value) continue;
-    ++matches;
+    if (tracked[i].value != value || (matches > 0 && tracked[i].cb == cb)) continue;
+    ++matches; /* distinct aiocbs: a resubmitted one counts once */
     cb = tracked[i].cb;
   }
   notes[slot].has_status = matches == 1 && cb != NULL;
