@@ -138,6 +138,32 @@ bool IsNotificationFinding(const Explanation& e) {
   return e.observed.rfind(kNotifyPrefix, 0) == 0;
 }
 
+// A notify record as the program's describe_note prints it (and the
+// model's explanations write it, after "notify ").
+std::string NoteText(const NotificationObservation& n) {
+  std::string out = n.kind == NotifyKind::kSignal
+                        ? absl::StrCat("kind=signal signo=", SignalName(n.signo),
+                                       " code=", SiCodeName(n.code), " value=", n.value)
+                        : absl::StrCat("kind=thread value=", n.value);
+  if (n.status_in_handler.has_value()) {
+    absl::StrAppend(&out, " status=",
+                    *n.status_in_handler == 0 ? "0" : ErrnoName(*n.status_in_handler));
+  }
+  return out;
+}
+
+// Which arrival of the rejected notification's text the model rejected: a
+// duplicate is judged by its count, not its text. The last one of that
+// text by the end of the failing op.
+int RejectedArrival(const ObservationLog& log, const Explanation& e) {
+  const std::string text = e.observed.substr(kNotifyPrefix.size());
+  return static_cast<int>(std::count_if(
+      log.notifications.begin(), log.notifications.end(),
+      [&](const NotificationObservation& n) {
+        return n.after_op <= e.op_index && NoteText(n) == text;
+      }));
+}
+
 // A storm record rejected for what a handler's aio_return gave: the model
 // compares it with the request's return value, which the program cannot
 // know.
@@ -671,9 +697,12 @@ std::string Emitter::Data() const {
   if (helpers_.contains(CHelper::kFiles)) d += "#define HAVE_FILES 1\n";
   if (helpers_.contains(CHelper::kExec)) d += "#define HAVE_EXEC_PROBE 1\n";
   if (helpers_.contains(CHelper::kNotify)) {
-    absl::StrAppend(&d, "/* The notification the model rejected (\"\": none), as printed. */\n"
+    absl::StrAppend(&d, "/* The notification the model rejected (\"\": none), as printed, and\n"
+                        " * which arrival of it (a second one may be what is wrong). */\n"
                         "static const char failing_note[] = ",
-                    CString(note ? e->observed.substr(kNotifyPrefix.size()) : ""), ";\n");
+                    CString(note ? e->observed.substr(kNotifyPrefix.size()) : ""),
+                    ";\n#define FAILING_NOTE_ARRIVAL ",
+                    note ? RejectedArrival(*in_.log, *e) : 0, "\n");
   }
   if (helpers_.contains(CHelper::kStorm)) d += StormTables();
   std::vector<std::string> text, recorded, bounds;
@@ -754,7 +783,9 @@ absl::StatusOr<std::string> Emitter::Emit() {
   std::string end = absl::StrCat("the run finished (the recorded run ",
                                  r.verdict == Verdict::kHang ? "hung" : "crashed", ")");
   if (r.verdict == Verdict::kFail && IsNotificationFinding(*r.failure)) {
-    end = absl::StrCat("no notification like ", r.failure->observed, " arrived");
+    const int arrival = RejectedArrival(*in_.log, *r.failure);
+    end = absl::StrCat("no notification like ", r.failure->observed, " arrived",
+                       arrival > 1 ? absl::StrCat(" ", arrival, " times") : "");
   }
   absl::StrAppend(&c, "\n  if (FAIL_OP < 0) printf(\"%s\\n\", ", CString(absl::StrCat("PASS: ", end)),
                   ");\n}\n", std::string(CHelperText(CHelper::kWatchdog)));

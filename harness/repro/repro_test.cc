@@ -136,10 +136,30 @@ wait r until=notified
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_THAT(*c, HasSubstr("#define FAIL_OP -1"));
   EXPECT_THAT(*c, HasSubstr("failing_note[] = \"kind=signal signo=SIGRTMIN+1 code=SI_QUEUE "
-                            "value=7 status=0\";"));
+                            "value=7 status=0\";\n#define FAILING_NOTE_ARRIVAL 1\n"));
   EXPECT_THAT(*c, HasSubstr("allowed[] = {\"code=SI_ASYNCIO\", NULL};"));
   EXPECT_THAT(*c, HasSubstr("ret = wait_notified(list, 1, 5000000000LL, &err);"));
   EXPECT_THAT(*c, HasSubstr("PASS: no notification like notify kind=signal"));
+}
+
+TEST(Repro, DuplicateNotificationIsJudgedByItsCount) {
+  Finding f = Judge(R"(aiospec-trace 1
+pipe rd wr
+aio_read r fd=rd offset=0 nbytes=4 notify=signal(7)
+write wr data="abcd"
+wait r until=notified
+)",
+                    "aiospec-log 1\ntarget t\n0 pipe ret=0\n1 aio_read ret=0\n2 write ret=4\n"
+                    "notify after=2 kind=signal signo=SIGRTMIN+1 code=SI_ASYNCIO value=7 status=0\n"
+                    "3 wait ret=0\n"
+                    "notify after=3 kind=signal signo=SIGRTMIN+1 code=SI_ASYNCIO value=7 status=0\n"
+                    "end completed\n");
+  ASSERT_EQ(f.result.verdict, Verdict::kFail);
+  absl::StatusOr<std::string> c = Emit(f);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(*c, HasSubstr("failing_note[] = \"kind=signal signo=SIGRTMIN+1 code=SI_ASYNCIO "
+                            "value=7 status=0\";\n#define FAILING_NOTE_ARRIVAL 2\n"));
+  EXPECT_THAT(*c, HasSubstr("status=0 arrived 2 times"));
 }
 
 TEST(Repro, ProcAndHoldOpsAreWrittenOut) {
