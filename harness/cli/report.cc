@@ -102,6 +102,14 @@ std::string MarkdownCell(std::string_view s) {
   return absl::StrReplaceAll(absl::string_view(s.data(), s.size()), {{"|", "\\|"}, {"\n", " "}});
 }
 
+// What the summary counts when traces ran more than once.
+std::string RepeatNote(const Report& report) {
+  return absl::StrCat("Each trace ran ", report.repeat,
+                      " times per target. A trace counts under the verdict of the run shown: "
+                      "the first that differs from the baseline, else the first of the worst "
+                      "verdict; the findings and details give the rates.");
+}
+
 // The names of the traces a finding groups besides its minimal one.
 std::vector<std::string> OtherTraces(const Report& report, const Finding& f) {
   std::vector<std::string> names;
@@ -277,10 +285,7 @@ std::string RenderMarkdown(const Report& report) {
                   ". Every verdict below comes from the model in `model/`.\n\n");
   const auto matrix = AssertionMatrix(report);
   md += "## Summary\n\n";
-  if (report.repeat > 1) {
-    absl::StrAppend(&md, "Each trace ran ", report.repeat,
-                    " times per target; a trace counts under its worst verdict.\n\n");
-  }
+  if (report.repeat > 1) absl::StrAppend(&md, RepeatNote(report), "\n\n");
   md += "| target | traces | PASS | FAIL | HANG | CRASH | UNRESOLVED | UNSUPPORTED | UNTESTED |\n"
         "|---|---|---|---|---|---|---|---|---|\n";
   for (const std::string& t : report.targets) {
@@ -389,7 +394,7 @@ h1{margin-bottom:.2em} .sub{color:#666;margin-top:0}
 table{border-collapse:collapse;margin:1em 0}
 th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f3f3f3;position:sticky;top:0}
-td.v{text-align:center;font-weight:600;font-size:12px}
+td.v{text-align:center;font-weight:600;font-size:12px;white-space:nowrap}
 .PASS{background:#d7f5dd;color:#145a22}.FAIL{background:#f9d0d0;color:#8a1111}
 .HANG{background:#ffe0b2;color:#7a3e00}.CRASH{background:#e1bee7;color:#4a148c}
 .UNRESOLVED{background:#fff6c2;color:#6b5900}.UNTESTED,.UNSUPPORTED{background:#eee;color:#777}
@@ -442,11 +447,7 @@ std::string RenderHtml(const Report& report) {
 
   const auto matrix = AssertionMatrix(report);
   h += "<h2>Summary</h2>";
-  if (report.repeat > 1) {
-    absl::StrAppend(&h, "<p>Each trace ran ", report.repeat,
-                    " times per target; a trace counts under its worst verdict, and its rates "
-                    "are in the findings and details.</p>");
-  }
+  if (report.repeat > 1) absl::StrAppend(&h, "<p>", RepeatNote(report), "</p>");
   h += "<table><tr><th>target</th><th>traces</th><th>PASS</th><th>FAIL</th><th>HANG</th>"
        "<th>CRASH</th><th>UNRESOLVED</th><th>UNSUPPORTED</th>"
        "<th title=\"assertions no trace judged on the target\">UNTESTED</th></tr>";
@@ -516,7 +517,11 @@ std::string RenderHtml(const Report& report) {
         others.push_back(absl::StrCat("<a href=\"#f", o, "\">",
                                       HtmlEscape(report.results[o].judgement.trace_name), "</a>"));
       }
-      absl::StrAppend(&rows, "<tr><td class=\"nw\">", HtmlEscape(absl::StrJoin(FailureIds(j), " ")),
+      std::vector<std::string> ids;  // each unbroken; a long list wraps between IDs
+      for (const std::string& id : FailureIds(j)) {
+        ids.push_back(absl::StrCat("<span class=\"nw\">", HtmlEscape(id), "</span>"));
+      }
+      absl::StrAppend(&rows, "<tr><td>", absl::StrJoin(ids, " "),
                       "</td><td><a href=\"#f", f.result, "\">", HtmlEscape(j.trace_name), "</a>",
                       others.empty() ? ""
                                      : absl::StrCat("<div class=\"also\">also: ",
