@@ -469,9 +469,13 @@ std::string RenderHtml(const Report& report) {
     absl::StrAppend(&h, "<p><b>", HtmlEscape(b.target), " not run:</b> ", HtmlEscape(b.reason), "</p>");
   }
 
-  // The first finding per (assertion, target) is where a matrix cell links.
+  // Where a matrix cell links: a finding's minimal trace first (findings
+  // group several traces), else the first non-PASS result covering the ID.
   std::map<std::pair<std::string, std::string>, size_t> anchor;
-  for (size_t i = 0; i < report.results.size(); ++i) {
+  std::vector<size_t> order;
+  for (const Finding& f : report.findings) order.push_back(f.result);
+  for (size_t i = 0; i < report.results.size(); ++i) order.push_back(i);
+  for (size_t i : order) {
     const Judgement& j = report.results[i].judgement;
     if (j.result.verdict == Verdict::kPass) continue;
     std::vector<std::string> ids = j.trace.covers;

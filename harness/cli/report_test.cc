@@ -94,6 +94,9 @@ TEST(FindingsTest, GroupedPerTargetAndIdsWithTheFewestOpsAsMinimalTrace) {
   EXPECT_THAT(RenderJson(r), HasSubstr("\"other_traces\":[\"long\",\"mid\"]"));
   EXPECT_THAT(RenderMarkdown(r), HasSubstr("| long mid |"));
   EXPECT_THAT(RenderHtml(r), HasSubstr("also: <a href=\"#f0\">long</a>, <a href=\"#f2\">mid</a>"));
+  // The matrix cell opens the minimal trace, not the first result citing the IDs.
+  EXPECT_THAT(RenderHtml(r), HasSubstr("<tr><td>AIO-B-01</td><td class=\"v FAIL\">"
+                                       "<a href=\"#f1\">FAIL</a>"));
 }
 
 TEST(RepeatTest, RatesPerVerdictInEveryForm) {

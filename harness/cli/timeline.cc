@@ -150,12 +150,8 @@ class Builder {
   }
   void Visit(const Close& op) { OnDescriptor(op.fd, "close", "close"); }
   void Visit(const Dup2& op) { OnDescriptor(op.target, "dup2 onto it", "close"); }
-  void Visit(const Storm& op) {
-    if (op.on) {
-      for (CbId cb : op.cbs) Add(cb, "storm on", "status");
-      return;
-    }
-    for (CbId cb : op.cbs) Add(cb, "storm off", "status");
+  void Visit(const Storm& op) {  // `storm off`'s record (the tooltip) says what handlers saw
+    for (CbId cb : op.cbs) Add(cb, op.on ? "storm on" : "storm off", "status");
   }
   void Visit(const Proc& op) {
     if (op.kind == ProcKind::kExit || op.kind == ProcKind::kExec) {
