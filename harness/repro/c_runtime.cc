@@ -1416,6 +1416,18 @@ static int hold_answer(unsigned long long id, int err) {
   return 0;
 }
 
+/* Does fd name the open file description of held (a duplicate of it)? */
+static int same_file(int fd, int held) {
+  struct stat a, b;
+  long r = syscall(SYS_kcmp, (long)getpid(), (long)getpid(), 0L /* KCMP_FILE */, (long)fd,
+                   (long)held);
+  if (r >= 0) return r == 0;
+  if (errno == EBADF) return 0;
+  /* No kcmp here: the same inode will do. */
+  return fstat(fd, &a) == 0 && fstat(held, &b) == 0 && a.st_dev == b.st_dev &&
+         a.st_ino == b.st_ino;
+}
+
 /* The held number that fd is, or names the same open file description
  * as (a library's private duplicate); -1: not held. */
 static int held_for(int fd) {
@@ -1424,10 +1436,7 @@ static int held_for(int fd) {
     if (held_fds[i] == fd) return fd;
   }
   for (i = 0; i < nheld_fds; ++i) {
-    if (syscall(SYS_kcmp, (long)getpid(), (long)getpid(), 0L /* KCMP_FILE */, (long)fd,
-                (long)held_fds[i]) == 0) {
-      return held_fds[i];
-    }
+    if (same_file(fd, held_fds[i])) return held_fds[i];
   }
   return -1;
 }
