@@ -26,6 +26,8 @@
  *    (conflicts() below); it becomes runnable when ndeps reaches zero.
  *    Retirement decrements ndeps of every later conflicting request in the
  *    queue, so the count is exact whichever order requests finish in.
+ *    A write that fails with EIO or ENOSPC hands the error to every later
+ *    sync it holds back, which reports it (AIO-FSYNC-16).
  *    The file's nblocked counts its requests with ndeps > 0; retirement
  *    scans the later requests only while it is non-zero (nothing else can
  *    depend on the retiring one). Because conflicts() depends only on the
@@ -359,6 +361,9 @@ void aiospec_i_retire_locked(struct aio_req *req, ssize_t ret, int err) {
   for (struct aio_req *l = req->file_next; l && f->nblocked > keep_blocked;
        l = l->file_next) {
     if (!conflicts(req, l)) continue;
+    if (is_sync(l) && is_write(req) && (err == EIO || err == ENOSPC) &&
+        l->carried_err == 0)
+      l->carried_err = err;
     if (--l->ndeps > 0) continue;
     f->nblocked--;
     if (l->state == AIO_REQ_WAITING) aiospec_i_pool_push_locked(l);
@@ -455,6 +460,7 @@ static void fill(struct aio_req *req, struct aiocb *cb, enum aio_op op,
   req->buf = (void *)cb->aio_buf;
   req->sev = cb->aio_sigevent;
   req->group = group;
+  req->carried_err = 0;
 }
 
 /* Links a checked request, holding its duplicate, into q, f and (if

@@ -70,6 +70,8 @@ struct aio_req {
   struct aio_lio_group *group; /* lio_listio LIO_NOWAIT list, or NULL */
   enum aio_req_state state;
   int ndeps;        /* earlier conflicting requests still in the queue */
+  int carried_err;  /* a sync: EIO/ENOSPC of a covered write (AIO-FSYNC-16);
+                       set under the lock before the sync can run */
   int cancel;       /* atomic; set by aio_cancel on a running request */
   pid_t worker_tid; /* valid while RUNNING */
   struct aio_file *file;

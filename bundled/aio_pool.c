@@ -165,6 +165,10 @@ static void do_seekable(struct aio_req *req, ssize_t *ret, int *err) {
   } while (n < 0 && errno == EINTR);
   *ret = n;
   *err = n < 0 ? errno : 0;
+  if (req->carried_err != 0 && n == 0) { /* a covered write failed */
+    *ret = -1;
+    *err = req->carried_err;
+  }
 }
 
 /* The descriptor the I/O runs on; the seeded fault (aio_fault.h) uses the
