@@ -1,6 +1,7 @@
 #include "harness/repro/repro.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/trace/trace_parser.h"
@@ -121,16 +122,23 @@ storm off
   EXPECT_THAT(c.status().message(), HasSubstr("aio_return"));
 }
 
-TEST(Repro, NotificationFindingWaitsForTheRejectedNotification) {
-  Finding f = Judge(R"(aiospec-trace 1
+constexpr char kNotifiedTrace[] = R"(aiospec-trace 1
 pipe rd wr
 aio_read r fd=rd offset=0 nbytes=4 notify=signal(7)
 write wr data="abcd"
 wait r until=notified
-)",
-                    "aiospec-log 1\ntarget t\n0 pipe ret=0\n1 aio_read ret=0\n2 write ret=4\n"
-                    "notify after=2 kind=signal signo=SIGRTMIN+1 code=SI_QUEUE value=7 status=0\n"
-                    "3 wait ret=0\nend completed\n");
+)";
+
+// The log of kNotifiedTrace up to its notify records.
+constexpr char kNotifiedLogHead[] =
+    "aiospec-log 1\ntarget t\n0 pipe ret=0\n1 aio_read ret=0\n2 write ret=4\n";
+
+TEST(Repro, NotificationFindingWaitsForTheRejectedNotification) {
+  Finding f = Judge(kNotifiedTrace,
+                    absl::StrCat(kNotifiedLogHead,
+                                 "notify after=2 kind=signal signo=SIGRTMIN+1 code=SI_QUEUE "
+                                 "value=7 status=0\n3 wait ret=0\nend completed\n")
+                        .c_str());
   ASSERT_EQ(f.result.verdict, Verdict::kFail);
   absl::StatusOr<std::string> c = Emit(f);
   ASSERT_TRUE(c.ok()) << c.status();
@@ -143,17 +151,13 @@ wait r until=notified
 }
 
 TEST(Repro, DuplicateNotificationIsJudgedByItsCount) {
-  Finding f = Judge(R"(aiospec-trace 1
-pipe rd wr
-aio_read r fd=rd offset=0 nbytes=4 notify=signal(7)
-write wr data="abcd"
-wait r until=notified
-)",
-                    "aiospec-log 1\ntarget t\n0 pipe ret=0\n1 aio_read ret=0\n2 write ret=4\n"
-                    "notify after=2 kind=signal signo=SIGRTMIN+1 code=SI_ASYNCIO value=7 status=0\n"
-                    "3 wait ret=0\n"
-                    "notify after=3 kind=signal signo=SIGRTMIN+1 code=SI_ASYNCIO value=7 status=0\n"
-                    "end completed\n");
+  Finding f = Judge(kNotifiedTrace,
+                    absl::StrCat(kNotifiedLogHead,
+                                 "notify after=2 kind=signal signo=SIGRTMIN+1 code=SI_ASYNCIO "
+                                 "value=7 status=0\n3 wait ret=0\nnotify after=3 kind=signal "
+                                 "signo=SIGRTMIN+1 code=SI_ASYNCIO value=7 status=0\n"
+                                 "end completed\n")
+                        .c_str());
   ASSERT_EQ(f.result.verdict, Verdict::kFail);
   absl::StatusOr<std::string> c = Emit(f);
   ASSERT_TRUE(c.ok()) << c.status();
