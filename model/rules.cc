@@ -1257,6 +1257,17 @@ RuleOutcome ApplyFill(const State& s, const Fill& op, const StepObservation& obs
   }
   if (obs.ret < 0) return SetupFailed(Op{op, {}}, obs);
   const StreamId st = o->write_stream;
+  if (RequestsOnStream(s, st).empty()) {
+    // Nothing can move between the chunks: one append (the rounds below
+    // copy the growing queue once per chunk).
+    State t = s;
+    t.streams[st].queue = MakeBytes(BytesOf(s.streams[st].queue) +
+                                    std::string(obs.ret, kFillByte));
+    t.streams[st].capacity = static_cast<int64_t>(BytesOf(t.streams[st].queue).size());
+    RuleOutcome out;
+    out.accepted.push_back({std::move(t), {}});
+    return out;
+  }
   // Each round appends a chunk (none before the first), then lets the
   // stream's pending requests move; after the last chunk only reads can,
   // since the stream is full.
