@@ -643,7 +643,8 @@ static int wait_notified(struct aiocb *const *cbs, int n, long long bound_ns, in
 )C";
 
 // Needs from the generated data section: the storm judge's tables
-// (struct storm_fact storm_allowed[], storm_rejected[], STORM_NONE_COMPLETE),
+// (struct storm_fact {kind, cb, value} storm_allowed[], storm_rejected[],
+// STORM_NONE_COMPLETE),
 // FAIL_OP, allowed[], why[].
 constexpr std::string_view kStorm = R"C(
 /* ---- Signal storms (AIO-ASS-01): a timer signals the scenario's thread
@@ -819,23 +820,48 @@ static void storm_text(struct text *t) {
   }
 }
 
-static int is_fact(const struct storm_fact *facts, int cb, int status) {
+/* What the handlers showed of watched aiocb i: the final status their
+ * aio_error saw (FINAL) or what their aio_return gave (RETURNED), if any. */
+static int storm_shows(int kind, int i, long long *value) {
+  const struct storm_cb *c = &storm.cbs[i];
+  int j, shown = 0;
+  if (kind == RETURNED) {
+    *value = c->ret;
+    return c->returned;
+  }
+  for (j = 0; j < c->nseen; ++j) {
+    if (c->seen[j] == EINPROGRESS) continue;
+    *value = c->seen[j];
+    shown = 1;
+  }
+  return shown;
+}
+
+static int is_fact(const struct storm_fact *facts, int kind, int cb, long long value) {
   int j;
   for (j = 0; facts[j].cb >= 0; ++j) {
-    if (facts[j].cb == cb && facts[j].status == status) return 1;
+    if (facts[j].kind == kind && facts[j].cb == cb && facts[j].value == value) return 1;
   }
   return 0;
 }
 
-static int names_cb(const struct storm_fact *facts, int cb) {
+static int names_cb(const struct storm_fact *facts, int kind, int cb) {
   int j;
   for (j = 0; facts[j].cb >= 0; ++j) {
-    if (facts[j].cb == cb) return 1;
+    if (facts[j].kind == kind && facts[j].cb == cb) return 1;
   }
   return 0;
 }
 
-static const char *status_name(int status) { return status == 0 ? "0" : errno_name(status); }
+/* "aio_error of 'r' = EBADF", "aio_return of 'r' = 4" */
+static void storm_fact_text(char *out, size_t n, int kind, int i, long long value) {
+  if (kind == RETURNED) {
+    snprintf(out, n, "aio_return of '%s' = %lld", storm.cbs[i].name, value);
+  } else {
+    snprintf(out, n, "aio_error of '%s' = %s", storm.cbs[i].name,
+             value == 0 ? "0" : errno_name((int)value));
+  }
+}
 
 static void storm_verdict(int k, const char *verdict, const char *what) {
   int i;
@@ -846,36 +872,28 @@ static void storm_verdict(int k, const char *verdict, const char *what) {
 }
 
 /* The rules aiospec's model judged the storm record by (AIO-ASS-01 with
- * AIO-ERROR-08/09, AIO-SUSP-02/13). A status path that goes back to
- * EINPROGRESS or changes its final value, and an aio_suspend error, are
- * FAILs in any run. Which final status each aiocb may end in depends on
- * what the run did: the model's list (storm_allowed) is PASS, the final
- * status it rejected in the recorded run (storm_rejected) FAIL; anything
- * else, or no final status seen where the model rejected one (the storm
- * stopped first), is INCONCLUSIVE. */
+ * AIO-ERROR-08/09, AIO-RETURN-08, AIO-SUSP-02/13). A status path that goes
+ * back to EINPROGRESS or changes its final value, and an aio_suspend
+ * error, are FAILs in any run. The final status each aiocb may end in,
+ * and what a handler's aio_return may give, depend on what the run did:
+ * the model's list (storm_allowed) is PASS, what it rejected in the
+ * recorded run (storm_rejected) FAIL; anything else, or nothing shown
+ * where the model rejected something (the storm stopped first), is
+ * INCONCLUSIVE. */
 static void storm_judge(int k) {
-  char what[160];
-  int i, j, unsure = -1, unsure_final = 1;
+  char what[200];
+  int i, j, kind, unsure = 0;
+  long long value;
   for (i = 0; i < storm.ncbs; ++i) {
     const struct storm_cb *c = &storm.cbs[i];
     int final = 1; /* none seen: 1 is no status aio_error returns */
     for (j = 0; j < c->nseen; ++j) {
       if (final != 1 && c->seen[j] != final) {
         snprintf(what, sizeof what, "a handler saw aio_error of '%s' change after %s",
-                 c->name, status_name(final));
+                 c->name, final == 0 ? "0" : errno_name(final));
         storm_verdict(k, "FAIL", what);
       }
       if (c->seen[j] != EINPROGRESS) final = c->seen[j];
-    }
-    if (is_fact(storm_rejected, i, final)) {
-      snprintf(what, sizeof what, "a handler saw aio_error of '%s' = %s, as in the recorded run",
-               c->name, status_name(final));
-      storm_verdict(k, "FAIL", what);
-    }
-    if (final == 1 ? names_cb(storm_rejected, i)
-                   : names_cb(storm_allowed, i) && !is_fact(storm_allowed, i, final)) {
-      unsure = i;
-      unsure_final = final;
     }
   }
   if (STORM_NONE_COMPLETE && storm.suspend_ok > 0) {
@@ -883,17 +901,28 @@ static void storm_judge(int k) {
                              "before any watched request could complete");
   }
   if (storm.suspend_other > 0) storm_verdict(k, "FAIL", "aio_suspend in a handler failed otherwise");
-  if (unsure >= 0 && unsure_final == 1) {
-    snprintf(what, sizeof what, "the handlers saw no final status of '%s' (the storm "
-             "stopped first); run it again", storm.cbs[unsure].name);
-    storm_verdict(k, "INCONCLUSIVE", what);
+  for (kind = FINAL; kind <= RETURNED; ++kind) {
+    for (i = 0; i < storm.ncbs; ++i) {
+      int shown = storm_shows(kind, i, &value);
+      if (shown && is_fact(storm_rejected, kind, i, value)) {
+        storm_fact_text(what, sizeof what, kind, i, value);
+        strcat(what, ", as in the recorded run");
+        storm_verdict(k, "FAIL", what);
+      }
+      if (!shown && names_cb(storm_rejected, kind, i)) {
+        snprintf(what, sizeof what, "the handlers showed no %s of '%s' (the storm stopped "
+                 "first); run it again", kind == FINAL ? "final status" : "aio_return",
+                 storm.cbs[i].name);
+        unsure = 1;
+      } else if (shown && !is_fact(storm_allowed, kind, i, value) &&
+                 (names_cb(storm_allowed, kind, i) || names_cb(storm_rejected, kind, i))) {
+        storm_fact_text(what, sizeof what, kind, i, value);
+        strcat(what, ", not what the model rejected; judge this run with aiospec");
+        unsure = 1;
+      }
+    }
   }
-  if (unsure >= 0) {
-    snprintf(what, sizeof what, "a handler saw aio_error of '%s' = %s, not what the model "
-             "rejected; judge this run with aiospec", storm.cbs[unsure].name,
-             status_name(unsure_final));
-    storm_verdict(k, "INCONCLUSIVE", what);
-  }
+  if (unsure) storm_verdict(k, "INCONCLUSIVE", what);
   printf("PASS: op %d: the storm's handlers saw what POSIX allows%s\n", k,
          diverged_at >= 0 ? " (an earlier op took another path: see above)" : "");
   finish(0);

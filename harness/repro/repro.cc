@@ -164,15 +164,6 @@ int RejectedArrival(const ObservationLog& log, const Explanation& e) {
       }));
 }
 
-// A storm record rejected for what a handler's aio_return gave: the model
-// compares it with the request's return value, which the program cannot
-// know.
-bool JudgesStormReturns(const Explanation& e) {
-  return std::any_of(e.allowed.begin(), e.allowed.end(), [](const std::string& a) {
-    return a.rfind("aio_return of '", 0) == 0 || a == "request still in progress";
-  });
-}
-
 int64_t Millis(const Timeout& t) {
   if (t.infinite) return 0;
   return std::min<int64_t>(t.nanos / 1000000, 3600 * 1000);
@@ -234,21 +225,33 @@ class Emitter {
 // this many times the slack, as the agent's per-op watchdog gives it.
 constexpr int kStormSlack = 5;
 
-// A storm's watched aiocb and a final status of its aio_error, as the
-// model's storm rule writes them: "aio_error of 'NAME' STATUS" (allowed)
-// or "... saw aio_error of 'NAME' = STATUS" (the message). `infix` is "' "
-// or "' = ". nullopt for another text, or a status C cannot name (E#123).
-std::optional<std::pair<std::string, std::string>> StormFact(std::string_view text,
-                                                             std::string_view infix) {
-  constexpr std::string_view kPrefix = "aio_error of '";
-  const size_t at = text.find(kPrefix);
-  if (at == std::string_view::npos) return std::nullopt;
-  text.remove_prefix(at + kPrefix.size());
-  const size_t quote = text.find(infix);
-  if (quote == std::string_view::npos) return std::nullopt;
-  std::string status(text.substr(quote + infix.size()));
-  if (absl::StrContains(status, "#")) return std::nullopt;
-  return std::make_pair(std::string(text.substr(0, quote)), std::move(status));
+// What the model's storm rule says of a watched aiocb: "aio_error of
+// 'NAME' STATUS" and "aio_return of 'NAME' ret=N" (allowed), "... saw
+// aio_error of 'NAME' = STATUS" and "aio_return of 'NAME' gave N" (its
+// message). The fact's kind (FINAL or RETURNED in the program), the
+// aiocb's name and the value; nullopt for another text, or a status C
+// cannot name (E#123).
+struct StormFactText {
+  const char* kind;
+  std::string cb, value;
+};
+std::optional<StormFactText> ParseStormFact(std::string_view text, bool message) {
+  const struct {
+    const char* kind;
+    std::string_view prefix, infix;
+  } kForms[] = {{"FINAL", "aio_error of '", message ? "' = " : "' "},
+                {"RETURNED", "aio_return of '", message ? "' gave " : "' ret="}};
+  for (const auto& form : kForms) {
+    const size_t at = text.find(form.prefix);
+    if (at == std::string_view::npos) continue;
+    std::string_view rest = text.substr(at + form.prefix.size());
+    const size_t quote = rest.find(form.infix);
+    if (quote == std::string_view::npos) continue;
+    std::string value(rest.substr(quote + form.infix.size()));
+    if (absl::StrContains(value, "#")) return std::nullopt;
+    return StormFactText{form.kind, std::string(rest.substr(0, quote)), std::move(value)};
+  }
+  return std::nullopt;
 }
 
 std::string Emitter::Cb(CbId cb) {
@@ -601,11 +604,13 @@ std::string Emitter::StormTables() const {
   if (r.verdict == Verdict::kFail && e != nullptr && e->op_index >= 0) {
     off = std::get_if<Storm>(&trace_.ops[e->op_index].body);
   }
-  // The watched aiocb's position in the storm's list, and its status.
-  auto entry = [&](const std::optional<std::pair<std::string, std::string>>& fact) {
+  // The fact as a table entry: its kind, the aiocb's position in the
+  // storm's list, the value.
+  auto entry = [&](const std::optional<StormFactText>& fact) {
     for (size_t i = 0; fact.has_value() && i < off->cbs.size(); ++i) {
-      if (trace_.cb_names[off->cbs[i]] == fact->first) {
-        return std::optional<std::string>(absl::StrCat("{", i, ", ", fact->second, "}"));
+      if (trace_.cb_names[off->cbs[i]] == fact->cb) {
+        return std::optional<std::string>(
+            absl::StrCat("{", fact->kind, ", ", i, ", ", fact->value, "}"));
       }
     }
     return std::optional<std::string>();
@@ -613,20 +618,23 @@ std::string Emitter::StormTables() const {
   if (off != nullptr && !off->on) {
     for (const std::string& a : e->allowed) {
       none_complete |= absl::StrContains(a, "(none complete)");
-      if (std::optional<std::string> fact = entry(StormFact(a, "' "))) allowed.push_back(*fact);
+      if (std::optional<std::string> fact = entry(ParseStormFact(a, false))) {
+        allowed.push_back(*fact);
+      }
     }
-    // Only the message names the status no world allowed: the allowed list
-    // joins what each world allowed.
-    if (std::optional<std::string> fact = entry(StormFact(e->message, "' = "))) {
+    // Only the message names what no world allowed: the allowed list joins
+    // what each world allowed.
+    if (std::optional<std::string> fact = entry(ParseStormFact(e->message, true))) {
       rejected.push_back(*fact);
     }
   }
-  allowed.push_back("{-1, 0}");
-  rejected.push_back("{-1, 0}");
+  allowed.push_back("{FINAL, -1, 0}");
+  rejected.push_back("{FINAL, -1, 0}");
   return absl::StrCat(
       "\n/* The storm judge (op FAIL_OP): per watched aiocb (by position), the final\n"
-      " * statuses the model allowed its handlers' aio_error, and the one it\n"
-      " * rejected in the recorded run. */\nstruct storm_fact {\n  int cb, status;\n};\n"
+      " * statuses of its handlers' aio_error and the values of their aio_return\n"
+      " * that the model allowed, and the one it rejected in the recorded run. */\n"
+      "enum { FINAL, RETURNED };\nstruct storm_fact {\n  int kind, cb;\n  long long value;\n};\n"
       "static const struct storm_fact storm_allowed[] = {",
       absl::StrJoin(allowed, ", "), "};\nstatic const struct storm_fact storm_rejected[] = {",
       absl::StrJoin(rejected, ", "), "};\n#define STORM_NONE_COMPLETE ", none_complete ? 1 : 0,
@@ -746,11 +754,6 @@ absl::StatusOr<std::string> Emitter::Emit() {
   }
   if (r.verdict == Verdict::kFail && (!r.failure.has_value() || r.failure->op_index < 0)) {
     return absl::UnimplementedError("the FAIL names no op to judge");
-  }
-  if (r.verdict == Verdict::kFail && JudgesStormReturns(*r.failure)) {
-    return absl::UnimplementedError(
-        "the reproducer cannot judge a storm handler's aio_return (the model's verdict needs "
-        "the request's return value in the recorded run)");
   }
   for (int k = 0; k < static_cast<int>(trace_.ops.size()); ++k) EmitOp(k, trace_.ops[k]);
   std::string c = Header();

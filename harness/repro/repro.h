@@ -16,8 +16,9 @@
 //    INCONCLUSIVE (exit 2), never a FAIL that aiospec might not give.
 //  - FAIL at a `storm off` record: the model's storm rules in C (a status
 //    path that goes back or changes its final value, aio_suspend errors),
-//    and for the final statuses the handlers saw, the model's allowed list
-//    (PASS) and the status its message rejected (FAIL); else INCONCLUSIVE.
+//    and for the final statuses the handlers saw and the values their
+//    aio_return gave, the model's allowed list (PASS) and what its message
+//    rejected (FAIL); else INCONCLUSIVE.
 //  - FAIL whose rejected observation is a notification: FAIL when the same
 //    notification (kind, signal, code, value, status) arrives, PASS when
 //    the run ends without it.
@@ -36,9 +37,7 @@
 //                 .assertion_texts = {{"AIO-PROC-02", "..."}}};
 //   absl::StatusOr<std::string> c = EmitReproducer(in);
 //   // kFailedPrecondition: the verdict is not FAIL/HANG/CRASH;
-//   // kUnimplemented: a finding the program cannot judge (a storm
-//   //                 handler's aio_return, which the model compares with
-//   //                 the request's return value); the message says which.
+//   // kUnimplemented: a FAIL that names no op (the message says so).
 #ifndef AIOSPEC_HARNESS_REPRO_REPRO_H_
 #define AIOSPEC_HARNESS_REPRO_REPRO_H_
 
