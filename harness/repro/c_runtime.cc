@@ -668,6 +668,7 @@ struct storm_cb {
 };
 
 static struct {
+  int active; /* the timer is armed */
   unsigned calls;
   int ncbs;
   struct storm_cb cbs[STORM_MAX_CBS];
@@ -762,6 +763,7 @@ static long long storm_on(int rate, unsigned calls, int *err) {
     *err = errno;
     return -1;
   }
+  storm.active = 1;
   *err = 0;
   return 0;
 }
@@ -934,7 +936,8 @@ static void storm_off(int k) {
   struct text t;
   struct timespec zero = {0, 0};
   sigset_t set;
-  timer_delete(storm.timer);
+  if (storm.active) timer_delete(storm.timer);
+  storm.active = 0;
   sigemptyset(&set);
   sigaddset(&set, STORM_SIGNO);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
@@ -1747,6 +1750,11 @@ int main(int argc, char **argv) {
     perror("fork");
     return 3;
   }
+  /* A process group of its own (set on both sides, whichever runs first):
+   * the scenario's own children (proc ops) go with it, so none outlives
+   * the run. */
+  if (child == 0) setpgid(0, 0);
+  if (child > 0) setpgid(child, child);
   if (child == 0) {
     /* Out of the way, so the scenario's descriptors are numbered from 3
      * as in aiospec's agent. */
@@ -1767,7 +1775,7 @@ int main(int argc, char **argv) {
     ready = poll(&pfd, 1, bound);
     if (ready < 0 && errno == EINTR) continue;
     if (ready == 0) {
-      kill(child, SIGKILL);
+      kill(-child, SIGKILL);
       waitpid(child, &status, 0);
       clean_up();
       printf("FAIL: hung in op %d (%s): no progress within %d ms\n", at,
@@ -1780,6 +1788,7 @@ int main(int argc, char **argv) {
     at = k;
   }
   waitpid(child, &status, 0);
+  kill(-child, SIGKILL); /* a proc exit child still in _exit, say */
   clean_up();
   if (WIFSIGNALED(status)) {
     printf("FAIL: crashed with %s in op %d (%s)\n", signal_name(WTERMSIG(status)),
