@@ -174,13 +174,17 @@ class ScenarioBuilder {
       const bool reads = Chance(50);
       for (int n = Uniform(2, 4); n > 0; --n) {
         const std::string cb = NewCb();
-        Line(absl::StrCat(reads ? "aio_read " : "aio_write ",
-                          Io(!reads, reads ? Where::kPipeRead : Where::kPipeWrite, cb),
-                          Notify()));
+        if (reads) {
+          Line(absl::StrCat("aio_read ", Io(false, Where::kPipeRead, cb), Notify()));
+        } else {  // up to PIPE_BUF: atomic, but in submission order?
+          Line(absl::StrCat("aio_write ", cb, " fd=wr offset=0 data=\"",
+                            std::string(1, static_cast<char>('A' + data_counter_++ % 26)),
+                            "\"*", Uniform(1, 8) << 9, Notify()));
+        }
         requests_.push_back({cb, reads ? Where::kPipeRead : Where::kPipeWrite});
         cbs.push_back(cb);
       }
-      if (reads) Line("aio_cancel rd null");
+      Line(reads ? "aio_cancel rd null" : "drain rd");
       for (const std::string& cb : cbs) Line(absl::StrCat("aio_error ", cb));
       return;
     }
