@@ -2,10 +2,14 @@
 // program calls, each emitted only when the trace needs it.
 //
 // The helpers re-implement, plainly and with libc only, what the agent
-// (harness/agent/agent.c) does for each op, so the program observes what the
-// agent observes: fill/drain/write never block (a private O_NONBLOCK open of
-// a pipe, MSG_DONTWAIT on a socket), read buffers start as '?', `wait` polls
-// aio_error with a bound. Observations are printed in the model's text
+// (harness/agent/agent.c, notify.c, hold.c) does for each op, so the program
+// observes what the agent observes: fill/drain/write never block (a private
+// O_NONBLOCK open of a pipe, MSG_DONTWAIT on a socket), read buffers start
+// as '?', `wait` polls aio_error with a bound, a storm is a SIGEV_THREAD_ID
+// timer whose handler records what aio_error/aio_suspend/aio_return said,
+// proc children report through pipes with async-signal-safe calls only
+// (exec re-runs the program as a probe), and holds are a seccomp
+// user-notification filter on descriptors 900..999. Observations are printed in the model's text
 // format (model/rules.h FormatObservation: byte strings as EncodeBytes
 // writes them, cut at 80 characters like the model's explanations).
 //
