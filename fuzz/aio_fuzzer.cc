@@ -17,7 +17,9 @@
 // choices, verdict) feeds libFuzzer as extra counters, so the search is
 // guided by behaviour, not only by code coverage of aiospec itself.
 //
-// Hangs are libFuzzer's -timeout; crashes and sanitizer reports are its own.
+// Hangs are libFuzzer's -timeout, or an in-process run slower than a correct
+// one can be (TimedRun: an op that blocked until libFuzzer's alarm
+// interrupted it); crashes and sanitizer reports are libFuzzer's own.
 //
 // $AIOSPEC_FUZZ_AGENT=PATH points aio_fuzzer_bundled at agent:PATH (a child
 // process with a watchdog) instead of bundled-inproc: ci/faults fuzzes the
@@ -46,6 +48,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "fuzz/fuzz_oracle.h"
 #include "fuzz/guardrails.h"
@@ -127,9 +130,33 @@ bool BundledAtRest() {
   return false;
 }
 
+// An in-process run this slow had an op blocked until something else woke
+// it: libFuzzer's timeout alarm (every -timeout/2+1 s) interrupts a wait
+// the implementation should never have entered, e.g. a close or cancel
+// waiting for a held read. A correct run stays far below: its long waits are
+// bounded by the guardrails at well under a second in all.
+constexpr auto kInProcessHang = std::chrono::seconds(4);
+
+// RunAndJudge, with an in-process run slower than kInProcessHang reported
+// as a hang (a run error: there is nothing for the model to judge).
+Judged TimedRun(State& s, Target& target, const Trace& trace) {
+  const auto start = std::chrono::steady_clock::now();
+  Judged j = s.oracle.RunAndJudge(target, trace);
+  const std::chrono::duration<double> took =
+      std::chrono::steady_clock::now() - start;
+  if (!s.bundled_is_agent && took > kInProcessHang) {
+    j.outcome = Judged::Outcome::kRunError;
+    j.error = absl::StrFormat(
+        "HANG: the run took %.1f s in process (an op blocked until a signal "
+        "interrupted it)",
+        took.count());
+  }
+  return j;
+}
+
 // Runs, judges, adds features; returns the judged run.
 Judged RunOne(State& s, Target& target, const Trace& trace) {
-  Judged j = s.oracle.RunAndJudge(target, trace);
+  Judged j = TimedRun(s, target, trace);
   Oracle::AddFeatures(target.name(), trace, j, extra_counters, kNumCounters);
   if (j.outcome == Judged::Outcome::kPrecondition) ++s.skipped;
   if (j.outcome == Judged::Outcome::kJudged) ++s.judged;
@@ -155,7 +182,7 @@ bool Reproduces(State& s, Target& target, const Trace& trace,
                : FailureSignature(j.result);
   };
   for (int i = 0; i < 2; ++i) {
-    Judged again = s.oracle.RunAndJudge(target, trace);
+    Judged again = TimedRun(s, target, trace);
     if (signature(again) != signature(first)) {
       const std::string prefix = s.oracle.RecordNote(
           absl::StrCat("flaky-", target.name()), PrintTrace(trace),
