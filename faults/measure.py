@@ -114,9 +114,10 @@ def trace_ops(name):
 
 FIRST = re.compile(r"first finding after ([0-9.]+) s \((\d+) inputs\)")
 WRITTEN = re.compile(r"FINDING on \S+: (.*) -> (\S+)\.\{trace,log,txt\}")
-# libFuzzer's own findings in process: a hang past -timeout, or a crash.
-LIBFUZZER_FINDING = re.compile(r"==\d+== ERROR: libFuzzer: (timeout|deadly signal)"
-                               r"|ERROR: libFuzzer: (timeout|deadly signal)")
+# libFuzzer's own findings in process: a hang past -timeout, a crash, or a
+# sanitizer's report (the fuzzers are built with ASan and UBSan).
+LIBFUZZER_FINDING = re.compile(
+    r"ERROR: (libFuzzer: timeout|libFuzzer: deadly signal|\w+Sanitizer: [\w-]+)")
 ARTIFACT = re.compile(r"Test unit written to (\S+)")
 INPROC_TIMEOUT = 10  # seconds: a hang in process is a finding after this
 
@@ -163,11 +164,10 @@ def fuzz_once(args, fuzzer, agent, seed, workdir):
     if lf and art and not m:
         # libFuzzer stopped on the input itself: a hang (found when the
         # timeout began) or a crash. The artifact is the unshrunk input.
-        kind = lf.group(1) or lf.group(2)
-        out["signature"] = "HANG (libFuzzer timeout)" if kind == "timeout" \
-            else "CRASH (libFuzzer deadly signal)"
-        out["seconds"] = round(max(0.0, wall - (timeout if kind == "timeout"
-                                               else 0)), 1)
+        kind = lf.group(1)
+        hang = kind == "libFuzzer: timeout"
+        out["signature"] = f"{'HANG' if hang else 'CRASH'} ({kind})"
+        out["seconds"] = round(max(0.0, wall - (timeout if hang else 0)), 1)
         out["trace"] = art.group(1)
     return out
 

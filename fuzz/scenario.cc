@@ -4,9 +4,12 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "harness/trace/trace_parser.h"
 
 namespace aiospec {
@@ -363,6 +366,24 @@ class ScenarioBuilder {
     }
   }
 
+  // The aiocbs among `cbs` last submitted with a notification.
+  std::vector<std::string> Notifying(const std::vector<std::string>& cbs) const {
+    absl::flat_hash_map<std::string, bool> last;
+    for (const std::string& line : lines_) {
+      const std::vector<std::string> words = absl::StrSplit(line, ' ');
+      if (words.size() < 2 || (words[0] != "aio_read" &&
+                               words[0] != "aio_write" && words[0] != "aio_fsync")) {
+        continue;
+      }
+      last[words[1]] = absl::StrContains(line, " notify=");
+    }
+    std::vector<std::string> out;
+    for (const std::string& cb : cbs) {
+      if (auto it = last.find(cb); it != last.end() && it->second) out.push_back(cb);
+    }
+    return out;
+  }
+
   void Ending() {
     if (pipe_full_ && pipe_read_open_) Line("drain rd");
     if (pipe_write_open_) {
@@ -379,6 +400,13 @@ class ScenarioBuilder {
     }
     if (!file.empty()) {
       Line(absl::StrCat("wait ", absl::StrJoin(file, " "), " timeout=150ms"));
+      // Every file request is done or cancelled now, and each owes its one
+      // notification (AIO-SIG-14): a lost one shows only to a wait for it.
+      std::vector<std::string> notified = Notifying(file);
+      if (!notified.empty()) {
+        Line(absl::StrCat("wait ", absl::StrJoin(notified, " "),
+                          " until=notified timeout=150ms"));
+      }
     }
     if (!stream.empty()) {
       Line(absl::StrCat("wait ", absl::StrJoin(stream, " "), " timeout=2ms"));
