@@ -515,6 +515,10 @@ Trace CrossOver(const Trace& a, const Trace& b, std::mt19937_64& rng,
 std::string MutateTraceText(std::string_view text, std::mt19937_64& rng,
                             const MutatorOptions& options) {
   Mutator m(rng, options);
+  // One input in ten is a fresh scenario: once the corpus has grown, most
+  // inputs are edits of it, and the shapes only a whole scenario builds
+  // (reads held on a pipe, then its close) would otherwise thin out.
+  if (rng() % 10 == 0) return m.Fit(ScenarioTrace(rng, options.guardrails));
   return m.Fit(m.Mutate(m.ParseOrRandom(text)));
 }
 

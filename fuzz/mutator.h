@@ -47,8 +47,9 @@ Trace MutateTrace(Trace trace, std::mt19937_64& rng,
 Trace CrossOver(const Trace& a, const Trace& b, std::mt19937_64& rng,
                 const MutatorOptions& options);
 
-// The same on text: parse (a RandomTrace if that fails), mutate, print.
-// The result always parses, passes CheckRunnable, and fits max_text_bytes.
+// The same on text: parse (a scenario or a RandomTrace if that fails),
+// mutate, print; one call in ten returns a fresh scenario instead. The
+// result always parses, passes CheckRunnable, and fits max_text_bytes.
 std::string MutateTraceText(std::string_view text, std::mt19937_64& rng,
                             const MutatorOptions& options);
 std::string CrossOverTraceText(std::string_view a, std::string_view b,
