@@ -195,12 +195,16 @@ def fuzz_fault(args, name, agent):
             r = fuzz_once(args, fuzzer, target, seed, work)
             path = r.pop("trace", None)  # in the temporary directory
             if path and os.path.exists(path):
+                with open(path, errors="replace") as f:
+                    text = f.read()
                 if fails_on_control(args, path):
+                    # Kept for triage: a bug of the bundled implementation
+                    # or of the model, found by the way.
                     r["not_the_fault"] = r.pop("signature", "")
+                    r["not_the_fault_trace"] = text
                     r["seconds"] = None
                 else:
-                    with open(path, errors="replace") as f:
-                        r["trace_text"] = f.read()
+                    r["trace_text"] = text
             elif r["seconds"] is not None:
                 r["seconds"] = None  # a finding with no trace to check
             runs.append(r)
