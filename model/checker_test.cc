@@ -608,6 +608,25 @@ TEST(CheckerTest, WaitTimeoutOnABlockedPipeReadPasses) {
                  {"AIO-GEN-02"});
 }
 
+// The fuzzer's find (a model gap): after a fill, reading a few bytes frees
+// no page of the pipe, so a small write may still find no room.
+TEST(CheckerTest, WriteAfterAPartialReadOfAFullPipeMayFindNoRoom) {
+  const Lines trace = {"pipe rd wr", "fill wr",
+                       "aio_read r fd=rd offset=0 nbytes=4", "wait r",
+                       "write wr data=\"d\""};
+  ExpectPassBoth(trace, {"pipe ret=0", "fill ret=65536", "aio_read ret=0",
+                         "wait ret=0", "write ret=-1 errno=EAGAIN"});
+  ExpectPassBoth(trace, {"pipe ret=0", "fill ret=65536", "aio_read ret=0",
+                         "wait ret=0", "write ret=1"});
+  // With a page or more of room the write fits.
+  const Lines drained = {"pipe rd wr", "fill wr", "drain rd max=8192",
+                         "write wr data=\"d\""};
+  ExpectFailBoth(drained,
+                 {"pipe ret=0", "fill ret=65536",
+                  "drain ret=8192 data=\"F\"*8192", "write ret=-1 errno=EAGAIN"},
+                 {"AIO-GEN-25"});
+}
+
 // The fuzzer's find (a model gap): fill writes PIPE_BUF-byte chunks, and a
 // queued pipe write may land between two of them, never inside one.
 const Lines kWriteQueuedBeforeFill = {
