@@ -627,6 +627,21 @@ TEST(CheckerTest, WriteAfterAPartialReadOfAFullPipeMayFindNoRoom) {
                  {"AIO-GEN-25"});
 }
 
+TEST(CheckerTest, ShortReadOfAFullPipeMayFreeAWholePage) {
+  const Lines trace = {"pipe rd wr", "write wr data=\";\"", "fill wr",
+                       "aio_read r fd=rd offset=0 nbytes=8", "wait r",
+                       "write wr data=\"BbBdBfBhBjBl\""};
+  ExpectPassBoth(trace, {"pipe ret=0", "write ret=1", "fill ret=65535",
+                         "aio_read ret=0", "wait ret=0", "write ret=12"});
+  ExpectPassBoth(trace, {"pipe ret=0", "write ret=1", "fill ret=65535",
+                         "aio_read ret=0", "wait ret=0", "write ret=-1 errno=EAGAIN"});
+  // Nothing read since fill: no room at all.
+  const Lines unread = {"pipe rd wr", "write wr data=\";\"", "fill wr",
+                        "write wr data=\"BbBdBfBhBjBl\""};
+  ExpectFailBoth(unread, {"pipe ret=0", "write ret=1", "fill ret=65535", "write ret=12"},
+                 {"AIO-GEN-25"});
+}
+
 // The fuzzer's find (a model gap): fill writes PIPE_BUF-byte chunks, and a
 // queued pipe write may land between two of them, never inside one.
 const Lines kWriteQueuedBeforeFill = {

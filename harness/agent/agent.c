@@ -1284,6 +1284,34 @@ static void op_write(struct agent *ag, int k, const struct wire_op *op) {
   put_ret(ag, ret, err);
 }
 
+/* The whole file in one pread, so that the readback is one observation of
+ * the file at one moment: a loop of reads could see its start before a
+ * pending write and its end after. A file that grew past the buffer between
+ * fstat and pread is read again, whole, into a bigger one. */
+static int read_snapshot(int fd, off_t size_hint, struct bytes *out) {
+  size_t cap = (size_t)size_hint + 65536;
+  for (;;) {
+    if (cap > (size_t)kMaxObservedBytes + 1) cap = (size_t)kMaxObservedBytes + 1;
+    if (bytes_reserve(out, cap) != 0) {
+      errno = ENOMEM;
+      return -1;
+    }
+    ssize_t got;
+    do got = pread(fd, out->p, cap, 0);
+    while (got < 0 && errno == EINTR);
+    if (got < 0) return -1;
+    if ((size_t)got > (size_t)kMaxObservedBytes) {
+      errno = EFBIG; /* more than a log should carry */
+      return -1;
+    }
+    if ((size_t)got < cap) {
+      out->n = (size_t)got;
+      return 0;
+    }
+    cap *= 2;
+  }
+}
+
 static void op_readback(struct agent *ag, int k, const struct wire_op *op) {
   char path[PATH_MAX];
   file_path(ag, (int)op->a[0], path, sizeof path);
@@ -1297,13 +1325,10 @@ static void op_readback(struct agent *ag, int k, const struct wire_op *op) {
     err = errno;
   } else if (st.st_size > kMaxObservedBytes) {
     err = EFBIG; /* more than a log should carry */
+  } else if (read_snapshot(fd, st.st_size, &got) == 0) {
+    ret = (long long)got.n;
   } else {
-    struct nbio io = {fd, 0, 0, 0};
-    if (read_available(&io, -1, &got) == 0) {
-      ret = (long long)got.n;
-    } else {
-      err = errno;
-    }
+    err = errno;
   }
   if (fd >= 0) close(fd);
   put_head(ag, k, "readback");

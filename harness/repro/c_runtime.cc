@@ -281,26 +281,28 @@ static int make_file(const char *name, const unsigned char *content, size_t n) {
 )C";
 
 constexpr std::string_view kReadback = R"C(
-/* readback NAME: the whole file, read by path. *out is malloc'ed. */
+/* readback NAME: the whole file, read by path in one pread, so that it is
+ * one observation at one moment (see the agent's read_snapshot). *out is
+ * malloc'ed. */
 static long long read_file(const char *name, unsigned char **out) {
-  size_t n = 0, cap = 4096;
+  struct stat st;
+  size_t cap;
+  ssize_t got = -1;
   int fd = open(path_of(name), O_RDONLY | O_CLOEXEC);
-  *out = malloc(cap);
-  if (fd < 0 || !*out) return -1;
+  *out = NULL;
+  if (fd < 0) return -1;
+  cap = fstat(fd, &st) == 0 ? (size_t)st.st_size + 65536 : 65536;
   for (;;) {
-    ssize_t got;
-    if (n == cap) {
-      unsigned char *bigger = realloc(*out, cap *= 2);
-      if (!bigger) break;
-      *out = bigger;
-    }
-    got = read(fd, *out + n, cap - n);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
-    n += (size_t)got;
+    unsigned char *bigger = realloc(*out, cap);
+    if (!bigger) break;
+    *out = bigger;
+    do got = pread(fd, *out, cap, 0);
+    while (got < 0 && errno == EINTR);
+    if (got < 0 || (size_t)got < cap) break;
+    cap *= 2;
   }
   close(fd);
-  return (long long)n;
+  return (long long)got;
 }
 )C";
 
