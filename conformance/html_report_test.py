@@ -8,12 +8,14 @@ in the PASS colour and in the FAIL colour, laid out as a table (several rows). C
 with a "C reproducer" link to the glibc finding's file, which the report
 wrote next to report.html, and a matrix cell linking to it; the
 implementation-defined choices table; and, in the finding's details, the
-timeline of its requests (one row per aiocb). A second screenshot, of the
+timeline of its requests (one row per aiocb); and the seeded-faults table
+(report --faults), one row per fault of FAULTS_TSV, on screen in a third
+screenshot. A second screenshot, of the
 page with every <details> open, must show the timeline: its in-flight shading
 and the rejected step's red column.
 Exit 77 (skipped, with the reason printed) when Chromium is not installed.
 
-Usage: html_report_test.py AIOSPEC TRACE_DIR
+Usage: html_report_test.py AIOSPEC TRACE_DIR FAULTS_TSV
 """
 import os
 import shutil
@@ -72,14 +74,15 @@ def decode_png(path):
     return width, height, rows
 
 
-def main(aiospec, trace_dir):
+def main(aiospec, trace_dir, faults_tsv):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
         print("SKIP: chromium is not installed (ci/bootstrap installs it)")
         return 77
     work = tempfile.mkdtemp(prefix="aiospec-html-")
     traces = [os.path.join(trace_dir, t + ".trace") for t in TRACES]
-    subprocess.run([aiospec, "report", "--targets", "glibc,bundled", "--out", work] + traces,
+    subprocess.run([aiospec, "report", "--targets", "glibc,bundled", "--out", work,
+                    "--faults", faults_tsv] + traces,
                    check=False, stdout=subprocess.DEVNULL)
     html = os.path.join(work, "report.html")
     assert os.path.exists(html), "aiospec report wrote no report.html"
@@ -113,6 +116,23 @@ def main(aiospec, trace_dir):
     choices_ok = ('id="choices"' in dom
                   and "AIO-READ-16: EBADF reported asynchronously" in dom
                   and ">UNTESTED</th>" in dom)
+    # The seeded-faults table: a row per fault, in the HTML and on screen.
+    with open(faults_tsv) as f:
+        faults = [l.split("\t", 1)[0] for l in f if l.strip() and not l.startswith("#")][1:]
+    faults_ok = 'id="faults"' in dom and all(f"<code>{n}</code>" in dom for n in faults)
+    only_faults = os.path.join(work, "faults.html")
+    with open(only_faults, "w") as f:
+        f.write(page[:page.index("<h2>Summary</h2>")]
+                + page[page.index('<h2 id="faults">'):page.index("<h2>Details</h2>")])
+    shot3 = os.path.join(work, "faults.png")
+    subprocess.run(headless + ["--hide-scrollbars", "--window-size=1000,1400",
+                               f"--screenshot={shot3}", "file://" + only_faults],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    _, _, rows3 = decode_png(shot3)
+    text_rows = sum(1 for row in rows3 if sum(1 for p in row if max(p) < 0x60) > 30)
+    print(f"faults screenshot: {len(faults)} faults in the table, {text_rows} pixel rows of text")
+    if os.environ.get("AIOSPEC_KEEP_SHOTS"):
+        shutil.copy(shot3, os.environ["AIOSPEC_KEEP_SHOTS"])
     _, _, rows2 = decode_png(shot2)
     live_rows = {y for y, row in enumerate(rows2) if row.count(LIVE_RGB) > 40}
     return_rows = {y for y, row in enumerate(rows2) if row.count(RETURN_RGB) > 20}
@@ -140,10 +160,13 @@ def main(aiospec, trace_dir):
     if not choices_ok:
         print("FAIL: no implementation-defined choices table (or no UNTESTED column)")
         return 1
+    if not faults_ok or text_rows < 200:
+        print("FAIL: no seeded-faults table with a row per fault of " + faults_tsv)
+        return 1
     print("PASS: the matrix is rendered; the findings link their C reproducers and show "
-          "the timeline of their requests; the choices table is there")
+          "the timeline of their requests; the choices and seeded-faults tables are there")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(sys.argv[1], sys.argv[2], sys.argv[3]))

@@ -296,6 +296,19 @@ def write_outputs(args, faults):
         json.dump(doc, f, indent=1, sort_keys=True)
         f.write("\n")
 
+    summary_lines = [
+        f"{summary['faults']} faults; {summary['killed']} killed; "
+        f"{summary['killed_by_conformance']} ({summary['conformance_percent']}%) "
+        "by the conformance suite alone."]
+    if summary["fuzz"]:
+        fz = summary["fuzz"]
+        summary_lines.append(
+            f"Fuzzer ({fz['mode']}, empty corpus, "
+            f"{fz['seeds']} seeds, bound {fz['bound_seconds']} s): found "
+            f"{fz['found']}/{summary['faults']}; median over faults of the "
+            f"median time to first finding: {fz['median_of_medians_seconds']:.1f} s.")
+    if summary["survivors"]:
+        summary_lines.append("Survivors (gaps): " + ", ".join(summary["survivors"]) + ".")
     lines = [
         "# Seeded faults: what the suite and the fuzzer catch",
         "",
@@ -304,19 +317,8 @@ def write_outputs(args, faults):
         "[faults.def](faults.def), judged by the model (qoi profile) on every",
         "conformance trace; killed = some trace gives FAIL, HANG or CRASH.",
         "",
-        f"**{summary['faults']} faults; {summary['killed']} killed; "
-        f"{summary['killed_by_conformance']} ({summary['conformance_percent']}%) "
-        "by the conformance suite alone.**",
-    ]
-    if summary["fuzz"]:
-        fz = summary["fuzz"]
-        lines.append(
-            f"Fuzzer ({fz['mode']}, empty corpus, "
-            f"{fz['seeds']} seeds, bound {fz['bound_seconds']} s): found "
-            f"{fz['found']}/{summary['faults']}; median over faults of the "
-            f"median time to first finding: {fz['median_of_medians_seconds']:.1f} s.")
-    if summary["survivors"]:
-        lines.append("Survivors (gaps): " + ", ".join(summary["survivors"]) + ".")
+        f"**{summary_lines[0]}**",
+    ] + summary_lines[1:]
     lines += ["", "Suite passes: a fault that survives a pass of the suite gets up "
               f"to {args.passes}; the killing pass is shown after the verdicts.",
               "", "| fault | area | killed by (trace: verdict, assertion IDs) | "
@@ -342,10 +344,51 @@ def write_outputs(args, faults):
                               e.get("fuzz_minimal_trace")) if p) or "—"
         lines.append(f"| `{name}` | {e['area']} | {shown or '**survives**'} | "
                      f"{fuzz_cell} | {minimal} |")
+    write_table(args, summary_lines, faults)
     with open(os.path.join(ROOT, "faults", "gaps.md")) as f:
         lines += ["", f.read().rstrip()]
     with open(os.path.join(args.out, "RESULTS.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
+
+
+def tsv_field(s):
+    return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def write_table(args, summary_lines, faults):
+    """faults/table.tsv: the table `aiospec report --faults` shows
+    (harness/cli/fault_table.h documents the format)."""
+    def text_of(path):
+        if not path:
+            return ""
+        with open(os.path.join(ROOT, path)) as f:
+            return f.read()
+    rows = ["# aiospec-faults-table/1: written by ci/faults (faults/measure.py); "
+            "read by `aiospec report --faults` (harness/cli/fault_table.h)"]
+    rows += ["# summary\t" + tsv_field(l) for l in summary_lines]
+    rows.append("\t".join(["fault", "area", "description", "killed_by", "fuzzer",
+                           "minimal_trace", "minimal_trace_text", "fuzz_trace",
+                           "fuzz_trace_text"]))
+    for name, e in faults.items():
+        kills = e["suite"]["kills"]
+        killed = [f"{k['trace']}: {k['verdict']} {' '.join(k['assertion_ids'])}".rstrip()
+                  for k in kills[:3]]
+        if len(kills) > 3:
+            killed.append(f"(+{len(kills) - 3} more)")
+        fz = e.get("fuzz")
+        if fz is None:
+            fuzz_cell = "not run"
+        else:
+            got = sum(r["seconds"] is not None for r in fz["runs"])
+            fuzz_cell = (f"{fz['median_seconds']:.1f} s ({got}/{len(fz['runs'])} seeds)"
+                         if fz["found"] else f"> {fz['bound']} s ({got}/{len(fz['runs'])} seeds)")
+        fuzz_trace = e.get("fuzz_minimal_trace") or ""
+        fields = [name, e["area"], e.get("description", ""), "\n".join(killed), fuzz_cell,
+                  e["minimal_trace"] or "", text_of(e["minimal_trace"]), fuzz_trace,
+                  text_of(fuzz_trace)]
+        rows.append("\t".join(tsv_field(x) for x in fields))
+    with open(os.path.join(args.out, "table.tsv"), "w") as f:
+        f.write("\n".join(rows) + "\n")
 
 
 def main():
@@ -361,6 +404,8 @@ def main():
     p.add_argument("--passes", type=int, default=3)
     p.add_argument("--skip_suite", action="store_true")
     p.add_argument("--out", default=os.path.join(ROOT, "faults"))
+    p.add_argument("--rewrite", action="store_true",
+                   help="measure nothing: rewrite RESULTS.md and table.tsv from results.json")
     p.add_argument("only", nargs="*")
     args = p.parse_args()
     old = {}
@@ -368,6 +413,9 @@ def main():
     if os.path.exists(path):
         with open(path) as f:
             old = json.load(f).get("faults", {})
+    if args.rewrite:
+        write_outputs(args, {r[0]: old[r[0]] for r in fault_rows() if r[0] in old})
+        return
     rows = [r for r in fault_rows() if not args.only or r[0] in args.only]
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         done = dict(pool.map(lambda r: measure(args, r, old), rows))

@@ -61,6 +61,8 @@ ABSL_FLAG(std::string, out, "",
 ABSL_FLAG(int, watchdog_ms, 10000, "per-trace wall-clock bound for agents");
 ABSL_FLAG(int, repeat, 1,
           "report: runs of each trace per target, counted per verdict (for races)");
+ABSL_FLAG(std::string, faults, "",
+          "report: the seeded-faults table to include (faults/table.tsv, from ci/faults)");
 ABSL_FLAG(int, max_states, 4096, "model state-set cap (past it: UNRESOLVED)");
 ABSL_FLAG(bool, quiet, false, "print only verdict lines");
 ABSL_FLAG(bool, json, false,
@@ -363,6 +365,11 @@ int ReportCommand(const std::vector<std::string>& args) {
   report.profile = options->check.profile;
   report.repeat = repeat;
   report.required = RequiredAssertions();
+  if (const std::string faults = absl::GetFlag(FLAGS_faults); !faults.empty()) {
+    absl::StatusOr<FaultTable> table = ReadFaultTable(faults);
+    if (!table.ok()) return UsageError("report", std::string(table.status().message()));
+    report.faults = *std::move(table);
+  }
   std::vector<std::string> names =
       absl::GetFlag(FLAGS_target).empty()
           ? std::vector<std::string>(absl::StrSplit(absl::GetFlag(FLAGS_targets), ',',

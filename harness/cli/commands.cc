@@ -54,9 +54,11 @@ const std::vector<CommandSpec>& Commands() {
        "not fail the run. `aiospec report --target system` is what a distribution's\n"
        "test (autopkgtest) calls. --repeat N runs each trace N times per target (races):\n"
        "the report gives each verdict's rate (\"FAIL 15/20\"), and a RACE entry of the\n"
-       "baseline must see PASS or exactly its finding in every run.",
+       "baseline must see PASS or exactly its finding in every run. --faults FILE adds\n"
+       "the seeded-faults table that `ci/faults` wrote (faults/table.tsv): how many\n"
+       "seeded bugs of the bundled implementation the suite and the fuzzer catch.",
        {"targets", "target", "profile", "baseline_dir", "write_baselines", "out", "repeat",
-        "watchdog_ms", "max_states", "json"},
+        "faults", "watchdog_ms", "max_states", "json"},
        "  0   every verdict PASS or as the baseline expects\n"
        "  1   a FAIL, HANG, CRASH or UNRESOLVED not in the baseline\n"
        "  2   bad usage: bad command line, unknown target, malformed trace or baseline,\n"

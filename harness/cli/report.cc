@@ -372,6 +372,7 @@ std::string RenderMarkdown(const Report& report) {
       md += "\n";
     }
   }
+  if (report.faults.has_value()) md += FaultTableMarkdown(*report.faults);
   return md;
 }
 
@@ -545,6 +546,7 @@ std::string RenderHtml(const Report& report) {
                     "<th>verdict</th><th>message</th><th>reproducer</th></tr>", rows, "</table>");
   }
   h += ChoicesHtml(report);
+  if (report.faults.has_value()) h += FaultTableHtml(*report.faults);
   h += "<h2>Details</h2>";
   bool any = false;
   for (size_t i = 0; i < report.results.size(); ++i) {
@@ -716,7 +718,9 @@ std::string RenderJson(const Report& report) {
     }
     js += "}";
   }
-  js += "}}\n";
+  js += "}";
+  if (report.faults.has_value()) absl::StrAppend(&js, ",\"seeded_faults\":", FaultTableJson(*report.faults));
+  js += "}\n";
   return js;
 }
 

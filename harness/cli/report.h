@@ -21,9 +21,11 @@
 #define AIOSPEC_HARNESS_CLI_REPORT_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "harness/cli/fault_table.h"
 #include "harness/cli/judge.h"
 #include "model/checker.h"
 
@@ -79,6 +81,9 @@ struct Report {
   // The catalogue's required IDs (catalogue.h, RequiredIds): each is a row
   // of the matrix, UNTESTED where no trace judged it.
   std::vector<std::string> required;
+  // `report --faults FILE`: the seeded-faults table (fault_table.h), shown
+  // after the choices in every format but JUnit.
+  std::optional<FaultTable> faults;
 };
 
 // The report's findings, grouped as above, in the order of each group's
