@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -1270,6 +1271,48 @@ const Ofd* StreamOfd(const State& s, FdId fd) {
   return o != nullptr && o->kind == OfdKind::kStream ? o : nullptr;
 }
 
+// fill's shortcut when only reads wait on the stream and all of them fit in
+// one chunk: once the first chunk is in, any read that moves gets all it
+// asked for, whatever chunk it moves after, so the rounds give the same
+// worlds as the moves before the fill, the whole fill, then the moves after.
+// The rounds would copy the growing queue once per chunk and world (seconds
+// for a few queued reads). nullopt: the rounds are needed.
+std::optional<RuleOutcome> FillFeedingSmallReads(const State& s, StreamId st, int64_t filled,
+                                                 const RuleContext& ctx) {
+  const std::vector<CbId> movers = RequestsOnStream(s, st);
+  int64_t wanted = 0;
+  for (CbId cb : movers) {
+    const Request& r = *s.requests[cb];
+    if (r.op != RequestOp::kRead) return std::nullopt;
+    wanted += r.nbytes;
+  }
+  if (wanted > kPipeBuf || filled < kPipeBuf) return std::nullopt;
+  bool overflow = false;
+  StateSet after;
+  for (State& w : Reachable(s, movers, ctx.step, ctx.limit, &overflow)) {
+    w.streams[st].queue =
+        MakeBytes(BytesOf(w.streams[st].queue) + std::string(filled, kFillByte));
+    const std::vector<CbId> still = RequestsOnStream(w, st);
+    for (State& r : Reachable(w, still, ctx.step, ctx.limit, &overflow)) {
+      after.Insert(std::move(r));
+    }
+    if (overflow || after.size() > ctx.limit) {
+      overflow = true;
+      break;
+    }
+  }
+  RuleOutcome out;
+  if (overflow) {
+    out.unresolved = "too many worlds while filling";
+    return out;
+  }
+  for (State& w : std::move(after).Take()) {
+    w.streams[st].capacity = static_cast<int64_t>(BytesOf(w.streams[st].queue).size());
+    out.accepted.push_back({std::move(w), {}});
+  }
+  return out;
+}
+
 // fill: write kFillByte until the stream is full. The agent writes
 // PIPE_BUF bytes at a time, then single bytes: pending requests on the
 // stream may move at every chunk boundary, so a queued aio_write's bytes can
@@ -1295,6 +1338,9 @@ RuleOutcome ApplyFill(const State& s, const Fill& op, const StepObservation& obs
     RuleOutcome out;
     out.accepted.push_back({std::move(t), {}});
     return out;
+  }
+  if (std::optional<RuleOutcome> out = FillFeedingSmallReads(s, st, obs.ret, ctx)) {
+    return *std::move(out);
   }
   // Each round appends a chunk (none before the first), then lets the
   // stream's pending requests move; after the last chunk only reads can,
