@@ -451,9 +451,21 @@ std::vector<State> ExploreAll(const State& s, const std::vector<CbId>& seeds,
     }
   }
   if (relevant.empty()) return {s};
-  std::vector<State> worlds = {s};
-  std::vector<bool> once = {false};  // by world: took the once-only fit
-  for (const std::vector<CbId>& comp : Components(s, relevant)) {
+  const std::vector<std::vector<CbId>> comps = Components(s, relevant);
+  // The first component moves from `s` alone: what Reachable gives is
+  // distinct already, so it needs no set.
+  std::vector<State> worlds;
+  std::vector<bool> once;  // by world: took the once-only fit
+  {
+    std::vector<State> reach = Reachable(s, comps[0], ctx, limit, overflow);
+    if (*overflow) return {};
+    for (auto& [r, o] : Fitting(std::move(reach), comps[0], required, spec, false)) {
+      worlds.push_back(std::move(r));
+      once.push_back(o);
+    }
+  }
+  for (size_t c = 1; c < comps.size(); ++c) {
+    const std::vector<CbId>& comp = comps[c];
     StateSet next;
     std::vector<bool> next_once;
     for (size_t k = 0; k < worlds.size(); ++k) {

@@ -160,55 +160,89 @@ bool SameRequest(const std::optional<Request>& a,
 
 }  // namespace
 
-size_t State::Hash() const {
+namespace {
+
+uint64_t Pair(int32_t hi, int32_t lo) {
+  return (static_cast<uint64_t>(static_cast<uint32_t>(hi)) << 32) |
+         static_cast<uint32_t>(lo);
+}
+
+size_t HashFiles(const std::vector<RegularFile>& files) {
   uint64_t h = files.size();
   for (const RegularFile& f : files) Mix(h, BytesHash(f.content));
-  Mix(h, streams.size());
+  return h;
+}
+
+size_t HashStreams(const std::vector<Stream>& streams) {
+  uint64_t h = streams.size();
   for (const Stream& s : streams) {
     Mix(h, static_cast<uint64_t>(s.capacity));
     Mix(h, BytesHash(s.queue));
   }
-  Mix(h, ofds.size());
+  return h;
+}
+
+size_t HashOfds(const std::vector<Ofd>& ofds) {
+  uint64_t h = ofds.size();
   for (const Ofd& o : ofds) {
     Mix(h, (static_cast<uint64_t>(o.kind) << 3) | (o.readable << 2) |
                (o.writable << 1) | o.append);
-    Mix(h, (static_cast<uint64_t>(static_cast<uint32_t>(o.file)) << 32) |
-               static_cast<uint32_t>(o.refs));
-    Mix(h, (static_cast<uint64_t>(static_cast<uint32_t>(o.read_stream)) << 32) |
-               static_cast<uint32_t>(o.write_stream));
+    Mix(h, Pair(o.file, o.refs));
+    Mix(h, Pair(o.read_stream, o.write_stream));
   }
-  Mix(h, fds.size());
+  return h;
+}
+
+size_t HashFds(const std::vector<OfdId>& fds) {
+  uint64_t h = fds.size();
   for (OfdId o : fds) Mix(h, static_cast<uint64_t>(o));
-  Mix(h, requests.size());
+  return h;
+}
+
+size_t HashRequests(const std::vector<std::optional<Request>>& requests) {
+  uint64_t h = requests.size();
   for (const std::optional<Request>& r : requests) {
     if (!r.has_value()) {
       Mix(h, 0x5bd1e995);
       continue;
     }
-    Mix(h, (static_cast<uint64_t>(static_cast<uint32_t>(r->submit_op)) << 32) |
-               static_cast<uint32_t>(r->seq));
-    Mix(h, (static_cast<uint64_t>(static_cast<uint32_t>(r->ofd)) << 32) |
-               static_cast<uint32_t>(r->pending_error));
+    Mix(h, Pair(r->submit_op, r->seq));
+    Mix(h, Pair(r->ofd, r->pending_error));
     Mix(h, (static_cast<uint64_t>(r->held) << 48) |
                (static_cast<uint64_t>(r->status) << 40) |
                (static_cast<uint64_t>(r->undecided) << 32) |
                static_cast<uint32_t>(r->err));
     Mix(h, static_cast<uint64_t>(r->ret));
     Mix(h, static_cast<uint64_t>(r->transferred));
-    Mix(h, (static_cast<uint64_t>(static_cast<uint32_t>(r->notifications)) << 32) |
-               static_cast<uint32_t>(r->cancel_group));
+    Mix(h, Pair(r->notifications, r->cancel_group));
+    Mix(h, (static_cast<uint64_t>(r->queued) << 1) | 1);
     Mix(h, BytesHash(r->read_data));
   }
-  Mix(h, lio_groups.size());
-  for (const LioGroup& g : lio_groups) {
-    Mix(h, (static_cast<uint64_t>(static_cast<uint32_t>(g.submit_op)) << 32) |
-               static_cast<uint32_t>(g.notifications));
-  }
-  Mix(h, owed.size());
-  for (const OwedNotification& o : owed) {
-    Mix(h, (static_cast<uint64_t>(static_cast<uint32_t>(o.submit_op)) << 32) |
-               static_cast<uint32_t>(o.err));
-  }
+  return h;
+}
+
+size_t HashLioGroups(const std::vector<LioGroup>& groups) {
+  uint64_t h = groups.size();
+  for (const LioGroup& g : groups) Mix(h, Pair(g.submit_op, g.notifications));
+  return h;
+}
+
+size_t HashOwed(const std::vector<OwedNotification>& owed) {
+  uint64_t h = owed.size();
+  for (const OwedNotification& o : owed) Mix(h, Pair(o.submit_op, o.err));
+  return h;
+}
+
+}  // namespace
+
+size_t State::Hash() const {
+  uint64_t h = files.CachedHash(HashFiles);
+  Mix(h, streams.CachedHash(HashStreams));
+  Mix(h, ofds.CachedHash(HashOfds));
+  Mix(h, fds.CachedHash(HashFds));
+  Mix(h, requests.CachedHash(HashRequests));
+  Mix(h, lio_groups.CachedHash(HashLioGroups));
+  Mix(h, owed.CachedHash(HashOwed));
   Mix(h, static_cast<uint64_t>(next_seq));
   return static_cast<size_t>(h);
 }
@@ -220,32 +254,45 @@ bool operator==(const State& a, const State& b) {
       a.lio_groups.size() != b.lio_groups.size() || a.owed != b.owed) {
     return false;
   }
-  for (size_t i = 0; i < a.ofds.size(); ++i) {
-    const Ofd& x = a.ofds[i];
-    const Ofd& y = b.ofds[i];
-    if (x.kind != y.kind || x.file != y.file || x.read_stream != y.read_stream ||
-        x.write_stream != y.write_stream || x.readable != y.readable ||
-        x.writable != y.writable || x.append != y.append || x.refs != y.refs) {
-      return false;
+  // A table shared by both (the usual case for all but the one or two a
+  // step wrote) is equal without a look at its elements.
+  if (!a.ofds.SharesWith(b.ofds)) {
+    for (size_t i = 0; i < a.ofds.size(); ++i) {
+      const Ofd& x = a.ofds[i];
+      const Ofd& y = b.ofds[i];
+      if (x.kind != y.kind || x.file != y.file ||
+          x.read_stream != y.read_stream || x.write_stream != y.write_stream ||
+          x.readable != y.readable || x.writable != y.writable ||
+          x.append != y.append || x.refs != y.refs) {
+        return false;
+      }
     }
   }
-  for (size_t i = 0; i < a.requests.size(); ++i) {
-    if (!SameRequest(a.requests[i], b.requests[i])) return false;
-  }
-  for (size_t i = 0; i < a.lio_groups.size(); ++i) {
-    if (a.lio_groups[i].submit_op != b.lio_groups[i].submit_op ||
-        a.lio_groups[i].notifications != b.lio_groups[i].notifications) {
-      return false;
+  if (!a.requests.SharesWith(b.requests)) {
+    for (size_t i = 0; i < a.requests.size(); ++i) {
+      if (!SameRequest(a.requests[i], b.requests[i])) return false;
     }
   }
-  for (size_t i = 0; i < a.streams.size(); ++i) {
-    if (a.streams[i].capacity != b.streams[i].capacity ||
-        !SameBytes(a.streams[i].queue, b.streams[i].queue)) {
-      return false;
+  if (!a.lio_groups.SharesWith(b.lio_groups)) {
+    for (size_t i = 0; i < a.lio_groups.size(); ++i) {
+      if (a.lio_groups[i].submit_op != b.lio_groups[i].submit_op ||
+          a.lio_groups[i].notifications != b.lio_groups[i].notifications) {
+        return false;
+      }
     }
   }
-  for (size_t i = 0; i < a.files.size(); ++i) {
-    if (!SameBytes(a.files[i].content, b.files[i].content)) return false;
+  if (!a.streams.SharesWith(b.streams)) {
+    for (size_t i = 0; i < a.streams.size(); ++i) {
+      if (a.streams[i].capacity != b.streams[i].capacity ||
+          !SameBytes(a.streams[i].queue, b.streams[i].queue)) {
+        return false;
+      }
+    }
+  }
+  if (!a.files.SharesWith(b.files)) {
+    for (size_t i = 0; i < a.files.size(); ++i) {
+      if (!SameBytes(a.files[i].content, b.files[i].content)) return false;
+    }
   }
   return true;
 }

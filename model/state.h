@@ -6,13 +6,24 @@
 // descriptor table, and the request table. The checker keeps a set of them
 // (see checker.h); rules.h moves them.
 //
-// States are copied a lot, so byte strings are shared and immutable: a Bytes
-// is a shared_ptr to a ByteString, replaced (never mutated) on write, which
-// carries the hash of its bytes computed once when it was made. Two states
-// are the same world iff operator== says so; Hash() is consistent with it and
-// touches no byte string (it combines their cached hashes), so deduping a
-// set of worlds (state_set.h) costs a walk over the small tables only.
-// Canonical() is a readable rendering for tests and debugging.
+// States are copied a lot, so copying one copies no table: each table is a
+// CowVector, a shared_ptr to its elements that a copy shares and that is
+// copied only when written through a non-const State (copy-on-write), and
+// byte strings are shared and immutable: a Bytes is a shared_ptr to a
+// ByteString, replaced (never mutated) on write, which carries the hash of
+// its bytes computed once when it was made. Two states are the same world
+// iff operator== says so; Hash() is consistent with it, touches no byte
+// string (it combines their cached hashes) and walks only the tables written
+// since it last saw them (each table caches its hash until written), so
+// deduping a set of worlds (state_set.h) is cheap. Canonical() is a
+// readable rendering for tests and debugging.
+//
+// Copy-on-write caveat: a reference into a table of a non-const State taken
+// through a const path (a const State&, a const member function such as
+// OfdOfFd) sees the table as it was if the State is written afterwards (the
+// write copies the table first); take it after the write, or through the
+// non-const State. A mutable reference must not be kept across a copy of
+// its State (the copy would share what it writes).
 //
 // Usage:
 //   State s = InitialState(trace);
@@ -24,10 +35,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "harness/trace/trace.h"
@@ -45,6 +58,116 @@ Bytes MakeBytes(std::string s);
 const std::string& BytesOf(const Bytes& b);  // "" for null
 size_t BytesHash(const Bytes& b);            // the hash of BytesOf(b)
 bool SameBytes(const Bytes& a, const Bytes& b);
+
+// A std::vector with copy-on-write sharing: copying one shares the elements;
+// any non-const access (operator[], begin/end, push_back, ...) first makes
+// them this object's own (copying them when shared) and forgets the cached
+// hash. Const access never copies. Not for sharing across threads.
+template <typename T>
+class CowVector {
+ public:
+  using value_type = T;
+  using size_type = size_t;
+  using reference = T&;
+  using const_reference = const T&;
+  using iterator = typename std::vector<T>::iterator;
+  using const_iterator = typename std::vector<T>::const_iterator;
+
+  CowVector() = default;
+  CowVector(std::initializer_list<T> init) {
+    if (init.size() > 0) rep_ = std::make_shared<Rep>(Rep{std::vector<T>(init)});
+  }
+
+  size_t size() const { return rep_ ? rep_->v.size() : 0; }
+  bool empty() const { return size() == 0; }
+
+  const T& operator[](size_t i) const { return rep_->v[i]; }
+  T& operator[](size_t i) { return Mut()[i]; }
+  const T& front() const { return Get().front(); }
+  const T& back() const { return Get().back(); }
+  T& front() { return Mut().front(); }
+  T& back() { return Mut().back(); }
+
+  const_iterator begin() const { return Get().begin(); }
+  const_iterator end() const { return Get().end(); }
+  const_iterator cbegin() const { return Get().begin(); }
+  const_iterator cend() const { return Get().end(); }
+  iterator begin() { return Mut().begin(); }
+  iterator end() { return Mut().end(); }
+
+  void push_back(const T& x) { Mut().push_back(x); }
+  void push_back(T&& x) { Mut().push_back(std::move(x)); }
+  template <typename... Args>
+  T& emplace_back(Args&&... args) {
+    return Mut().emplace_back(std::forward<Args>(args)...);
+  }
+  void pop_back() { Mut().pop_back(); }
+  void resize(size_t n) { Mut().resize(n); }
+  void resize(size_t n, const T& x) { Mut().resize(n, x); }
+  void assign(size_t n, const T& x) { Mut().assign(n, x); }
+  void reserve(size_t n) { Mut().reserve(n); }
+  void clear() { rep_.reset(); }
+  // Positions are taken before the elements are made this object's own,
+  // so iterators from the const begin() work too.
+  iterator erase(const_iterator pos) {
+    const auto i = pos - Get().begin();
+    std::vector<T>& v = Mut();
+    return v.erase(v.begin() + i);
+  }
+  iterator erase(const_iterator first, const_iterator last) {
+    const auto i = first - Get().begin();
+    const auto j = last - Get().begin();
+    std::vector<T>& v = Mut();
+    return v.erase(v.begin() + i, v.begin() + j);
+  }
+  iterator insert(const_iterator pos, const T& x) {
+    const auto i = pos - Get().begin();
+    std::vector<T>& v = Mut();
+    return v.insert(v.begin() + i, x);
+  }
+
+  // The elements, read-only.
+  const std::vector<T>& vec() const { return Get(); }
+  // Both hold the very same elements (so they are equal).
+  bool SharesWith(const CowVector& o) const { return rep_ == o.rep_; }
+
+  // hash(vec()), computed once until the next non-const access.
+  template <typename Hash>
+  size_t CachedHash(Hash hash) const {
+    if (!rep_) return hash(Get());
+    if (!rep_->hashed) {
+      rep_->hash = hash(rep_->v);
+      rep_->hashed = true;
+    }
+    return rep_->hash;
+  }
+
+  friend bool operator==(const CowVector& a, const CowVector& b) {
+    return a.rep_ == b.rep_ || a.Get() == b.Get();
+  }
+
+ private:
+  struct Rep {
+    std::vector<T> v;
+    mutable size_t hash = 0;
+    mutable bool hashed = false;
+  };
+  const std::vector<T>& Get() const {
+    static const std::vector<T>* const kEmpty = new std::vector<T>();
+    return rep_ ? rep_->v : *kEmpty;
+  }
+  std::vector<T>& Mut() {
+    if (!rep_) {
+      rep_ = std::make_shared<Rep>();
+    } else if (rep_.use_count() != 1) {
+      rep_ = std::make_shared<Rep>(Rep{rep_->v});
+    }
+    rep_->hashed = false;
+    return rep_->v;
+  }
+
+  std::shared_ptr<Rep> rep_;
+};
 
 using OfdId = int;     // index into State::ofds
 using StreamId = int;  // index into State::streams
@@ -148,13 +271,13 @@ struct OwedNotification {
 };
 
 struct State {
-  std::vector<RegularFile> files;                 // by FileId
-  std::vector<Stream> streams;                    // by StreamId
-  std::vector<Ofd> ofds;                          // by OfdId, never reused
-  std::vector<OfdId> fds;                         // by FdId; kNone: closed
-  std::vector<std::optional<Request>> requests;   // by CbId
-  std::vector<LioGroup> lio_groups;               // in submission order
-  std::vector<OwedNotification> owed;             // in submission order
+  CowVector<RegularFile> files;                   // by FileId
+  CowVector<Stream> streams;                      // by StreamId
+  CowVector<Ofd> ofds;                            // by OfdId, never reused
+  CowVector<OfdId> fds;                           // by FdId; kNone: closed
+  CowVector<std::optional<Request>> requests;     // by CbId
+  CowVector<LioGroup> lio_groups;                 // in submission order
+  CowVector<OwedNotification> owed;               // in submission order
   int next_seq = 0;
 
   // Before cb is submitted again: keeps what its last submission still owes.

@@ -1,7 +1,8 @@
 // A set of distinct worlds, kept in insertion order.
 //
 // Dedupes by State::Hash (cached per entry, so a rehash never walks a state
-// again; a set of one world is never hashed) and State's operator==. Entries are addressed by index, which lets
+// again; a set of one world is never hashed) and State's operator==; a set
+// of a few worlds is scanned (no hash table is built until it grows). Entries are addressed by index, which lets
 // a breadth-first search use the set as its own queue: visit index 0, 1, ...
 // while inserting successors.
 //
@@ -38,15 +39,27 @@ class StateSet {
     if (states_.empty()) {
       states_.push_back(std::move(s));
       hashes_.push_back(0);
-      first_indexed_ = false;
+      first_hashed_ = false;
       return {0, true};
     }
-    if (!first_indexed_) {
+    if (!first_hashed_) {
       hashes_[0] = states_[0].Hash();
-      index_.insert(0);
-      first_indexed_ = true;
+      first_hashed_ = true;
     }
     const size_t hash = s.Hash();
+    if (states_.size() <= kLinear) {
+      // A few worlds: a scan of the hashes beats building a hash table.
+      for (size_t i = 0; i < states_.size(); ++i) {
+        if (hashes_[i] == hash && states_[i] == s) return {i, false};
+      }
+      states_.push_back(std::move(s));
+      hashes_.push_back(hash);
+      if (states_.size() > kLinear) {
+        index_.reserve(2 * states_.size());
+        for (size_t i = 0; i < states_.size(); ++i) index_.insert(i);
+      }
+      return {states_.size() - 1, true};
+    }
     states_.push_back(std::move(s));
     hashes_.push_back(hash);
     auto [it, inserted] = index_.insert(states_.size() - 1);
@@ -63,12 +76,12 @@ class StateSet {
   void reserve(size_t n) {
     states_.reserve(n);
     hashes_.reserve(n);
-    index_.reserve(n);
+    if (n > kLinear) index_.reserve(n);
   }
 
   // The worlds in insertion order; the set is empty afterwards.
   std::vector<State> Take() && {
-    first_indexed_ = false;
+    first_hashed_ = false;
     index_.clear();
     hashes_.clear();
     return std::move(states_);
@@ -89,7 +102,10 @@ class StateSet {
 
   std::vector<State> states_;
   std::vector<size_t> hashes_;
-  bool first_indexed_ = false;  // states_[0] is in index_
+  // Up to this many worlds the set is scanned; past it, indexed.
+  static constexpr size_t kLinear = 8;
+
+  bool first_hashed_ = false;  // hashes_[0] is states_[0]'s hash
   absl::flat_hash_set<size_t, Hasher, Eq> index_;
 };
 
