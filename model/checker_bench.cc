@@ -14,10 +14,14 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <map>
 #include <new>
+#include <ostream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "benchmark/benchmark.h"
 #include "harness/observation/observation.h"
 #include "harness/trace/payload.h"
@@ -163,7 +167,95 @@ BENCHMARK(BM_Long)
     ->Args({4, 100'000})
     ->Unit(benchmark::kMillisecond);
 
+// The console output plus, at the end, the figures of this run against the
+// goals of issue #3 (medians when --benchmark_repetitions gives them):
+// 1 M steps/s with up to 4 requests in flight, a 10,000-step trace with 16
+// in flight in under 1 s, memory linear in trace length.
+class GoalReporter : public benchmark::ConsoleReporter {
+ public:
+  GoalReporter() : ConsoleReporter(OO_None) {}
+
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& r : runs) {
+      if (r.error_occurred) continue;
+      const bool median =
+          r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
+      if (r.run_type == Run::RT_Aggregate && !median) continue;
+      Figures& f = figures_[r.run_name.str()];
+      if (f.median && !median) continue;
+      f.median = median;
+      auto counter = [&](const char* name) {
+        auto it = r.counters.find(name);
+        return it == r.counters.end() ? 0.0 : it->second.value;
+      };
+      f.steps_per_s = counter("steps/s");
+      f.peak_heap = counter("peak_heap");
+      f.cpu_s = r.GetAdjustedCPUTime() / benchmark::GetTimeUnitMultiplier(r.time_unit);
+      f.wall_s = r.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(r.time_unit);
+    }
+  }
+
+  void Finalize() override {
+    ConsoleReporter::Finalize();
+    std::ostream& out = GetOutputStream();
+    out << "\nGoals (issue #3), from this run ("
+        << (AnyMedian() ? "medians" : "single runs") << ", steps/s per CPU second):\n";
+    out << "  >= 1 M steps/s with up to 4 requests in flight:\n";
+    for (const char* name :
+         {"BM_Disjoint/1", "BM_Disjoint/4", "BM_Overlapping/1",
+          "BM_Overlapping/4", "BM_Long/4/10000", "BM_Long/4/100000"}) {
+      auto it = figures_.find(name);
+      if (it == figures_.end()) continue;
+      const double ms = it->second.steps_per_s / 1e6;
+      out << "    " << name << ": " << absl::StrFormat("%.2f", ms) << " M steps/s "
+          << (ms >= 1.0 ? "(met)" : "(NOT met)") << "\n";
+    }
+    if (auto it = figures_.find("BM_Long/16/10000"); it != figures_.end()) {
+      const Figures& f = it->second;
+      out << "  10,000 steps with 16 in flight in under 1 s: "
+          << absl::StrFormat("%.1f ms CPU, %.1f ms wall", 1e3 * f.cpu_s, 1e3 * f.wall_s)
+          << (f.wall_s < 1.0 ? " (met)" : " (NOT met)") << "\n";
+    }
+    for (int inflight : {4, 16}) {
+      auto a = figures_.find(absl::StrCat("BM_Long/", inflight, "/10000"));
+      auto b = figures_.find(absl::StrCat("BM_Long/", inflight, "/100000"));
+      if (a == figures_.end() || b == figures_.end() || a->second.peak_heap <= 0) {
+        continue;
+      }
+      const double ratio = b->second.peak_heap / a->second.peak_heap;
+      out << "  memory linear in trace length (" << inflight << " in flight): peak heap "
+          << absl::StrFormat("%.0f B at 10,000 steps, %.0f B at 100,000 (x%.2f for x10 steps)",
+                             a->second.peak_heap, b->second.peak_heap, ratio)
+          << (ratio <= 10.0 ? " (met)" : " (NOT met)") << "\n";
+    }
+  }
+
+ private:
+  struct Figures {
+    bool median = false;
+    double steps_per_s = 0;
+    double peak_heap = 0;
+    double cpu_s = 0;   // per check
+    double wall_s = 0;  // per check
+  };
+  bool AnyMedian() const {
+    for (const auto& [name, f] : figures_) {
+      if (f.median) return true;
+    }
+    return false;
+  }
+  std::map<std::string, Figures> figures_;
+};
+
 }  // namespace
 }  // namespace aiospec
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  aiospec::GoalReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  return 0;
+}
