@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "model/state_set.h"
 
 namespace aiospec {
@@ -117,7 +118,7 @@ bool OrderedAfterPending(const State& s, CbId cb) {
   return false;
 }
 
-std::vector<State> StepFile(const State& s, CbId cb, const Ofd& o) {
+void StepFile(const State& s, CbId cb, const Ofd& o, std::vector<State>& out) {
   State t = s;
   const Request& r = *t.requests[cb];
   const std::string& content = BytesOf(t.files[o.file].content);
@@ -127,7 +128,8 @@ std::vector<State> StepFile(const State& s, CbId cb, const Ofd& o) {
     const int64_t n = std::max<int64_t>(
         0, std::min<int64_t>(r.nbytes, size - r.offset));
     Finish(t, cb, n, 0, MakeBytes(n > 0 ? content.substr(r.offset, n) : ""));
-    return {std::move(t)};
+    out.push_back(std::move(t));
+    return;
   }
   // AIO-WRITE-01, -06, -07: at aio_offset, or at the end with O_APPEND.
   const int64_t at = o.append ? size : r.offset;
@@ -135,10 +137,10 @@ std::vector<State> StepFile(const State& s, CbId cb, const Ofd& o) {
     t.files[o.file].content = MakeBytes(WriteAt(content, at, BytesOf(r.payload)));
   }
   Finish(t, cb, r.nbytes, 0, nullptr);
-  return {std::move(t)};
+  out.push_back(std::move(t));
 }
 
-std::vector<State> StepStream(const State& s, CbId cb, const Ofd& o) {
+void StepStream(const State& s, CbId cb, const Ofd& o, std::vector<State>& out) {
   const Request& r = *s.requests[cb];
   if (r.op == RequestOp::kRead) {
     // AIO-READ-20, GEN-25: as read(2) on a pipe: what is queued, up to
@@ -150,7 +152,7 @@ std::vector<State> StepStream(const State& s, CbId cb, const Ofd& o) {
       Bytes data = MakeBytes(q.substr(0, n));
       t.streams[o.read_stream].queue = MakeBytes(q.substr(n));
       Finish(t, cb, n, 0, std::move(data));
-      std::vector<State> out = {std::move(t)};
+      out.push_back(std::move(t));
       if (n == 0 && r.nbytes > 0 && IsSocket(o) && !s.HasWriter(o.read_stream)) {
         // A stream socket whose peer closed (Linux: with unread data in the
         // peer's receive queue) may report the connection reset instead of
@@ -159,9 +161,8 @@ std::vector<State> StepStream(const State& s, CbId cb, const Ofd& o) {
         Finish(reset, cb, -1, ECONNRESET, nullptr);
         out.push_back(std::move(reset));
       }
-      return out;
     }
-    return {};
+    return;
   }
   // Writes: AIO-WRITE-18 (atomic up to PIPE_BUF), GEN-25 (EPIPE).
   const StreamId st = o.write_stream;
@@ -172,7 +173,8 @@ std::vector<State> StepStream(const State& s, CbId cb, const Ofd& o) {
     } else {
       Finish(t, cb, -1, EPIPE, nullptr);
     }
-    return {std::move(t)};
+    out.push_back(std::move(t));
+    return;
   }
   const std::string& q = BytesOf(s.streams[st].queue);
   const std::string& payload = BytesOf(r.payload);
@@ -182,46 +184,47 @@ std::vector<State> StepStream(const State& s, CbId cb, const Ofd& o) {
   if (rest <= room) {
     t.streams[st].queue = MakeBytes(q + payload.substr(r.transferred));
     Finish(t, cb, r.nbytes, 0, nullptr);
-    return {std::move(t)};
+    out.push_back(std::move(t));
+    return;
   }
-  if (r.nbytes <= kPipeBuf || room <= 0) return {};
+  if (r.nbytes <= kPipeBuf || room <= 0) return;
   // A large write moves what fits now and stays in progress.
   t.streams[st].queue = MakeBytes(q + payload.substr(r.transferred, room));
   t.requests[cb]->transferred += room;
-  return {std::move(t)};
+  out.push_back(std::move(t));
 }
 
 // AIO-FSYNC-07/08: the sync completes (status 0) only once every write on
 // the same file submitted before it has a final status (one that failed
 // passes its error on instead: CarryToFsyncs). fsync is not possible on a
 // pipe or socket: EINVAL (AIO-FSYNC-14).
-std::vector<State> StepFsync(const State& s, CbId cb, const Ofd& o) {
+void StepFsync(const State& s, CbId cb, const Ofd& o, std::vector<State>& out) {
   State t = s;
   if (o.kind != OfdKind::kFile) {
     Finish(t, cb, -1, EINVAL, nullptr);
-    return {std::move(t)};
+    out.push_back(std::move(t));
+    return;
   }
   const int seq = s.requests[cb]->seq;
   for (CbId other = 0; other < static_cast<int>(s.requests.size()); ++other) {
     if (!s.IsPending(other)) continue;
     const Request& p = *s.requests[other];
     if (p.op == RequestOp::kWrite && p.seq < seq && BarrierFile(s, p) == o.file) {
-      return {};
+      return;
     }
   }
   Finish(t, cb, 0, 0, nullptr);
-  return {std::move(t)};
+  out.push_back(std::move(t));
 }
 
-}  // namespace
-
-std::vector<State> StepRequest(const State& s, CbId cb,
-                               const StepContext& ctx) {
-  if (!s.IsPending(cb)) return {};
+// StepRequest, appending the successors to `out`.
+void StepInto(const State& s, CbId cb, const StepContext& ctx,
+              std::vector<State>& out) {
+  if (!s.IsPending(cb)) return;
   const Request& r = *s.requests[cb];
   // Undecided requests are decided before anything may move them; a held
   // one waits for its release.
-  if (r.undecided != Undecided::kNo || r.held) return {};
+  if (r.undecided != Undecided::kNo || r.held) return;
   if (r.pending_error != 0 || r.ofd == kNone) {
     // The EITHER errors reported asynchronously (AIO-READ-16/17,
     // AIO-WRITE-14/15): return status -1, error status the errno.
@@ -229,12 +232,23 @@ std::vector<State> StepRequest(const State& s, CbId cb,
     const int err = r.pending_error != 0 ? r.pending_error : EBADF;
     Finish(t, cb, -1, err, nullptr);
     CarryToFsyncs(t, r, err);
-    return {std::move(t)};
+    out.push_back(std::move(t));
+    return;
   }
   const Ofd& o = s.ofds[r.ofd];
-  if (r.op == RequestOp::kFsync) return StepFsync(s, cb, o);
-  if (ctx.strict_order && OrderedAfterPending(s, cb)) return {};
-  return o.kind == OfdKind::kFile ? StepFile(s, cb, o) : StepStream(s, cb, o);
+  if (r.op == RequestOp::kFsync) return StepFsync(s, cb, o, out);
+  if (ctx.strict_order && OrderedAfterPending(s, cb)) return;
+  return o.kind == OfdKind::kFile ? StepFile(s, cb, o, out)
+                                  : StepStream(s, cb, o, out);
+}
+
+}  // namespace
+
+std::vector<State> StepRequest(const State& s, CbId cb,
+                               const StepContext& ctx) {
+  std::vector<State> out;
+  StepInto(s, cb, ctx, out);
+  return out;
 }
 
 bool EnabledForSure(const State& s, CbId cb) {
@@ -357,10 +371,14 @@ std::vector<State> Reachable(const State& s, const std::vector<CbId>& cbs,
                              bool* overflow) {
   // Breadth first, the set doubling as the queue.
   StateSet set;
+  set.reserve(cbs.size() + 1);
   set.Insert(s);
+  std::vector<State> succ;  // reused: no allocation per step
   for (size_t i = 0; i < set.size(); ++i) {
     for (CbId cb : cbs) {
-      for (State& next : StepRequest(set[i], cb, ctx)) {
+      succ.clear();
+      StepInto(set[i], cb, ctx, succ);
+      for (State& next : succ) {
         if (set.Insert(std::move(next)).second && set.size() > limit) {
           *overflow = true;
           return {};
@@ -403,15 +421,16 @@ bool Contains(const std::vector<CbId>& v, CbId cb) {
   return std::find(v.begin(), v.end(), cb) != v.end();
 }
 
-// The worlds of `reach` that fit the spec: the ones where `required` (of
-// `comp`) are complete, and that `fit` does not rule out, each with whether
-// it took the once-only exception (`once` already: it may not again). When
-// none does, every world, so the rule explains why.
-std::vector<std::pair<State, bool>> Fitting(std::vector<State> reach,
-                                            const std::vector<CbId>& comp,
-                                            const std::vector<CbId>& required,
-                                            const ExploreSpec& spec, bool once) {
-  std::vector<ComponentFit> fits(reach.size(), ComponentFit::kOut);
+// The worlds of `reach` that fit the spec, moved out through `emit(world,
+// once)`: the ones where `required` (of `comp`) are complete, and that `fit`
+// does not rule out, each with whether it took the once-only exception
+// (`once` already: it may not again). When none does, every world, so the
+// rule explains why.
+template <typename Emit>
+void Fitting(std::vector<State>& reach, const std::vector<CbId>& comp,
+             const std::vector<CbId>& required, const ExploreSpec& spec,
+             bool once, Emit emit) {
+  absl::InlinedVector<ComponentFit, 16> fits(reach.size(), ComponentFit::kOut);
   bool any = false;
   for (size_t i = 0; i < reach.size(); ++i) {
     const State& r = reach[i];
@@ -424,12 +443,10 @@ std::vector<std::pair<State, bool>> Fitting(std::vector<State> reach,
     fits[i] = f;
     any = any || f != ComponentFit::kOut;
   }
-  std::vector<std::pair<State, bool>> out;
   for (size_t i = 0; i < reach.size(); ++i) {
     if (any && fits[i] == ComponentFit::kOut) continue;
-    out.push_back({std::move(reach[i]), once || (any && fits[i] == ComponentFit::kOnce)});
+    emit(std::move(reach[i]), once || (any && fits[i] == ComponentFit::kOnce));
   }
-  return out;
 }
 
 // Explores the components one after another; `required` must be complete.
@@ -459,10 +476,11 @@ std::vector<State> ExploreAll(const State& s, const std::vector<CbId>& seeds,
   {
     std::vector<State> reach = Reachable(s, comps[0], ctx, limit, overflow);
     if (*overflow) return {};
-    for (auto& [r, o] : Fitting(std::move(reach), comps[0], required, spec, false)) {
+    worlds.reserve(reach.size());
+    Fitting(reach, comps[0], required, spec, false, [&](State&& r, bool o) {
       worlds.push_back(std::move(r));
       once.push_back(o);
-    }
+    });
   }
   for (size_t c = 1; c < comps.size(); ++c) {
     const std::vector<CbId>& comp = comps[c];
@@ -471,14 +489,14 @@ std::vector<State> ExploreAll(const State& s, const std::vector<CbId>& seeds,
     for (size_t k = 0; k < worlds.size(); ++k) {
       std::vector<State> reach = Reachable(worlds[k], comp, ctx, limit, overflow);
       if (*overflow) return {};
-      for (auto& [r, o] : Fitting(std::move(reach), comp, required, spec, once[k])) {
+      Fitting(reach, comp, required, spec, once[k], [&](State&& r, bool o) {
         auto [at, inserted] = next.Insert(std::move(r));
         if (inserted) {
           next_once.push_back(o);
         } else {
           next_once[at] = next_once[at] && o;  // the freer way to it counts
         }
-      }
+      });
       if (next.size() > limit) {
         *overflow = true;
         return {};
