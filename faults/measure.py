@@ -182,10 +182,20 @@ def fails_on_control(args, path):
                for r in run_traces(args.aiospec, ok, [path]) or [])
 
 
+# Faults only an agent can show: the in-process fuzzer refuses signal storms
+# and fork (they would hit the fuzzer's own process), so these are fuzzed out
+# of process, on the fault's agent, even without --agent_fuzz.
+AGENT_ONLY = {
+    "suspend_takes_lock": "its kill needs a signal storm",
+    "fork_child_keeps_requests": "its kill needs fork",
+}
+
+
 def fuzz_fault(args, name, agent):
     """Seeds one after another; stops once the median is known to be >= bound."""
     seeds, bound = args.seeds, args.bound
-    if args.agent_fuzz:
+    agent_mode = args.agent_fuzz or name in AGENT_ONLY
+    if agent_mode:
         fuzzer, target = os.path.join(args.fuzz_dir, "aio_fuzzer_bundled"), agent
     else:
         fuzzer, target = os.path.join(args.fuzz_dir, f"aio_fuzzer_fault_{name}"), None
@@ -217,7 +227,7 @@ def fuzz_fault(args, name, agent):
     median = statistics.median(times)
     return {"runs": runs, "median_seconds": median,
             "found": median < bound, "bound": bound, "seeds": seeds,
-            "mode": "agent" if args.agent_fuzz else "in-process"}
+            "mode": "agent" if agent_mode else "in-process"}
 
 
 def measure(args, row, old):
