@@ -369,6 +369,23 @@ std::vector<CbId> WritesOnFile(const State& s, FileId file) {
 std::vector<State> Reachable(const State& s, const std::vector<CbId>& cbs,
                              const StepContext& ctx, size_t limit,
                              bool* overflow) {
+  if (cbs.size() == 1) {
+    // One request: each step changes it (it completes, or a partial
+    // transfer grows `transferred`), and branches differ in its status, so
+    // no two paths meet: every world is new and none needs hashing.
+    std::vector<State> out;
+    out.push_back(s);
+    for (size_t i = 0; i < out.size(); ++i) {
+      std::vector<State> succ;
+      StepInto(out[i], cbs[0], ctx, succ);
+      for (State& next : succ) out.push_back(std::move(next));
+      if (out.size() > limit) {
+        *overflow = true;
+        return {};
+      }
+    }
+    return out;
+  }
   // Breadth first, the set doubling as the queue.
   StateSet set;
   set.reserve(cbs.size() + 1);
