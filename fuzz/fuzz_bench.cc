@@ -9,12 +9,30 @@
 //
 // Counters: execs/s (goal: 5,000 on bundled-inproc, 2,000 on glibc-inproc)
 // and judged (the share of inputs the model judged; the rest failed a
-// run-time precondition, e.g. a wait timed out before an aio_return).
+// run-time precondition, e.g. a wait timed out before an aio_return), then
+// where an exec's wall time went, mean microseconds per exec and phase:
+//   setup_us    lock, work directory, wire encoding, the executor's parse
+//   ops_us      the trace's ops (InProcessPhases::ops_ns)
+//   cleanup_us  the executor's own come-to-rest (cancel, release, close)
+//   rest_us     InProcessTarget's wait for the library to come to rest
+//   finish_us   work directory check, log parse
+//   check_us    run-time preconditions and the model (CheckLog)
+//   p50_us, p99_us, max_us   of the whole exec; check_p99_us of the model
 // BM_ModelCheckOnly times the model's share alone, on logs of the same
 // inputs. The _scenarios variants run the scenario traces (scenario.h) an
 // empty-corpus fuzzer starts from.
 //
+// After the benchmarks a table puts every exec figure next to its goal,
+// all measured in this one run (so under the same load).
+//
+//   build/default/bin/fuzz_bench                       # all, then the table
 //   build/default/bin/fuzz_bench --benchmark_filter=bundled
+//   AIOSPEC_BENCH_SLOW_US=5000 build/default/bin/fuzz_bench ...  # slow inputs
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
@@ -26,8 +44,10 @@
 #include "fuzz/fuzz_oracle.h"
 #include "fuzz/guardrails.h"
 #include "fuzz/scenario.h"
+#include "harness/target/inproc_target.h"
 #include "harness/target/target.h"
 #include "harness/trace/random_trace.h"
+#include "harness/trace/trace_printer.h"
 #include "model/checker.h"
 
 namespace aiospec {
@@ -67,22 +87,108 @@ absl::StatusOr<std::unique_ptr<Target>> MakeOrSkip(benchmark::State& state,
   return target;
 }
 
+// One row of the closing table.
+struct Row {
+  std::string name;
+  double execs_per_s = 0;
+  double goal = 0;  // 0: no goal for this row
+  double judged = 0;
+  double phase_us[6] = {};  // setup ops cleanup rest finish check
+  double p50_us = 0, p99_us = 0, check_p99_us = 0;
+};
+
+std::vector<Row>& Rows() {
+  static std::vector<Row>* rows = new std::vector<Row>;
+  return *rows;
+}
+
+double Percentile(std::vector<int64_t> v, double q) {
+  if (v.empty()) return 0;
+  const size_t k = std::min(v.size() - 1, static_cast<size_t>(q * v.size()));
+  std::nth_element(v.begin(), v.begin() + k, v.end());
+  return static_cast<double>(v[k]) / 1e3;
+}
+
 // The whole exec: run in-process and judge (Oracle::RunAndJudge).
 void BM_FuzzExec(benchmark::State& state, const char* target_spec,
-                 Inputs kind) {
+                 Inputs kind, double goal) {
+  const std::string name = std::string(target_spec) +
+                           (kind == Inputs::kRandom ? ", random traces"
+                                                    : ", scenario traces");
   absl::StatusOr<std::unique_ptr<Target>> target = MakeOrSkip(state, target_spec);
   if (!target.ok()) return;
+  const auto* inproc = dynamic_cast<const InProcessTarget*>(target->get());
   const std::vector<Trace>& inputs = InputSet(kind);
   Oracle oracle{OracleConfig{}};
   size_t next = 0;
   int64_t judged = 0;
+  int64_t phase_ns[6] = {};
+  std::vector<int64_t> exec_ns, check_ns;
+  exec_ns.reserve(1 << 16);
+  check_ns.reserve(1 << 16);
+  const char* slow_env = std::getenv("AIOSPEC_BENCH_SLOW_US");
+  const int64_t slow_ns = slow_env != nullptr ? std::atoll(slow_env) * 1000 : 0;
+  const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
-    Judged j = oracle.RunAndJudge(**target, inputs[next++ % inputs.size()]);
+    const size_t index = next++ % inputs.size();
+    Judged j = oracle.RunAndJudge(**target, inputs[index]);
     judged += j.outcome == Judged::Outcome::kJudged;
+    InProcessPhases p;
+    if (inproc != nullptr) p = inproc->last_phases();
+    phase_ns[0] += p.setup_ns;
+    phase_ns[1] += p.ops_ns;
+    phase_ns[2] += p.cleanup_ns;
+    phase_ns[3] += p.rest_ns;
+    phase_ns[4] += p.finish_ns;
+    if (slow_ns > 0 && j.run_ns + j.check_ns > slow_ns) {
+      // $AIOSPEC_BENCH_SLOW_US: show the inputs slower than that.
+      std::fprintf(stderr,
+                   "slow %s input %zu: setup %lld ops %lld cleanup %lld rest "
+                   "%lld finish %lld check %lld us, %zu peak states\n%s\n",
+                   name.c_str(), index, (long long)p.setup_ns / 1000,
+                   (long long)p.ops_ns / 1000, (long long)p.cleanup_ns / 1000,
+                   (long long)p.rest_ns / 1000, (long long)p.finish_ns / 1000,
+                   (long long)j.check_ns / 1000, j.result.peak_states,
+                   PrintTrace(inputs[index]).c_str());
+    }
+    phase_ns[5] += j.check_ns;
+    exec_ns.push_back(j.run_ns + j.check_ns);
+    check_ns.push_back(j.check_ns);
   }
+  const std::chrono::duration<double> wall =
+      std::chrono::steady_clock::now() - start;
   const double n = static_cast<double>(state.iterations());
+  if (n == 0) return;
+  Row row;
+  row.name = name;
+  row.execs_per_s = wall.count() > 0 ? n / wall.count() : 0;
+  row.goal = goal;
+  row.judged = static_cast<double>(judged) / n;
   state.counters["execs/s"] = benchmark::Counter(n, benchmark::Counter::kIsRate);
-  state.counters["judged"] = n > 0 ? static_cast<double>(judged) / n : 0;
+  state.counters["judged"] = row.judged;
+  static const char* const kPhase[6] = {"setup_us",  "ops_us",    "cleanup_us",
+                                        "rest_us",   "finish_us", "check_us"};
+  for (int i = 0; i < 6; ++i) {
+    row.phase_us[i] = static_cast<double>(phase_ns[i]) / n / 1e3;
+    state.counters[kPhase[i]] = row.phase_us[i];
+  }
+  row.p50_us = Percentile(exec_ns, 0.50);
+  row.p99_us = Percentile(exec_ns, 0.99);
+  row.check_p99_us = Percentile(check_ns, 0.99);
+  state.counters["p50_us"] = row.p50_us;
+  state.counters["p99_us"] = row.p99_us;
+  state.counters["max_us"] = Percentile(exec_ns, 1.0);
+  state.counters["check_p99_us"] = row.check_p99_us;
+  // The benchmark library calls this once per trial; keep the last (longest).
+  std::vector<Row>& rows = Rows();
+  auto same = std::find_if(rows.begin(), rows.end(), [&](const Row& r) {
+    return r.name == row.name;
+  });
+  if (same != rows.end()) {
+    *same = std::move(row);
+  } else {
+    rows.push_back(std::move(row));
+  }
 }
 
 // The model's part alone, on the logs one pass of the inputs produced.
@@ -105,28 +211,68 @@ void BM_ModelCheckOnly(benchmark::State& state, const char* target_spec) {
       static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-BENCHMARK_CAPTURE(BM_FuzzExec, bundled, "bundled-inproc", Inputs::kRandom)
+BENCHMARK_CAPTURE(BM_FuzzExec, bundled, "bundled-inproc", Inputs::kRandom,
+                  5000.0)
     ->UseRealTime()
     ->MinTime(5.0)
     ->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_FuzzExec, glibc, "glibc-inproc", Inputs::kRandom)
+BENCHMARK_CAPTURE(BM_FuzzExec, glibc, "glibc-inproc", Inputs::kRandom, 2000.0)
     ->UseRealTime()
     ->MinTime(5.0)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_FuzzExec, bundled_scenarios, "bundled-inproc",
-                  Inputs::kScenario)
+                  Inputs::kScenario, 0.0)
     ->UseRealTime()
     ->MinTime(5.0)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_FuzzExec, glibc_scenarios, "glibc-inproc",
-                  Inputs::kScenario)
+                  Inputs::kScenario, 0.0)
     ->UseRealTime()
     ->MinTime(5.0)
     ->Unit(benchmark::kMicrosecond);
+// Every log of the input set in turn (512 of them), so the mean covers the
+// rare large state sets too.
 BENCHMARK_CAPTURE(BM_ModelCheckOnly, bundled, "bundled-inproc")
+    ->MinTime(3.0)
     ->Unit(benchmark::kMicrosecond);
+
+// The closing table: each exec benchmark's figure next to its goal, and
+// where its mean exec went.
+void PrintTable() {
+  if (Rows().empty()) return;
+  std::printf(
+      "\nfuzz_bench: execs/s per core, traces of up to %d ops, model check "
+      "included (all measured in this run)\n",
+      kMaxOps);
+  std::printf("%-40s %9s %9s %5s %7s | mean us: %6s %6s %7s %6s %6s %6s | "
+              "%7s %7s %9s\n",
+              "benchmark", "execs/s", "goal", "met", "judged", "setup", "ops",
+              "cleanup", "rest", "finish", "check", "p50_us", "p99_us",
+              "chk_p99us");
+  for (const Row& r : Rows()) {
+    const double rate = r.execs_per_s;
+    char goal[16] = "-", met[8] = "-";
+    if (r.goal > 0) {
+      std::snprintf(goal, sizeof goal, "%.0f", r.goal);
+      std::snprintf(met, sizeof met, "%s", rate >= r.goal ? "yes" : "NO");
+    }
+    std::printf("%-40s %9.0f %9s %5s %7.3f | %15.1f %6.1f %7.1f %6.1f %6.1f "
+                "%6.1f | %7.0f %7.0f %9.0f\n",
+                r.name.c_str(), rate, goal, met, r.judged, r.phase_us[0],
+                r.phase_us[1], r.phase_us[2], r.phase_us[3], r.phase_us[4],
+                r.phase_us[5], r.p50_us, r.p99_us, r.check_p99_us);
+  }
+  std::fflush(stdout);
+}
 
 }  // namespace
 }  // namespace aiospec
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  aiospec::PrintTable();
+  return 0;
+}

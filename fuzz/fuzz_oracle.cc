@@ -106,7 +106,16 @@ std::string FailureSignature(const CheckResult& result) {
 
 Judged Oracle::RunAndJudge(Target& target, const Trace& trace) const {
   Judged j;
+  const auto t0 = std::chrono::steady_clock::now();
   absl::StatusOr<ObservationLog> log = target.Run(trace, RunOptions{});
+  const auto t1 = std::chrono::steady_clock::now();
+  j.run_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0)
+                 .count();
+  auto checked = [&] {
+    j.check_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                     std::chrono::steady_clock::now() - t1)
+                     .count();
+  };
   if (!log.ok()) {
     j.outcome = Judged::Outcome::kRunError;
     j.error = std::string(log.status().message());
@@ -117,11 +126,13 @@ Judged Oracle::RunAndJudge(Target& target, const Trace& trace) const {
   if (!pre.ok()) {
     j.outcome = Judged::Outcome::kPrecondition;
     j.error = std::string(pre.message());
+    checked();
     return j;
   }
   CheckOptions options;
   options.profile = config_.profile;
   j.result = CheckLog(trace, j.log, options);
+  checked();
   return j;
 }
 

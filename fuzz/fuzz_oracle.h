@@ -46,6 +46,10 @@ struct Judged {
   std::string error;  // kRunError, kPrecondition
   ObservationLog log;
   CheckResult result;
+  // Wall time of the run (Target::Run) and of the judging (the run-time
+  // preconditions and the model), in nanoseconds.
+  int64_t run_ns = 0;
+  int64_t check_ns = 0;
 };
 
 // "FAIL AIO-READ-07 AIO-GEN-04": verdict and sorted assertion IDs.

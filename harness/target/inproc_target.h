@@ -11,9 +11,13 @@
 // Runs are serialized by one process-wide lock, shared by every in-process
 // target: the executor installs signal handlers and owns process-wide
 // notification state, so two runs at once would see each other's signals.
-// Traces with signal storms or process events are refused (RefuseInProcess in target.h). Each run gets a fresh TempDir (temp_dir.h)
-// for its files, removed afterwards; a run returns once the implementation is
-// at rest (AtRest), so the next one starts from the same state.
+// Traces with signal storms or process events are refused (RefuseInProcess
+// in target.h). Every run uses the same work directory (a TempDir,
+// temp_dir.h, made on the first run and removed at exit), emptied before
+// each run; a run returns once the implementation is at rest (AtRest), so
+// the next one starts from the same state. While a run is on it, the
+// calling thread's timer slack is 1 ns, so the executor's short polls
+// sleep as long as they ask.
 //
 // Usage:
 //   InProcessTarget target;
@@ -21,6 +25,7 @@
 #ifndef AIOSPEC_HARNESS_TARGET_INPROC_TARGET_H_
 #define AIOSPEC_HARNESS_TARGET_INPROC_TARGET_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -28,6 +33,19 @@
 #include "harness/target/target.h"
 
 namespace aiospec {
+
+// Where the wall time of one Run went, in nanoseconds (fuzz_bench reports
+// these per phase). `ops` runs from the executor's first log line to the
+// last line of the last op; `cleanup` is the executor's own end-of-run
+// cleanup (cancel, release, stragglers, close, unlink) up to `end
+// completed`; `rest` is Run's wait for the implementation to come to rest.
+struct InProcessPhases {
+  int64_t setup_ns = 0;     // lock, work directory, wire encoding, validation
+  int64_t ops_ns = 0;       // the trace's ops
+  int64_t cleanup_ns = 0;   // the executor's come-to-rest
+  int64_t rest_ns = 0;      // WaitForRest
+  int64_t finish_ns = 0;    // work directory check, log parse
+};
 
 class InProcessTarget : public Target {
  public:
@@ -42,6 +60,9 @@ class InProcessTarget : public Target {
   absl::StatusOr<ObservationLog> Run(const Trace& trace,
                                      const RunOptions& options) override;
 
+  // The phases of the last Run on this target.
+  const InProcessPhases& last_phases() const { return phases_; }
+
  protected:
   // Whether the implementation has nothing of the last run left in flight
   // (requests, notification threads). Run waits for it, bounded, before
@@ -55,6 +76,7 @@ class InProcessTarget : public Target {
   std::string name_;
   void (*fill_ops_)(struct aiospec_aio_ops*);
   std::string replay_target_;
+  InProcessPhases phases_;
 };
 
 }  // namespace aiospec
