@@ -1722,9 +1722,22 @@ uint64_t SuspendCount(const StormObservation& st, int outcome) {
 RuleOutcome ApplyStorm(const State& s, const Storm& op,
                        const StepObservation& obs, const RuleContext& ctx) {
   if (op.on) {
+    if (op.close_fd != kNullHandle && obs.ret == -1 && obs.err == ETIMEDOUT) {
+      return Unresolved("no storm handler ran to close the descriptor (close=)");
+    }
     if (obs.ret != 0) {
-      return Unresolved(absl::StrCat("the storm could not be started (",
-                                     ErrnoName(obs.err), ")"));
+      return Unresolved(absl::StrCat(
+          op.close_fd != kNullHandle ? "the storm or its handler's close failed ("
+                                     : "the storm could not be started (",
+          ErrnoName(obs.err), ")"));
+    }
+    // `close=D`: a handler closed D before `storm on` returned. Called from
+    // a signal handler, close is still close: pending requests on D are
+    // cancelled or complete as if it had not happened, on the description
+    // they were bound to, never on a later holder of the number
+    // (AIO-PROC-01/02/03; close is async-signal-safe).
+    if (op.close_fd != kNullHandle && s.fds[op.close_fd] != kNone) {
+      return CloseHandle(s, op.close_fd, "close in a signal handler");
     }
     return AcceptSame();
   }

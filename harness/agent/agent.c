@@ -76,7 +76,7 @@ struct wire_req {
 
 struct wire_op {
   int code;
-  long long a[4];
+  long long a[5];
   struct span hex;
   struct wire_req req;
   int count;
@@ -377,6 +377,9 @@ static int parse_op(const char *p, const char *end, const struct tables *t,
       for (int i = 0; i < v; ++i) {
         if (cb_arg(&c, t, &op->cbs[op->count + i], 0) != 0) return -1;
       }
+      /* a[4]: the descriptor handle the handler closes, or NULL. */
+      if (tok_int_in(&c, &v, AIOSPEC_WIRE_NULL, t->fds - 1) != 0) return -1;
+      op->a[4] = v;
       if (op->a[0] && (op->a[1] < 1 || op->count < 1)) return -1;
       break;
     }
@@ -1445,6 +1448,33 @@ static void op_storm(struct agent *ag, int k, const struct wire_op *op) {
       ret = aiospec_storm_start(cbs, may_return, op->count, (int)op->a[1],
                                 (unsigned)op->a[2]);
       err = errno;
+    }
+    if (ret == 0 && op->a[4] != AIOSPEC_WIRE_NULL) {
+      /* `close=D`: the handler closes D; meanwhile this thread keeps
+       * calling aio_error on a watched aiocb, so the close interrupts an
+       * AIO call. The record is the close's result (ETIMEDOUT: no handler
+       * ran within two seconds, and this thread closed D itself). */
+      aiospec_storm_close_fd(ag->fd_num[op->a[4]]);
+      struct timespec start, now;
+      clock_gettime(CLOCK_MONOTONIC, &start);
+      int closed = 0;
+      while (!(closed = aiospec_storm_closed(&ret, &err))) {
+        if (cbs[0]) ag->ops->aio_error(cbs[0]);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec >= 2) break;
+      }
+      if (!closed) {
+        int fd = aiospec_storm_take_close();
+        if (fd >= 0) {
+          ag->ops->close(fd);
+          ret = -1;
+          err = ETIMEDOUT;
+        } else {
+          while (!aiospec_storm_closed(&ret, &err)) {
+          }
+        }
+      }
+      ag->fd_num[op->a[4]] = -1;
     }
     ag->storm_cbs = op->count;
     memcpy(ag->storm_cb, op->cbs, (size_t)op->count * sizeof *op->cbs);

@@ -253,7 +253,27 @@ static struct {
   struct sigaction old_action;
   sigset_t old_mask;
   struct aiospec_storm_result result;
-} g_storm;
+  int close_fd;              /* -1: none; else closed by the next handler run */
+  int closed;                /* set (release) by the handler after the close */
+  long long close_ret;
+  int close_err;
+} g_storm = {.close_fd = -1};
+
+void aiospec_storm_close_fd(int fd) {
+  g_storm.closed = 0;
+  __atomic_store_n(&g_storm.close_fd, fd, __ATOMIC_RELEASE);
+}
+
+int aiospec_storm_take_close(void) {
+  return __atomic_exchange_n(&g_storm.close_fd, -1, __ATOMIC_ACQ_REL);
+}
+
+int aiospec_storm_closed(long long *ret, int *err) {
+  if (!__atomic_load_n(&g_storm.closed, __ATOMIC_ACQUIRE)) return 0;
+  *ret = g_storm.close_ret;
+  *err = g_storm.close_err;
+  return 1;
+}
 
 int aiospec_storm_signo(void) { return SIGRTMIN + 2; }
 
@@ -270,6 +290,14 @@ static void storm_handler(int signo, siginfo_t *info, void *uctx) {
   if (!ops) {
     errno = saved_errno;
     return;
+  }
+  const int close_fd = __atomic_exchange_n(&g_storm.close_fd, -1, __ATOMIC_ACQ_REL);
+  if (close_fd >= 0) {
+    /* close from a signal handler (`storm on ... close=D`), once. */
+    errno = 0;
+    g_storm.close_ret = ops->close(close_fd);
+    g_storm.close_err = g_storm.close_ret == 0 ? 0 : errno;
+    __atomic_store_n(&g_storm.closed, 1, __ATOMIC_RELEASE);
   }
   const struct aiocb *list[AIOSPEC_STORM_MAX_CBS];
   int n = 0;
@@ -383,6 +411,7 @@ void aiospec_storm_stop(struct aiospec_storm_result *out) {
     return;
   }
   timer_delete(g_storm.timer);
+  g_storm.close_fd = -1;
   const int signo = aiospec_storm_signo();
   sigset_t set;
   sigemptyset(&set);

@@ -121,6 +121,15 @@ int aiospec_storm_signo(void);
 int aiospec_storm_start(const struct aiocb *const *cbs, const int *may_return,
                         int ncbs, int rate_hz, unsigned calls);
 int aiospec_storm_active(void);
+/* `storm on ... close=D`: the next handler run, before its calls, closes fd
+ * through the library's close (once). Set after aiospec_storm_start. */
+void aiospec_storm_close_fd(int fd);
+/* 1 once the handler has closed the descriptor (its result in *ret and
+ * *err), else 0. */
+int aiospec_storm_closed(long long *ret, int *err);
+/* Takes back a close the handler has not started: returns its fd, or -1
+ * when the handler has it (then wait for aiospec_storm_closed). */
+int aiospec_storm_take_close(void);
 /* Stops the timer, discards pending storm signals, restores the previous
  * disposition and mask; fills *out (if not NULL). */
 void aiospec_storm_stop(struct aiospec_storm_result *out);

@@ -46,10 +46,12 @@
  *   19 readback    FILE
  *   20 wait        TIMEOUT COUNT CB...      (TIMEOUT is two integers; its
  *                  first also has bit 1 set for `until=notified`)
- *   21 storm       ON RATE CALLS COUNT CB... RCOUNT CB...
+ *   21 storm       ON RATE CALLS COUNT CB... RCOUNT CB... CLOSE_FD
  *                  ON 1/0; RATE in Hz; CALLS: AIOSPEC_WIRE_STORM_* bits;
  *                  the watched aiocbs, then the ones the handler returns
- *                  (a subset). `storm off` is `21 0 0 0 0 0`.
+ *                  (a subset); CLOSE_FD: the descriptor the handler closes
+ *                  (`close=`), or AIOSPEC_WIRE_NULL. `storm off` is
+ *                  `21 0 0 0 0 0 -1`.
  *   22 proc        KIND COUNT CB... [CANCEL_FD | WRITE REQ]
  *                  KIND: AIOSPEC_WIRE_PROC_*; the watched aiocbs (fork
  *                  only, else COUNT 0); fork adds the FD its child

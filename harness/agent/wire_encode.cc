@@ -146,6 +146,8 @@ void AppendOp(const Trace& trace, int op_index, const OpBody& body,
           for (CbId cb : op.cbs) absl::StrAppend(out, " ", cb);
           absl::StrAppend(out, " ", op.returns.size());
           for (CbId cb : op.returns) absl::StrAppend(out, " ", cb);
+          absl::StrAppend(out, " ", op.close_fd == kNullHandle ? AIOSPEC_WIRE_NULL
+                                                               : op.close_fd);
         } else if constexpr (std::is_same_v<T, Proc>) {
           const int kind = op.kind == ProcKind::kFork   ? AIOSPEC_WIRE_PROC_FORK
                            : op.kind == ProcKind::kJoin ? AIOSPEC_WIRE_PROC_JOIN

@@ -679,7 +679,11 @@ static struct {
   sigset_t old_mask;
   unsigned long long interrupts, suspend_ok, suspend_eagain, suspend_eintr, suspend_other;
   int other_errno;
-} storm;
+  volatile sig_atomic_t close_fd; /* `close=`: the handler closes it, once */
+  volatile sig_atomic_t closed;
+  long long close_ret;
+  int close_err;
+} storm = {.close_fd = -1};
 
 static void storm_handler(int signo, siginfo_t *si, void *context) {
   const struct aiocb *list[STORM_MAX_CBS];
@@ -689,6 +693,14 @@ static void storm_handler(int signo, siginfo_t *si, void *context) {
   (void)si;
   (void)context;
   ++storm.interrupts;
+  if (storm.close_fd >= 0) { /* close from a signal handler (close=) */
+    int fd = storm.close_fd;
+    storm.close_fd = -1;
+    errno = 0;
+    storm.close_ret = close(fd);
+    storm.close_err = storm.close_ret == 0 ? 0 : errno;
+    storm.closed = 1;
+  }
   for (i = 0; i < storm.ncbs; ++i) {
     struct storm_cb *c = &storm.cbs[i];
     if (c->returned) continue;
@@ -768,6 +780,44 @@ static long long storm_on(int rate, unsigned calls, int *err) {
   storm.active = 1;
   *err = 0;
   return 0;
+}
+
+/* storm on ... close=D: the storm, then wait (calling aio_error on a
+ * watched aiocb, so the close interrupts an AIO call) until the handler has
+ * closed fd; its result, or -1/ETIMEDOUT if no handler ran in 2 s (then
+ * fd is closed here). */
+static long long storm_on_close(int rate, unsigned calls, int fd, int *err) {
+  struct timespec start, now;
+  long long ret;
+  storm.closed = 0;
+  storm.close_fd = fd;
+  ret = storm_on(rate, calls, err);
+  if (ret != 0) {
+    storm.close_fd = -1;
+    close(fd);
+    return ret;
+  }
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  while (!storm.closed) {
+    if (storm.ncbs > 0) aio_error(storm.cbs[0].cb);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec - start.tv_sec >= 2) {
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, STORM_SIGNO);
+      pthread_sigmask(SIG_BLOCK, &set, NULL);
+      if (!storm.closed) {
+        storm.close_fd = -1;
+        close(fd);
+        storm.close_ret = -1;
+        storm.close_err = ETIMEDOUT;
+        storm.closed = 1;
+      }
+      pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    }
+  }
+  *err = storm.close_err;
+  return storm.close_ret;
 }
 
 static void put_status(struct text *t, int status) {
@@ -938,6 +988,7 @@ static void storm_off(int k) {
   struct text t;
   struct timespec zero = {0, 0};
   sigset_t set;
+  (void)storm_on_close; /* used only by traces with close= */
   if (storm.active) timer_delete(storm.timer);
   storm.active = 0;
   sigemptyset(&set);

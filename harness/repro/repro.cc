@@ -543,6 +543,14 @@ void Emitter::EmitStorm(int k, const Storm& o) {
   if (o.calls & kStormError) calls.push_back("CALL_ERROR");
   if (o.calls & kStormSuspend) calls.push_back("CALL_SUSPEND");
   if (calls.empty()) calls.push_back("0");
+  if (o.close_fd != kNullHandle) {
+    // close=D: the handler closes D; storm_on_close returns close's result.
+    absl::StrAppend(&body_, "  ret = storm_on_close(", o.rate_hz, ", ",
+                    absl::StrJoin(calls, " | "), ", ", Fd(o.close_fd), ", &err);\n  ",
+                    Fd(o.close_fd), " = -1; /* closed by the handler */\n",
+                    ObserveLine(k, "RET_NUMBER"));
+    return;
+  }
   absl::StrAppend(&body_, "  ret = storm_on(", o.rate_hz, ", ", absl::StrJoin(calls, " | "),
                   ", &err);\n", ObserveLine(k, "RET_NUMBER"));
 }

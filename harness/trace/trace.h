@@ -231,11 +231,15 @@ enum StormCall : uint32_t {
 // The parser keeps: storms do not nest and are off at the end; a watched
 // aiocb is not resubmitted while the storm is on; the main thread does not
 // name a `returns` aiocb while the storm is on (the handler may consume it).
+// `close=D` (on only): the handler's first run closes D through the
+// library's close, and `storm on` returns once it has (the parser marks D
+// closed), so a close from a signal handler has a place in the trace.
 inline constexpr int32_t kMaxStormRateHz = 100000;
 struct Storm {
   bool on = false;
   int32_t rate_hz = 0;  // on only
   uint32_t calls = 0;   // StormCall bits; on only
+  FdId close_fd = kNullHandle;  // on only: closed by the handler, or none
   // For `storm off` the parser copies these from its `storm on` (the
   // printer does not print them), so the off op says what its record lists.
   std::vector<CbId> cbs;

@@ -1203,7 +1203,7 @@ absl::Status Parser::ParseOp(absl::Span<const Token> tokens, OpBody* body) {
     }
     *body = std::move(op);
   } else if (name == "storm") {
-    AIOSPEC_ASSIGN(args, split({"rate", "calls", "returns"}));
+    AIOSPEC_ASSIGN(args, split({"rate", "calls", "returns", "close"}));
     AIOSPEC_ASSIGN(*body, ParseStorm(args, keyword));
   } else if (name == "proc") {
     AIOSPEC_ASSIGN(args, split({"watch", "cancel", "fd", "offset", "nbytes",
@@ -1288,6 +1288,14 @@ absl::StatusOr<Storm> Parser::ParseStorm(const Args& args,
                  : "in returns= is not watched by this storm";
     });
     if (!s.ok()) return s;
+  }
+  if (const KeyValue* close = args.Find("close"); close != nullptr) {
+    absl::StatusOr<FdId> fd =
+        UseFd(close->value, close->value_col, /*allow_badfd=*/false);
+    if (!fd.ok()) return fd.status();
+    op.close_fd = *fd;
+    fd_open_[*fd] = false;  // the handler closes it before `storm on` returns
+    hold_fds_.erase(*fd);
   }
   return op;
 }

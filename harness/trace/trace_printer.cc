@@ -203,6 +203,7 @@ class OpPrinter {
       for (CbId cb : op.returns) names.push_back(Cb(cb));
       absl::StrAppend(&out, " returns=", absl::StrJoin(names, "+"));
     }
+    if (op.close_fd != kNullHandle) absl::StrAppend(&out, " close=", Fd(op.close_fd));
     return out;
   }
   std::string operator()(const Proc& op) const {

@@ -209,6 +209,34 @@ TEST(TraceRoundTripTest, StormRoundTripsAndOffCarriesItsLists) {
             kStormError | kStormSuspend);
 }
 
+TEST(TraceRoundTripTest, StormCloseRoundTripsAndClosesTheDescriptor) {
+  const std::string text =
+      "aiospec-trace 1\n"
+      "file g\n"
+      "pipe rd wr\n"
+      "aio_read r fd=rd offset=0 nbytes=1\n"
+      "storm on r rate=2000 calls=error close=rd\n"
+      "open rd g flags=rdonly\n"
+      "storm off\n";
+  absl::StatusOr<Trace> t = ParseTrace(text, "s.trace");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(PrintTrace(*t), text);
+  EXPECT_EQ(std::get<Storm>(t->ops[3].body).close_fd, 0);
+  EXPECT_EQ(std::get<Storm>(t->ops[5].body).close_fd, kNullHandle);
+  const std::string head =
+      "aiospec-trace 1\npipe rd wr\naio_read r fd=rd offset=0 nbytes=1\n";
+  for (const auto& [body, error] : std::vector<std::pair<std::string, std::string>>{
+           {"storm on r rate=5 close=rd\naio_error r\nclose rd\nstorm off\n",
+            "s.trace:6:7: descriptor 'rd' is closed"},
+           {"storm on r rate=5 close=badfd\nstorm off\n", "badfd is only allowed"},
+           {"storm on r rate=5 close=zz\nstorm off\n", "unknown descriptor 'zz'"},
+       }) {
+    absl::StatusOr<Trace> bad = ParseTrace(head + body, "s.trace");
+    ASSERT_FALSE(bad.ok()) << body;
+    EXPECT_THAT(std::string(bad.status().message()), ::testing::HasSubstr(error));
+  }
+}
+
 TEST(TraceRoundTripTest, StormRulesAreEnforced) {
   const std::string head =
       "aiospec-trace 1\npipe rd wr\naio_read r fd=rd offset=0 nbytes=1\n";
