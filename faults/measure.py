@@ -335,21 +335,10 @@ def write_outputs(args, faults):
               "fuzzer: median first finding | minimal trace (shortest killing trace; fuzzer's shrunk finding) |",
               "|---|---|---|---|---|"]
     for name, e in faults.items():
-        kills = e["suite"]["kills"]
-        shown = "<br>".join(
-            f"`{k['trace']}`: {k['verdict']} {' '.join(k['assertion_ids'])}"
-            for k in kills[:3])
-        if len(kills) > 3:
-            shown += f"<br>(+{len(kills) - 3} more)"
-        if kills and e["suite"]["passes"] > 1:
+        shown = "<br>".join(kill_lines(e, "`"))
+        if e["suite"]["kills"] and e["suite"]["passes"] > 1:
             shown += f"<br>(pass {e['suite']['passes']})"
-        fz = e.get("fuzz")
-        if fz is None:
-            fuzz_cell = "not run"
-        else:
-            got = sum(r["seconds"] is not None for r in fz["runs"])
-            fuzz_cell = (f"{fz['median_seconds']:.1f} s ({got}/{len(fz['runs'])} seeds)"
-                         if fz["found"] else f"> {fz['bound']} s ({got}/{len(fz['runs'])} seeds)")
+        fuzz_cell = fuzz_text(e)
         minimal = "<br>".join(f"`{p}`" for p in (e["minimal_trace"],
                               e.get("fuzz_minimal_trace")) if p) or "—"
         lines.append(f"| `{name}` | {e['area']} | {shown or '**survives**'} | "
@@ -359,6 +348,27 @@ def write_outputs(args, faults):
         lines += ["", f.read().rstrip()]
     with open(os.path.join(args.out, "RESULTS.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
+
+
+def kill_lines(e, quote=""):
+    """The first three killing traces, "TRACE: VERDICT IDS", and how many more."""
+    kills = e["suite"]["kills"]
+    lines = [f"{quote}{k['trace']}{quote}: {k['verdict']} {' '.join(k['assertion_ids'])}".rstrip()
+             for k in kills[:3]]
+    if len(kills) > 3:
+        lines.append(f"(+{len(kills) - 3} more)")
+    return lines
+
+
+def fuzz_text(e):
+    """"3.5 s (5/5 seeds)", "> 30 s (1/4 seeds)" or "not run"."""
+    fz = e.get("fuzz")
+    if fz is None:
+        return "not run"
+    got = sum(r["seconds"] is not None for r in fz["runs"])
+    seeds = f"({got}/{len(fz['runs'])} seeds{', on its agent' if fz.get('mode') == 'agent' else ''})"
+    return (f"{fz['median_seconds']:.1f} s {seeds}" if fz["found"]
+            else f"> {fz['bound']} s {seeds}")
 
 
 def tsv_field(s):
@@ -380,20 +390,9 @@ def write_table(args, summary_lines, faults):
                            "minimal_trace", "minimal_trace_text", "fuzz_trace",
                            "fuzz_trace_text"]))
     for name, e in faults.items():
-        kills = e["suite"]["kills"]
-        killed = [f"{k['trace']}: {k['verdict']} {' '.join(k['assertion_ids'])}".rstrip()
-                  for k in kills[:3]]
-        if len(kills) > 3:
-            killed.append(f"(+{len(kills) - 3} more)")
-        fz = e.get("fuzz")
-        if fz is None:
-            fuzz_cell = "not run"
-        else:
-            got = sum(r["seconds"] is not None for r in fz["runs"])
-            fuzz_cell = (f"{fz['median_seconds']:.1f} s ({got}/{len(fz['runs'])} seeds)"
-                         if fz["found"] else f"> {fz['bound']} s ({got}/{len(fz['runs'])} seeds)")
         fuzz_trace = e.get("fuzz_minimal_trace") or ""
-        fields = [name, e["area"], e.get("description", ""), "\n".join(killed), fuzz_cell,
+        fields = [name, e["area"], e.get("description", ""), "\n".join(kill_lines(e)),
+                  fuzz_text(e),
                   e["minimal_trace"] or "", text_of(e["minimal_trace"]), fuzz_trace,
                   text_of(fuzz_trace)]
         rows.append("\t".join(tsv_field(x) for x in fields))
