@@ -28,11 +28,14 @@
 //   build/default/bin/fuzz_bench                       # all, then the table
 //   build/default/bin/fuzz_bench --benchmark_filter=bundled
 //   AIOSPEC_BENCH_SLOW_US=5000 build/default/bin/fuzz_bench ...  # slow inputs
+//   AIOSPEC_BENCH_TRACES=a.trace,b.trace build/default/bin/fuzz_bench ...
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <random>
 #include <string>
@@ -40,6 +43,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_split.h"
 #include "benchmark/benchmark.h"
 #include "fuzz/fuzz_oracle.h"
 #include "fuzz/guardrails.h"
@@ -47,6 +51,7 @@
 #include "harness/target/inproc_target.h"
 #include "harness/target/target.h"
 #include "harness/trace/random_trace.h"
+#include "harness/trace/trace_parser.h"
 #include "harness/trace/trace_printer.h"
 #include "model/checker.h"
 
@@ -65,6 +70,22 @@ const std::vector<Trace>& InputSet(Inputs kind) {
   const std::vector<Trace>*& set = sets[static_cast<int>(kind)];
   if (set == nullptr) {
     auto* v = new std::vector<Trace>;
+    // $AIOSPEC_BENCH_TRACES=a.trace,b.trace: these instead (made runnable),
+    // to time one input's phases alone.
+    if (const char* files = std::getenv("AIOSPEC_BENCH_TRACES")) {
+      for (absl::string_view path : absl::StrSplit(files, ',')) {
+        std::ifstream in{std::string(path)};
+        std::stringstream text;
+        text << in.rdbuf();
+        absl::StatusOr<Trace> t = ParseTrace(text.str(), std::string(path));
+        if (t.ok()) {
+          v->push_back(MakeRunnable(*std::move(t)));
+        } else {
+          std::fprintf(stderr, "%s\n", std::string(t.status().message()).c_str());
+        }
+      }
+      if (!v->empty()) return *(set = v);
+    }
     std::mt19937_64 rng(20261123);
     while (v->size() < kTraces) {
       // MakeRunnable drops what in-process targets refuse (signal storms).

@@ -1,12 +1,16 @@
 #include "harness/target/inproc_target.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sys/prctl.h>
 #include <time.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <string>
@@ -40,11 +44,46 @@ constexpr absl::Duration kRestBound = absl::Milliseconds(200);
 constexpr size_t kMaxLogBytes = size_t{256} << 20;
 
 // The work directory of every in-process run in this process (runs are
-// serialized by RunLock): made on first use, emptied before each run (the
-// executor unlinks its files; anything left is removed here), removed at
-// exit. A fresh directory per run cost a mkdtemp and a remove_all, tens of
-// microseconds per exec. Returns "" when no directory can be made.
-bool MakeEmpty(const std::string& path) {
+// serialized by RunLock): made on first use, checked empty before each run
+// (the executor unlinks its files; anything left is removed here), removed
+// at exit. A fresh directory per run cost a mkdtemp and a remove_all, tens
+// of microseconds per exec; the check is two system calls on a descriptor
+// kept open.
+struct WorkDir {
+  TempDir* dir = nullptr;
+  int fd = -1;
+};
+
+WorkDir& Shared() {
+  static WorkDir* w = new WorkDir;
+  return *w;
+}
+
+void Drop(WorkDir& w) {
+  if (w.fd >= 0) close(w.fd);
+  delete w.dir;  // removes it, with anything in it
+  w = WorkDir{};
+}
+
+// 1: only "." and ".."; 0: something else; -1: unreadable or removed
+// (getdents on a removed directory fails with ENOENT).
+int Emptiness(int fd) {
+  alignas(8) char buf[4096];
+  if (lseek(fd, 0, SEEK_SET) != 0) return -1;
+  const long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+  if (n <= 0) return -1;
+  for (long off = 0; off < n;) {
+    // struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name.
+    unsigned short reclen;
+    std::memcpy(&reclen, buf + off + 16, sizeof reclen);
+    const std::string_view name(buf + off + 19);
+    if (name != "." && name != "..") return 0;
+    off += reclen;
+  }
+  return 1;  // the buffer holds many entries: a short answer is all of them
+}
+
+bool RemoveContents(const std::string& path) {
   DIR* d = opendir(path.c_str());
   if (d == nullptr) return false;
   bool ok = true;
@@ -59,57 +98,47 @@ bool MakeEmpty(const std::string& path) {
   return ok;
 }
 
-TempDir*& SharedDir() {
-  static TempDir* dir = nullptr;
-  return dir;
-}
-
+// The shared directory, empty; "" when no directory can be made.
 const std::string& EmptyWorkDir() {
   static const std::string* const kNone = new std::string;
-  TempDir*& dir = SharedDir();
-  if (dir != nullptr && !MakeEmpty(dir->path())) {
-    delete dir;  // removed from under us, or cannot be emptied: a new one
-    dir = nullptr;
+  WorkDir& w = Shared();
+  if (w.dir != nullptr) {
+    const int e = Emptiness(w.fd);
+    if (e < 0 || (e == 0 && !RemoveContents(w.dir->path()))) Drop(w);
   }
-  if (dir == nullptr) {
-    dir = new TempDir("aiospec-inproc");
-    if (dir->path().empty()) {
-      delete dir;
-      dir = nullptr;
+  if (w.dir == nullptr) {
+    w.dir = new TempDir("aiospec-inproc");
+    if (!w.dir->path().empty()) {
+      w.fd = open(w.dir->path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    if (w.fd < 0) {
+      Drop(w);
       return *kNone;
     }
     static const bool registered = [] {
       std::atexit([] {
         // Not while a run (on a thread exit() did not stop) uses it.
         if (!RunLock().try_lock()) return;
-        delete SharedDir();
-        SharedDir() = nullptr;
+        Drop(Shared());
         RunLock().unlock();
       });
       return true;
     }();
     (void)registered;
   }
-  return dir->path();
+  return w.dir->path();
 }
 
-// Precise sleeps for the executor's polls and backoffs while a run is on
-// this thread: the default timer slack (50 us) doubled their shortest
-// naps. Restores the thread's slack when it goes out of scope.
-class TightTimerSlack {
- public:
-  TightTimerSlack() : old_(prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0)) {
-    if (old_ > 1) prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
-  }
-  ~TightTimerSlack() {
-    if (old_ > 1) prctl(PR_SET_TIMERSLACK, old_, 0, 0, 0);
-  }
-  TightTimerSlack(const TightTimerSlack&) = delete;
-  TightTimerSlack& operator=(const TightTimerSlack&) = delete;
-
- private:
-  const long old_;
-};
+// Precise sleeps for the executor's polls and backoffs on the threads that
+// run traces: the default timer slack (50 us) doubled their shortest naps.
+// Set once per thread (threads it starts inherit it) and left: three
+// prctl calls per run cost more than the sleeps they sharpen.
+void TightenTimerSlack() {
+  thread_local bool done = false;
+  if (done) return;
+  done = true;
+  prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
+}
 
 int64_t NowNanos() {
   struct timespec ts;
@@ -180,7 +209,7 @@ absl::StatusOr<ObservationLog> InProcessTarget::Run(
   phases_ = InProcessPhases{};
   const std::string wire = EncodeWire(trace);
   std::lock_guard<std::mutex> hold(RunLock());
-  TightTimerSlack slack;
+  TightenTimerSlack();
   const std::string& dir = EmptyWorkDir();
   if (dir.empty()) {
     return absl::InternalError(

@@ -15,8 +15,8 @@
 // in target.h). Every run uses the same work directory (a TempDir,
 // temp_dir.h, made on the first run and removed at exit), emptied before
 // each run; a run returns once the implementation is at rest (AtRest), so
-// the next one starts from the same state. While a run is on it, the
-// calling thread's timer slack is 1 ns, so the executor's short polls
+// the next one starts from the same state. A thread that runs a trace has
+// its timer slack set to 1 ns (and left so), so the executor's short polls
 // sleep as long as they ask.
 //
 // Usage:
