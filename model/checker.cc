@@ -63,40 +63,30 @@ struct World {
   std::vector<std::string> choices;  // sorted, unique
 };
 
+const State& StateOfWorld(const World& w) { return w.state; }
+
 // Worlds deduped by State's equality; choices of merged worlds are united.
 class WorldSet {
  public:
   void Add(State s, const std::vector<std::string>& a,
            const std::vector<std::string>& b) {
-    auto [i, inserted] = states_.Insert(std::move(s));
-    if (inserted) {
-      choices_.emplace_back();
-      if (b.empty()) {
-        choices_.back() = a;  // already sorted and unique
-        return;
-      }
+    auto [i, inserted] = worlds_.Insert(World{std::move(s), {}});
+    std::vector<std::string>& c = worlds_.Mutable(i).choices;
+    if (inserted && b.empty()) {
+      c = a;  // already sorted and unique
+      return;
     }
-    std::vector<std::string>& c = choices_[i];
     if (a.empty() && b.empty()) return;
     c.insert(c.end(), a.begin(), a.end());
     c.insert(c.end(), b.begin(), b.end());
     std::sort(c.begin(), c.end());
     c.erase(std::unique(c.begin(), c.end()), c.end());
   }
-  size_t size() const { return states_.size(); }
-  std::vector<World> Take() && {
-    std::vector<State> states = std::move(states_).Take();
-    std::vector<World> out;
-    out.reserve(states.size());
-    for (size_t i = 0; i < states.size(); ++i) {
-      out.push_back({std::move(states[i]), std::move(choices_[i])});
-    }
-    return out;
-  }
+  size_t size() const { return worlds_.size(); }
+  std::vector<World> Take() && { return std::move(worlds_).Take(); }
 
  private:
-  StateSet states_;
-  std::vector<std::vector<std::string>> choices_;
+  BasicStateSet<World, StateOfWorld> worlds_;
 };
 
 Explanation At(const Trace& trace, int op_index);

@@ -448,12 +448,15 @@ void Fitting(std::vector<State>& reach, const std::vector<CbId>& comp,
              const std::vector<CbId>& required, const ExploreSpec& spec,
              bool once, Emit emit) {
   absl::InlinedVector<ComponentFit, 16> fits(reach.size(), ComponentFit::kOut);
+  absl::InlinedVector<CbId, 16> needed;  // required, of this component
+  for (CbId cb : required) {
+    if (Contains(comp, cb)) needed.push_back(cb);
+  }
   bool any = false;
   for (size_t i = 0; i < reach.size(); ++i) {
     const State& r = reach[i];
-    const bool complete = std::all_of(required.begin(), required.end(), [&](CbId cb) {
-      return !Contains(comp, cb) || !r.IsPending(cb);
-    });
+    const bool complete = std::none_of(needed.begin(), needed.end(),
+                                       [&](CbId cb) { return r.IsPending(cb); });
     if (!complete) continue;
     const ComponentFit f = spec.fit ? spec.fit(r, comp) : ComponentFit::kFits;
     if (once && f == ComponentFit::kOnce) continue;

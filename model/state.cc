@@ -1,6 +1,7 @@
 #include "model/state.h"
 
 #include <algorithm>
+#include <bit>
 #include <utility>
 
 #include "absl/hash/hash.h"
@@ -54,12 +55,6 @@ const Ofd* State::OfdOfFd(FdId fd) const {
   if (fd < 0 || fd >= static_cast<int>(fds.size())) return nullptr;
   if (fds[fd] == kNone) return nullptr;
   return &ofds[fds[fd]];
-}
-
-bool State::IsPending(CbId cb) const {
-  return cb >= 0 && cb < static_cast<int>(requests.size()) &&
-         requests[cb].has_value() &&
-         requests[cb]->status == RequestStatus::kQueued;
 }
 
 std::vector<CbId> State::PendingRequests() const {
@@ -206,17 +201,16 @@ size_t HashRequests(const std::vector<std::optional<Request>>& requests) {
       Mix(h, 0x5bd1e995);
       continue;
     }
-    Mix(h, Pair(r->submit_op, r->seq));
-    Mix(h, Pair(r->ofd, r->pending_error));
-    Mix(h, (static_cast<uint64_t>(r->held) << 48) |
-               (static_cast<uint64_t>(r->status) << 40) |
-               (static_cast<uint64_t>(r->undecided) << 32) |
-               static_cast<uint32_t>(r->err));
-    Mix(h, static_cast<uint64_t>(r->ret));
-    Mix(h, static_cast<uint64_t>(r->transferred));
-    Mix(h, Pair(r->notifications, r->cancel_group));
-    Mix(h, (static_cast<uint64_t>(r->queued) << 1) | 1);
-    Mix(h, BytesHash(r->read_data));
+    // Three words per request (the fields SameRequest compares, folded):
+    // the fields that tell worlds apart (status, results) stay whole.
+    const uint64_t flags = (static_cast<uint64_t>(r->status) << 5) |
+                           (static_cast<uint64_t>(r->undecided) << 2) |
+                           (static_cast<uint64_t>(r->held) << 1) | r->queued;
+    Mix(h, Pair(r->submit_op ^ (r->seq << 20), r->err) ^ (flags << 52));
+    Mix(h, static_cast<uint64_t>(r->ret) ^
+               std::rotl(static_cast<uint64_t>(r->transferred), 32) ^
+               std::rotl(Pair(r->ofd, r->pending_error), 16));
+    Mix(h, Pair(r->notifications, r->cancel_group) ^ BytesHash(r->read_data));
   }
   return h;
 }

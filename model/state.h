@@ -293,7 +293,11 @@ struct State {
   // The description a descriptor handle names now, or nullptr (closed, badfd).
   const Ofd* OfdOfFd(FdId fd) const;
 
-  bool IsPending(CbId cb) const;  // submitted and still EINPROGRESS
+  bool IsPending(CbId cb) const {  // submitted and still EINPROGRESS
+    if (cb < 0 || static_cast<size_t>(cb) >= requests.size()) return false;
+    const std::optional<Request>& r = requests[cb];
+    return r.has_value() && r->status == RequestStatus::kQueued;
+  }
   std::vector<CbId> PendingRequests() const;
 
   // Decrements refs of `ofd` (a handle closed or a request completed).

@@ -2,9 +2,11 @@
 //
 // Dedupes by State::Hash (cached per entry, so a rehash never walks a state
 // again; a set of one world is never hashed) and State's operator==; a set
-// of a few worlds is scanned (no hash table is built until it grows). Entries are addressed by index, which lets
-// a breadth-first search use the set as its own queue: visit index 0, 1, ...
-// while inserting successors.
+// of a few worlds is scanned (no hash table is built until it grows).
+// Entries are addressed by index, which lets a breadth-first search use the
+// set as its own queue: visit index 0, 1, ... while inserting successors.
+// BasicStateSet<T, Of> keeps entries of type T that carry a State (Of(t)),
+// e.g. a world with what it took to reach it (checker.cc).
 //
 // Usage:
 //   StateSet set;
@@ -25,16 +27,19 @@
 
 namespace aiospec {
 
-class StateSet {
+inline const State& StateItself(const State& s) { return s; }
+
+template <typename T, const State& (*Of)(const T&)>
+class BasicStateSet {
  public:
-  StateSet() : index_(0, Hasher{this}, Eq{this}) {}
+  BasicStateSet() : index_(0, Hasher{this}, Eq{this}) {}
   // The functors point at this object.
-  StateSet(const StateSet&) = delete;
-  StateSet& operator=(const StateSet&) = delete;
+  BasicStateSet(const BasicStateSet&) = delete;
+  BasicStateSet& operator=(const BasicStateSet&) = delete;
 
   // Adds `s` unless an equal world is present. Returns the index of the
   // world (the new or the equal one) and whether `s` was added.
-  std::pair<size_t, bool> Insert(State s) {
+  std::pair<size_t, bool> Insert(T s) {
     // A set that only ever holds one world (most steps) never hashes it.
     if (states_.empty()) {
       states_.push_back(std::move(s));
@@ -43,14 +48,14 @@ class StateSet {
       return {0, true};
     }
     if (!first_hashed_) {
-      hashes_[0] = states_[0].Hash();
+      hashes_[0] = Of(states_[0]).Hash();
       first_hashed_ = true;
     }
-    const size_t hash = s.Hash();
+    const size_t hash = Of(s).Hash();
     if (states_.size() <= kLinear) {
       // A few worlds: a scan of the hashes beats building a hash table.
       for (size_t i = 0; i < states_.size(); ++i) {
-        if (hashes_[i] == hash && states_[i] == s) return {i, false};
+        if (hashes_[i] == hash && Of(states_[i]) == Of(s)) return {i, false};
       }
       states_.push_back(std::move(s));
       hashes_.push_back(hash);
@@ -72,7 +77,9 @@ class StateSet {
 
   size_t size() const { return states_.size(); }
   bool empty() const { return states_.empty(); }
-  const State& operator[](size_t i) const { return states_[i]; }
+  const T& operator[](size_t i) const { return states_[i]; }
+  // For what an entry carries besides its State, which must not change.
+  T& Mutable(size_t i) { return states_[i]; }
   void reserve(size_t n) {
     states_.reserve(n);
     hashes_.reserve(n);
@@ -80,7 +87,7 @@ class StateSet {
   }
 
   // The worlds in insertion order; the set is empty afterwards.
-  std::vector<State> Take() && {
+  std::vector<T> Take() && {
     first_hashed_ = false;
     index_.clear();
     hashes_.clear();
@@ -89,18 +96,18 @@ class StateSet {
 
  private:
   struct Hasher {
-    const StateSet* set;
+    const BasicStateSet* set;
     size_t operator()(size_t i) const { return set->hashes_[i]; }
   };
   struct Eq {
-    const StateSet* set;
+    const BasicStateSet* set;
     bool operator()(size_t a, size_t b) const {
       return set->hashes_[a] == set->hashes_[b] &&
-             set->states_[a] == set->states_[b];
+             Of(set->states_[a]) == Of(set->states_[b]);
     }
   };
 
-  std::vector<State> states_;
+  std::vector<T> states_;
   std::vector<size_t> hashes_;
   // Up to this many worlds the set is scanned; past it, indexed.
   static constexpr size_t kLinear = 8;
@@ -108,6 +115,8 @@ class StateSet {
   bool first_hashed_ = false;  // hashes_[0] is states_[0]'s hash
   absl::flat_hash_set<size_t, Hasher, Eq> index_;
 };
+
+using StateSet = BasicStateSet<State, StateItself>;
 
 }  // namespace aiospec
 
