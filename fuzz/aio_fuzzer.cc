@@ -211,18 +211,22 @@ bool ControlFails(State& s, const Trace& trace) {
   return true;
 }
 
+// Prints the time to the first finding of the run, once.
+void NoteFirstFinding(State& s) {
+  if (s.found) return;
+  s.found = true;
+  const std::chrono::duration<double> t =
+      std::chrono::steady_clock::now() - s.start;
+  std::fprintf(stderr, "aio_fuzzer: first finding after %.2f s (%ld inputs)\n",
+               t.count(), s.inputs);
+}
+
 void RunBundled(State& s, const Trace& trace, Judged* out) {
   Target& target = *s.bundled;
   Judged j = RunOne(s, target, trace);
   if (IsFinding(j) && !ControlFails(s, trace) &&
       Reproduces(s, target, trace, j)) {
-    if (!s.found) {
-      s.found = true;
-      const std::chrono::duration<double> t =
-          std::chrono::steady_clock::now() - s.start;
-      std::fprintf(stderr, "aio_fuzzer: first finding after %.2f s (%ld inputs)\n",
-                   t.count(), s.inputs);
-    }
+    NoteFirstFinding(s);
     const std::string prefix = s.oracle.RecordFinding(target, trace, j);
     const bool known =
         j.outcome == Judged::Outcome::kJudged &&
@@ -253,6 +257,7 @@ void RunGlibc(State& s, const Trace& trace, Judged* out) {
   Target& target = *s.glibc;
   Judged j = RunOne(s, target, trace);
   if (IsFinding(j) && Reproduces(s, target, trace, j)) {
+    NoteFirstFinding(s);
     const std::string prefix = s.oracle.RecordFinding(target, trace, j);
     if (!prefix.empty()) {
       ++s.glibc_findings;
