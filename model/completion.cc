@@ -91,27 +91,44 @@ std::vector<StreamId> StreamsOf(const Ofd& o) {
   return out;
 }
 
-// qoi ordering (AIO-GEN-05, AIO-WRITE-07): is `cb` held back by an earlier
-// pending request?
+// qoi ordering (AIO-GEN-05, AIO-WRITE-07): would `p`, pending, hold back
+// `r` (acting on `o`)? Depends only on what is fixed while both are pending.
+bool HoldsBack(const State& s, const Request& r, const Ofd& o, const Request& p) {
+  if (p.seq > r.seq || p.op != RequestOp::kWrite) return false;
+  const Ofd* po = ActingOfd(s, p);
+  if (po == nullptr || po->kind != o.kind) return false;
+  if (o.kind == OfdKind::kStream) {
+    return r.op == RequestOp::kWrite && po->write_stream == o.write_stream;
+  }
+  if (po->file != o.file) return false;
+  return po->append || (r.op == RequestOp::kWrite && o.append) ||
+         Overlap(RangeOf(p), RangeOf(r));
+}
+
+// The pending requests that hold `cb` back, or would while pending: a
+// hidden step never makes a request pending or changes what HoldsBack
+// reads, so in every world a Reachable search reaches from `s`, `cb` is
+// held back iff one of these is still pending there.
+std::vector<CbId> MayHoldBack(const State& s, CbId cb) {
+  std::vector<CbId> out;
+  const Request& r = *s.requests[cb];
+  const Ofd* o = ActingOfd(s, r);
+  if (o == nullptr) return out;
+  for (CbId other = 0; other < static_cast<int>(s.requests.size()); ++other) {
+    if (other != cb && s.IsPending(other) && HoldsBack(s, r, *o, *s.requests[other])) {
+      out.push_back(other);
+    }
+  }
+  return out;
+}
+
+// Is `cb` held back by an earlier pending request?
 bool OrderedAfterPending(const State& s, CbId cb) {
   const Request& r = *s.requests[cb];
   const Ofd* o = ActingOfd(s, r);
   if (o == nullptr) return false;
   for (CbId other = 0; other < static_cast<int>(s.requests.size()); ++other) {
-    if (other == cb || !s.IsPending(other)) continue;
-    const Request& p = *s.requests[other];
-    if (p.seq > r.seq || p.op != RequestOp::kWrite) continue;
-    const Ofd* po = ActingOfd(s, p);
-    if (po == nullptr || po->kind != o->kind) continue;
-    if (o->kind == OfdKind::kStream) {
-      if (r.op == RequestOp::kWrite && po->write_stream == o->write_stream) {
-        return true;
-      }
-      continue;
-    }
-    if (po->file != o->file) continue;
-    if (po->append || (r.op == RequestOp::kWrite && o->append) ||
-        Overlap(RangeOf(p), RangeOf(r))) {
+    if (other != cb && s.IsPending(other) && HoldsBack(s, r, *o, *s.requests[other])) {
       return true;
     }
   }
@@ -217,9 +234,11 @@ void StepFsync(const State& s, CbId cb, const Ofd& o, std::vector<State>& out) {
   out.push_back(std::move(t));
 }
 
-// StepRequest, appending the successors to `out`.
+// StepRequest, appending the successors to `out`. `held_by`, when given,
+// is MayHoldBack(s0, cb) for a world s0 that `s` was reached from.
 void StepInto(const State& s, CbId cb, const StepContext& ctx,
-              std::vector<State>& out) {
+              std::vector<State>& out,
+              const std::vector<CbId>* held_by = nullptr) {
   if (!s.IsPending(cb)) return;
   const Request& r = *s.requests[cb];
   // Undecided requests are decided before anything may move them; a held
@@ -237,7 +256,14 @@ void StepInto(const State& s, CbId cb, const StepContext& ctx,
   }
   const Ofd& o = s.ofds[r.ofd];
   if (r.op == RequestOp::kFsync) return StepFsync(s, cb, o, out);
-  if (ctx.strict_order && OrderedAfterPending(s, cb)) return;
+  if (ctx.strict_order) {
+    const bool held_back =
+        held_by != nullptr
+            ? std::any_of(held_by->begin(), held_by->end(),
+                          [&](CbId p) { return s.IsPending(p); })
+            : OrderedAfterPending(s, cb);
+    if (held_back) return;
+  }
   return o.kind == OfdKind::kFile ? StepFile(s, cb, o, out)
                                   : StepStream(s, cb, o, out);
 }
@@ -386,15 +412,24 @@ std::vector<State> Reachable(const State& s, const std::vector<CbId>& cbs,
     }
     return out;
   }
+  // The qoi order, worked out once for the whole search.
+  std::vector<std::vector<CbId>> held_by;
+  if (ctx.strict_order) {
+    held_by.reserve(cbs.size());
+    for (CbId cb : cbs) {
+      held_by.push_back(s.IsPending(cb) ? MayHoldBack(s, cb) : std::vector<CbId>{});
+    }
+  }
   // Breadth first, the set doubling as the queue.
   StateSet set;
   set.reserve(cbs.size() + 1);
   set.Insert(s);
   std::vector<State> succ;  // reused: no allocation per step
   for (size_t i = 0; i < set.size(); ++i) {
-    for (CbId cb : cbs) {
+    for (size_t k = 0; k < cbs.size(); ++k) {
+      const CbId cb = cbs[k];
       succ.clear();
-      StepInto(set[i], cb, ctx, succ);
+      StepInto(set[i], cb, ctx, succ, ctx.strict_order ? &held_by[k] : nullptr);
       for (State& next : succ) {
         if (set.Insert(std::move(next)).second && set.size() > limit) {
           *overflow = true;
