@@ -1,5 +1,6 @@
 #include "fuzz/fuzz_oracle.h"
 
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,6 +77,15 @@ void PreferMemoryTempDir() {
   if ((tmp == nullptr || *tmp == '\0') && access("/dev/shm", W_OK) == 0) {
     setenv("TMPDIR", "/dev/shm", /*overwrite=*/0);
   }
+}
+
+int PinToCurrentCpu() {
+  const int cpu = sched_getcpu();
+  if (cpu < 0) return -1;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(0, sizeof set, &set) == 0 ? cpu : -1;
 }
 
 OracleConfig OracleConfig::FromEnv() {

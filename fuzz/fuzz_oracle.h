@@ -61,6 +61,14 @@ std::string FailureSignature(const CheckResult& result);
 // milliseconds, more than the run itself. Call before the first run.
 void PreferMemoryTempDir();
 
+// Restricts this process to the CPU it is running on (sched_getcpu) and
+// returns it, or -1 (nothing changed) when it cannot. Call before anything
+// starts a thread (the library's workers inherit the mask, and the bundled
+// library decides at initialization, from the mask, whether to spin): on
+// one CPU a hand-off to a worker is a context switch, where on a shared
+// machine spinning workers and cross-CPU wake-ups cost several times more.
+int PinToCurrentCpu();
+
 class Oracle {
  public:
   explicit Oracle(OracleConfig config) : config_(std::move(config)) {}
