@@ -29,6 +29,10 @@
 // agent) a finding that agent:PATH shows too is not the fault's: it is
 // written as a note and the run goes on.
 //
+// Each fuzzing process pins itself to a CPU no other aiospec fuzzer has
+// claimed (PinToOneCpu; not with -jobs/-workers/-fork, whose children
+// would inherit the mask; $AIOSPEC_FUZZ_ALL_CPUS=1 never).
+//
 // Run (see ci/fuzz):
 //   AIOSPEC_FUZZ_FINDINGS=/tmp/f aio_fuzzer_bundled -timeout=20 \
 //       -dict=fuzz/aio.dict corpus-out fuzz/corpus/aio
@@ -291,8 +295,31 @@ void CompareChoices(State& s, const Trace& trace, const Judged& b,
 
 using aiospec::GetState;
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
+// Whether this process will fuzz itself (not hand the work to child
+// processes that would inherit a pinned mask: -jobs, -workers, -fork).
+bool FuzzesInThisProcess(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    for (std::string_view flag : {"-jobs=", "-workers=", "-fork="}) {
+      if (a.substr(0, flag.size()) == flag && a.substr(flag.size()) != "0") {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   aiospec::PreferMemoryTempDir();
+  // One CPU per fuzzer (PinToOneCpu, fuzz_oracle.h), before any thread:
+  // the in-process runs hand off to the library's threads several times
+  // faster there. $AIOSPEC_FUZZ_ALL_CPUS=1 leaves the mask alone.
+  const char* all_cpus = std::getenv("AIOSPEC_FUZZ_ALL_CPUS");
+  if ((all_cpus == nullptr || std::string_view(all_cpus) != "1") &&
+      FuzzesInThisProcess(*argc, *argv)) {
+    const int cpu = aiospec::PinToOneCpu();
+    if (cpu >= 0) std::fprintf(stderr, "aio_fuzzer: pinned to CPU %d\n", cpu);
+  }
   aiospec::State& s = GetState();
   const char* agent = std::getenv("AIOSPEC_FUZZ_AGENT");
   s.bundled_is_agent = agent != nullptr && *agent != '\0';

@@ -25,8 +25,8 @@
 // inputs. The _scenarios variants run the scenario traces (scenario.h) an
 // empty-corpus fuzzer starts from.
 //
-// The process runs on one CPU (the one it starts on: the goals are per
-// core) unless $AIOSPEC_BENCH_ALL_CPUS=1 (PinToCurrentCpu, fuzz_oracle.h).
+// The process runs on one CPU (the goals are per core) unless
+// $AIOSPEC_BENCH_ALL_CPUS=1 (PinToOneCpu, fuzz_oracle.h).
 // After the benchmarks a table puts every exec figure next to its goal,
 // all measured in this one run (so under the same load).
 //
@@ -311,13 +311,13 @@ void PrintTable() {
 
 int main(int argc, char** argv) {
   // The goals are per core: the whole process (runner, the libraries'
-  // workers, notification threads) on the CPU it starts on, unless
+  // workers, notification threads) on one CPU (PinToOneCpu), unless
   // $AIOSPEC_BENCH_ALL_CPUS=1. Before any library starts a thread: the
   // bundled library decides at initialization whether spinning can pay.
   const char* all = std::getenv("AIOSPEC_BENCH_ALL_CPUS");
   const bool pin = all == nullptr || std::string(all) != "1";
   int cpu = -1;
-  if (pin) cpu = aiospec::PinToCurrentCpu();
+  if (pin) cpu = aiospec::PinToOneCpu();
   aiospec::CpuNote() = cpu >= 0 ? "pinned to CPU " + std::to_string(cpu)
                                 : "on all CPUs";
   benchmark::Initialize(&argc, argv);

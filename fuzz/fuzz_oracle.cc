@@ -1,6 +1,8 @@
 #include "fuzz/fuzz_oracle.h"
 
 #include <sched.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,13 +81,31 @@ void PreferMemoryTempDir() {
   }
 }
 
-int PinToCurrentCpu() {
-  const int cpu = sched_getcpu();
-  if (cpu < 0) return -1;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  return sched_setaffinity(0, sizeof set, &set) == 0 ? cpu : -1;
+int PinToOneCpu() {
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return -1;
+  const int start = std::max(sched_getcpu(), 0);
+  for (int k = 0; k < CPU_SETSIZE; ++k) {
+    const int cpu = (start + k) % CPU_SETSIZE;
+    if (!CPU_ISSET(cpu, &allowed)) continue;
+    // The claim: a lock held as long as this process lives (the descriptor
+    // is never closed; O_CLOEXEC keeps it from children that exec).
+    // /tmp whatever $TMPDIR says, so every process looks at the same claims.
+    const std::string path = absl::StrCat("/tmp/aiospec-cpu-", cpu, ".lock");
+    const int fd = open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) continue;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      close(fd);
+      continue;
+    }
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (sched_setaffinity(0, sizeof one, &one) == 0) return cpu;
+    close(fd);
+    return -1;
+  }
+  return -1;
 }
 
 OracleConfig OracleConfig::FromEnv() {
