@@ -627,6 +627,30 @@ TEST(CheckerTest, WriteAfterAPartialReadOfAFullPipeMayFindNoRoom) {
                  {"AIO-GEN-25"});
 }
 
+// AIO-RETURN-02: aio_return while the log leaves the request in progress
+// is undefined, so what it returns is not judged (found by ci/faults: a
+// correct agent's EINVAL for a request still queued was a FAIL).
+TEST(CheckerTest, ReturnOfARequestThatMayBeInProgressIsUnresolved) {
+  const Lines trace = {"file f content=\"ab\"", "open d f flags=rdwr",
+                       "aio_fsync s fd=d", "wait s timeout=2ms", "aio_error s",
+                       "aio_return s"};
+  for (Profile p : {Profile::kPosix, Profile::kQoi}) {
+    CheckResult r = Check(trace,
+                          {"file ret=0", "open ret=0", "aio_fsync ret=0",
+                           "wait ret=-1 errno=ETIMEDOUT", "aio_error ret=EINPROGRESS",
+                           "aio_return ret=-1 errno=EINVAL"},
+                          p);
+    EXPECT_EQ(r.verdict, Verdict::kUnresolved) << Show(trace, r);
+    EXPECT_THAT(r.failure->message, HasSubstr("AIO-RETURN-02")) << Show(trace, r);
+  }
+  // Once aio_error has said it is complete, the answer is judged.
+  ExpectFailBoth(trace,
+                 {"file ret=0", "open ret=0", "aio_fsync ret=0",
+                  "wait ret=-1 errno=ETIMEDOUT", "aio_error ret=0",
+                  "aio_return ret=-1 errno=EINVAL"},
+                 {"AIO-RETURN-01"});
+}
+
 TEST(CheckerTest, ShortReadOfAFullPipeMayFreeAWholePage) {
   const Lines trace = {"pipe rd wr", "write wr data=\";\"", "fill wr",
                        "aio_read r fd=rd offset=0 nbytes=8", "wait r",
