@@ -11,11 +11,12 @@
 // and judged (the share of inputs the model judged; the rest failed a
 // run-time precondition, e.g. a wait timed out before an aio_return), then
 // where an exec's wall time went, mean microseconds per exec and phase:
-//   setup_us    lock, work directory, wire encoding, the executor's parse
+//   setup_us    wire encoding, lock, work directory check, the executor's
+//               validation and handler setup
 //   ops_us      the trace's ops (InProcessPhases::ops_ns)
 //   cleanup_us  the executor's own come-to-rest (cancel, release, close)
 //   rest_us     InProcessTarget's wait for the library to come to rest
-//   finish_us   work directory check, log parse
+//   finish_us   the log's parse
 //   check_us    run-time preconditions and the model (CheckLog)
 //   p50_us, p99_us, max_us   of the whole exec; check_p99_us of the model
 // The table adds trim1%/s: execs/s with the slowest 1% of execs left out,

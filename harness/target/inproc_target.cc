@@ -187,7 +187,7 @@ InProcessTarget::InProcessTarget(std::string name,
 void InProcessTarget::WaitForRest() const {
   if (AtRest()) return;
   // What is left is usually a notification thread returning. Short naps
-  // (precise: TightTimerSlack) bound the delay past the moment it does to
+  // (precise: TightenTimerSlack) bound the delay past the moment it does to
   // 100 us, where naps doubling up to 2 ms overshot by milliseconds.
   // (sched_yield would hand the CPU to any other process on a busy
   // machine, for a whole time slice.)

@@ -40,11 +40,12 @@ namespace aiospec {
 // cleanup (cancel, release, stragglers, close, unlink) up to `end
 // completed`; `rest` is Run's wait for the implementation to come to rest.
 struct InProcessPhases {
-  int64_t setup_ns = 0;     // lock, work directory, wire encoding, validation
+  int64_t setup_ns = 0;     // wire encoding, lock, work directory check,
+                            // the executor's validation and handler setup
   int64_t ops_ns = 0;       // the trace's ops
   int64_t cleanup_ns = 0;   // the executor's come-to-rest
   int64_t rest_ns = 0;      // WaitForRest
-  int64_t finish_ns = 0;    // work directory check, log parse
+  int64_t finish_ns = 0;    // log parse
 };
 
 class InProcessTarget : public Target {
