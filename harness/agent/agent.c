@@ -1374,6 +1374,7 @@ static void op_wait(struct agent *ag, int k, const struct wire_op *op) {
   const int64_t deadline =
       infinite ? 0
                : (op->a[0] > INT64_MAX - start ? INT64_MAX : start + op->a[0]);
+  struct backoff nap = {0};
   while (pending) {
     int npending = 0;
     int oom = 0;
@@ -1406,7 +1407,7 @@ static void op_wait(struct agent *ag, int k, const struct wire_op *op) {
       if (left < slice) slice = left;
     }
     if (npending == 0) { /* until=notified: complete, not yet notified */
-      sleep_millis(1);
+      backoff_sleep(&nap);
       continue;
     }
     /* Slices, so a lost wakeup in aio_suspend costs time, not the run. */
