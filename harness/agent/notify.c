@@ -123,7 +123,12 @@ void aiospec_notify_thread_fn(union sigval value) {
 }
 
 int aiospec_notify_begin(const struct aiospec_aio_ops *ops) {
-  for (unsigned i = 0; i < kRingSize; ++i) {
+  /* Slots are reserved in order from 0, so only the last run's were written
+   * (an in-process host begins a run per fuzz input: clearing the whole
+   * ring each time cost more than the rest of a one-op run). */
+  unsigned used = __atomic_load_n(&g_reserved, __ATOMIC_SEQ_CST);
+  if (used > kRingSize) used = kRingSize;
+  for (unsigned i = 0; i < used; ++i) {
     __atomic_store_n(&g_ring[i].ready, 0, __ATOMIC_RELAXED);
   }
   __atomic_store_n(&g_dropped, 0, __ATOMIC_RELAXED);
