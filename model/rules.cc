@@ -1271,12 +1271,12 @@ const Ofd* StreamOfd(const State& s, FdId fd) {
   return o != nullptr && o->kind == OfdKind::kStream ? o : nullptr;
 }
 
-// fill's shortcut when only reads wait on the stream and all of them fit in
-// one chunk: once the first chunk is in, any read that moves gets all it
-// asked for, whatever chunk it moves after, so the rounds give the same
-// worlds as the moves before the fill, the whole fill, then the moves after.
-// The rounds would copy the growing queue once per chunk and world (seconds
-// for a few queued reads). nullopt: the rounds are needed.
+// fill's shortcut when nothing waits on the stream, or only reads that
+// together fit in one chunk: once the first chunk is in, any read that
+// moves gets all it asked for, whatever chunk it moves after, so the rounds
+// give the same worlds as the moves before the fill, the whole fill, then
+// the moves after. The rounds would copy the growing queue once per chunk
+// and world (seconds for a few queued reads). nullopt: the rounds are needed.
 std::optional<RuleOutcome> FillFeedingSmallReads(const State& s, StreamId st, int64_t filled,
                                                  const RuleContext& ctx) {
   const std::vector<CbId> movers = RequestsOnStream(s, st);
@@ -1286,7 +1286,7 @@ std::optional<RuleOutcome> FillFeedingSmallReads(const State& s, StreamId st, in
     if (r.op != RequestOp::kRead) return std::nullopt;
     wanted += r.nbytes;
   }
-  if (wanted > kPipeBuf || filled < kPipeBuf) return std::nullopt;
+  if (!movers.empty() && (wanted > kPipeBuf || filled < kPipeBuf)) return std::nullopt;
   bool overflow = false;
   StateSet after;
   for (State& w : Reachable(s, movers, ctx.step, ctx.limit, &overflow)) {
@@ -1328,17 +1328,6 @@ RuleOutcome ApplyFill(const State& s, const Fill& op, const StepObservation& obs
   }
   if (obs.ret < 0) return SetupFailed(Op{op, {}}, obs);
   const StreamId st = o->write_stream;
-  if (RequestsOnStream(s, st).empty()) {
-    // Nothing can move between the chunks: one append (the rounds below
-    // copy the growing queue once per chunk).
-    State t = s;
-    t.streams[st].queue = MakeBytes(BytesOf(s.streams[st].queue) +
-                                    std::string(obs.ret, kFillByte));
-    t.streams[st].capacity = static_cast<int64_t>(BytesOf(t.streams[st].queue).size());
-    RuleOutcome out;
-    out.accepted.push_back({std::move(t), {}});
-    return out;
-  }
   if (std::optional<RuleOutcome> out = FillFeedingSmallReads(s, st, obs.ret, ctx)) {
     return *std::move(out);
   }
