@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -29,6 +30,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "fuzz/shrink.h"
 #include "harness/cli/baseline.h"
 #include "harness/cli/catalogue.h"
@@ -61,6 +63,9 @@ ABSL_FLAG(std::string, out, "",
 ABSL_FLAG(int, watchdog_ms, 10000, "per-trace wall-clock bound for agents");
 ABSL_FLAG(int, repeat, 1,
           "report: runs of each trace per target, counted per verdict (for races)");
+ABSL_FLAG(int, jobs, 0,
+          "report: traces run at once on an agent target (0: one per CPU); "
+          "in-process targets run one at a time");
 ABSL_FLAG(std::string, faults, "",
           "report: the seeded-faults table to include (faults/table.tsv, from ci/faults)");
 ABSL_FLAG(int, max_states, 4096, "model state-set cap (past it: UNRESOLVED)");
@@ -345,11 +350,59 @@ std::vector<KnownFinding> ObservedFindings(const Baseline& baseline, const Repor
   return {*f};
 }
 
+// Every trace's runs on one target, in the order of `traces`. Up to `jobs`
+// traces run at once when the target allows it (Target::RunsMayOverlap):
+// an agent run mostly waits (held requests, a hang's bound), so overlapping
+// runs cut a suite's wall time. Workers take the next index from a shared
+// counter and write only their own slot of the result; the mutex guards the
+// counter and the progress line.
+std::vector<absl::StatusOr<TraceRuns>> RunSuite(const std::vector<std::string>& traces,
+                                                Target& target, const JudgeOptions& options,
+                                                const Baseline& baseline,
+                                                bool judge_by_baseline, int repeat, int jobs) {
+  std::vector<absl::StatusOr<TraceRuns>> runs(traces.size(),
+                                              absl::InternalError("trace not run"));
+  const bool progress = isatty(STDERR_FILENO);
+  absl::Mutex mu;
+  size_t next = 0;
+  size_t done = 0;
+  auto worker = [&] {
+    for (;;) {
+      size_t i;
+      {
+        absl::MutexLock lock(&mu);
+        if (next == traces.size()) return;
+        i = next++;
+      }
+      runs[i] = RunRepeatedly(traces[i], target, options, baseline, judge_by_baseline, repeat);
+      absl::MutexLock lock(&mu);
+      ++done;
+      if (progress) {
+        std::cerr << "\r[" << target.name() << "] " << done << "/" << traces.size() << " "
+                  << TraceNameFromPath(traces[i])
+                  << (repeat > 1 ? absl::StrCat(" x", repeat) : "") << "\033[K" << std::flush;
+      }
+    }
+  };
+  const size_t threads = target.RunsMayOverlap()
+                             ? std::min(traces.size(), static_cast<size_t>(jobs))
+                             : 1;
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  if (progress) std::cerr << "\r\033[K";
+  return runs;
+}
+
 int ReportCommand(const std::vector<std::string>& args) {
   absl::StatusOr<JudgeOptions> options = OptionsFromFlags();
   if (!options.ok()) return UsageError("report", std::string(options.status().message()));
   const int repeat = absl::GetFlag(FLAGS_repeat);
   if (repeat < 1) return UsageError("report", "--repeat must be at least 1");
+  int jobs = absl::GetFlag(FLAGS_jobs);
+  if (jobs < 0) return UsageError("report", "--jobs must be 0 (one per CPU) or more");
+  if (jobs == 0) jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::string> trace_args = args;
   std::string baseline_dir = absl::GetFlag(FLAGS_baseline_dir);
   if (trace_args.empty()) {
@@ -395,20 +448,13 @@ int ReportCommand(const std::vector<std::string>& args) {
       if (!b.ok()) return ReportFail(b.status());
       baseline = *std::move(b);
     }
+    std::vector<absl::StatusOr<TraceRuns>> suite_runs = RunSuite(
+        *traces, **target, *options, baseline, !baseline_dir.empty(), repeat, jobs);
     Baseline observed;
-    size_t done = 0;
-    const bool progress = isatty(STDERR_FILENO);
-    for (const std::string& path : *traces) {
-      ++done;
-      if (progress) {
-        std::cerr << "\r[" << name << "] " << done << "/" << traces->size() << " "
-                  << TraceNameFromPath(path) << (repeat > 1 ? absl::StrCat(" x", repeat) : "")
-                  << "\033[K" << std::flush;
-      }
-      absl::StatusOr<TraceRuns> runs =
-          RunRepeatedly(path, **target, *options, baseline, !baseline_dir.empty(), repeat);
+    for (size_t i = 0; i < traces->size(); ++i) {
+      absl::StatusOr<TraceRuns>& runs = suite_runs[i];
       if (!runs.ok()) {
-        std::cerr << "\naiospec: " << runs.status().message() << "\n";
+        std::cerr << "aiospec: " << runs.status().message() << "\n";
         code = WorstExit(code, ReportExit(ExitForStatus(runs.status())));
         continue;
       }
@@ -418,7 +464,6 @@ int ReportCommand(const std::vector<std::string>& args) {
       code = WorstExit(code, ReportExit(runs->exit));
       report.results.push_back(std::move(runs->entry));
     }
-    if (progress) std::cerr << "\r\033[K";
     if (absl::GetFlag(FLAGS_write_baselines) && !baseline_dir.empty()) {
       absl::Status s = WriteTextFile(
           BaselinePath(baseline_dir, name),

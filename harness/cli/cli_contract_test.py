@@ -44,7 +44,8 @@ def check(cond, msg):
 FLAGS = {
     "run": ["--target", "--profile", "--baseline", "--save_log", "--json", "--watchdog_ms"],
     "check": ["--profile", "--json"],
-    "report": ["--targets", "--target", "--baseline_dir", "--out", "--json", "--repeat"],
+    "report": ["--targets", "--target", "--baseline_dir", "--out", "--json", "--repeat",
+               "--jobs"],
     "targets": ["--json"],
     "explain": [],
     "shrink": ["--target", "--out", "--max_judgements"],
@@ -274,6 +275,65 @@ def case_report_repeat():
         check(re.search(r"^read_at_offset +RACE CRASH$", written, re.M), written)
         p = run("report", "--target", target, "--repeat", "4", "--out", out, READ, expect=1)
         check("CRASH 2/4" in p.stdout, p.stdout)
+
+
+# Logs when each run starts and ends, and lingers so that runs can overlap.
+TIMED_AGENT = """#!/bin/sh
+echo "start $(date +%s.%N)" >> "{log}"
+sleep 0.4
+"{agent}" "$@"
+rc=$?
+echo "end $(date +%s.%N)" >> "{log}"
+exit $rc
+"""
+
+
+def most_at_once(log):
+    events = []
+    with open(log) as f:
+        for line in f:
+            kind, when = line.split()
+            events.append((float(when), 1 if kind == "start" else -1))
+    at_once = most = 0
+    for _, step in sorted(events):  # an end sorts before a start at the same time
+        at_once += step
+        most = max(most, at_once)
+    return most
+
+
+def case_report_jobs():
+    # --jobs N overlaps up to N agent runs; the report is the same, in trace order.
+    agent = os.path.join(os.path.dirname(os.path.realpath(AIOSPEC)), "aiospec-agent-glibc")
+    if not os.access(agent, os.X_OK):
+        print(f"SKIP: no glibc agent at {agent}")
+        sys.exit(77)
+    traces = [os.path.join(TRACES, t + ".trace") for t in
+              ("read_at_offset", "read_short_at_eof", "cancel_null_nothing_outstanding",
+               "suspend_already_complete")]
+    with tempfile.TemporaryDirectory() as d:
+        timed = os.path.join(d, "timed.sh")
+        log = os.path.join(d, "runs.log")
+        with open(timed, "w") as f:
+            f.write(TIMED_AGENT.format(log=log, agent=agent))
+        os.chmod(timed, 0o755)
+        reports = {}
+        for jobs in ("1", "3"):
+            if os.path.exists(log):
+                os.unlink(log)
+            p = run("report", "--target", f"agent:{timed}", "--jobs", jobs, "--json",
+                    "--out", os.path.join(d, "out" + jobs), *traces)
+            reports[jobs] = json.loads(p.stdout)["results"]
+            check(p.returncode in (0, 1), f"--jobs {jobs}: exit {p.returncode}\n{p.stderr}")
+            most = most_at_once(log)
+            check(most == 1 if jobs == "1" else most > 1,
+                  f"--jobs {jobs}: at most {most} runs at once")
+        names = [os.path.basename(t)[:-len(".trace")] for t in traces]
+        for jobs, results in reports.items():
+            check([r["trace"] for r in results] == names,
+                  f"--jobs {jobs}: results not in trace order: {[r['trace'] for r in results]}")
+        check([r["verdict"] for r in reports["1"]] == [r["verdict"] for r in reports["3"]],
+              "verdicts differ between --jobs 1 and --jobs 3")
+    run("report", "--target", "glibc", "--jobs", "-1", READ, expect=2)
 
 
 def case_colour():

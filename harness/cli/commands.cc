@@ -56,9 +56,12 @@ const std::vector<CommandSpec>& Commands() {
        "the report gives each verdict's rate (\"FAIL 15/20\"), and a RACE entry of the\n"
        "baseline must see PASS or exactly its finding in every run. --faults FILE adds\n"
        "the seeded-faults table that `ci/faults` wrote (faults/table.tsv): how many\n"
-       "seeded bugs of the bundled implementation the suite and the fuzzer catch.",
+       "seeded bugs of the bundled implementation the suite and the fuzzer catch.\n"
+       "--jobs N runs N traces at once on an agent target (default: one per CPU); an\n"
+       "agent run mostly waits, so a suite with hangs finishes sooner. In-process\n"
+       "targets run one trace at a time.",
        {"targets", "target", "profile", "baseline_dir", "write_baselines", "out", "repeat",
-        "faults", "watchdog_ms", "max_states", "json"},
+        "jobs", "faults", "watchdog_ms", "max_states", "json"},
        "  0   every verdict PASS or as the baseline expects\n"
        "  1   a FAIL, HANG, CRASH or UNRESOLVED not in the baseline\n"
        "  2   bad usage: bad command line, unknown target, malformed trace or baseline,\n"
