@@ -1185,6 +1185,79 @@ TEST(CheckerTest, CancelNullOverSixteenPendingDisjointWrites) {
                  {"AIO-ERROR-03"});
 }
 
+// --- aio_lio_opcode is ignored; aio_error and aio_cancel keep the aiocb --------
+
+const Lines kOpcodeGarbage = {
+    "file f content=\"hello\"", "open d f flags=rdwr",
+    "aio_read r fd=d offset=0 nbytes=5 lio_opcode=LIO_WRITE",
+    "aio_fsync s fd=d lio_opcode=12345", "wait r s", "aio_error s",
+    "aio_return r"};
+
+TEST(CheckerTest, SubmissionsIgnoreLioOpcode) {
+  ExpectPassBoth(kOpcodeGarbage,
+                 {"file ret=0", "open ret=3", "aio_read ret=0", "aio_fsync ret=0",
+                  "wait ret=0", "aio_error ret=0", "aio_return ret=5 data=\"hello\""});
+  // The read acted as the write its opcode names: its buffer's '?' bytes.
+  ExpectFailBoth(kOpcodeGarbage,
+                 {"file ret=0", "open ret=3", "aio_read ret=0", "aio_fsync ret=0",
+                  "wait ret=0", "aio_error ret=0", "aio_return ret=5 data=\"?????\""},
+                 {"AIO-READ-01", "AIO-GEN-19", "AIO-READ-08"});
+  // The sync refused a valid call over the opcode.
+  ExpectFailBoth(kOpcodeGarbage,
+                 {"file ret=0", "open ret=3", "aio_read ret=0",
+                  "aio_fsync ret=-1 errno=EINVAL"},
+                 {"AIO-GEN-19", "AIO-FSYNC-09"});
+}
+
+TEST(CheckerTest, WriteIgnoresLioOpcode) {
+  const Lines trace = {"file f content=\"hello\"", "open d f flags=rdwr",
+                       "aio_write w fd=d offset=0 data=\"HE\" lio_opcode=LIO_NOP",
+                       "wait w", "aio_error w"};
+  ExpectPassBoth(trace, {"file ret=0", "open ret=3", "aio_write ret=0",
+                         "wait ret=0", "aio_error ret=0"});
+  ExpectFailBoth(trace,
+                 {"file ret=0", "open ret=3", "aio_write ret=0", "wait ret=0",
+                  "aio_error ret=EINVAL"},
+                 {"AIO-GEN-19", "AIO-WRITE-09"});
+}
+
+const Lines kHeldReadQueries = {"pipe rd wr", "aio_read r fd=rd offset=0 nbytes=2",
+                                "aio_error r", "aio_cancel rd r", "write wr data=\"ab\"",
+                                "wait r", "aio_cancel rd r", "aio_return r"};
+// The read stays in progress through the first aio_cancel.
+const Lines kHeldReadQueriesLog = {
+    "pipe ret=0",  "aio_read ret=0", "aio_error ret=EINPROGRESS", "aio_cancel ret=AIO_NOTCANCELED",
+    "write ret=2", "wait ret=0",     "aio_cancel ret=AIO_ALLDONE", "aio_return ret=2 data=\"ab\""};
+
+TEST(CheckerTest, AioErrorMustNotChangeTheAiocb) {
+  ExpectPassBoth(kHeldReadQueries, kHeldReadQueriesLog);
+  Lines edited = kHeldReadQueriesLog;
+  edited[2] = "aio_error ret=EINPROGRESS changed=aio_nbytes";
+  ExpectFailBoth(kHeldReadQueries, edited, {"AIO-ERROR-10"});
+  CheckResult r = Check(kHeldReadQueries, edited, Profile::kQoi);
+  ASSERT_TRUE(r.failure.has_value());
+  EXPECT_EQ(r.failure->op_index, 2);
+}
+
+TEST(CheckerTest, AioCancelMustNotChangeTheAiocbItLeaves) {
+  Lines not_cancelled = kHeldReadQueriesLog;
+  not_cancelled[3] = "aio_cancel ret=AIO_NOTCANCELED changed=aio_offset";
+  ExpectFailBoth(kHeldReadQueries, not_cancelled, {"AIO-CANCEL-07"});
+  Lines all_done = kHeldReadQueriesLog;
+  all_done[6] = "aio_cancel ret=AIO_ALLDONE changed=aio_sigevent,aio_lio_opcode";
+  ExpectFailBoth(kHeldReadQueries, all_done, {"AIO-CANCEL-07"});
+  // A request it cancelled is the library's again: not judged.
+  const Lines cancelled = {"pipe ret=0",
+                           "aio_read ret=0",
+                           "aio_error ret=EINPROGRESS",
+                           "aio_cancel ret=AIO_CANCELED changed=aio_reqprio",
+                           "write ret=2",
+                           "wait ret=0",
+                           "aio_cancel ret=AIO_ALLDONE",
+                           "aio_return ret=-1"};
+  ExpectPassBoth(kHeldReadQueries, cancelled);
+}
+
 // --- Verdicts other than PASS/FAIL ----------------------------------------------
 
 TEST(CheckerTest, TooManyStatesIsUnresolved) {

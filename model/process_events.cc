@@ -116,9 +116,9 @@ RuleOutcome ApplySubmitThenEnd(const State& s, const Proc& op,
   req.notify = Notify{};  // AIO-PROC-08, AIO-PROC-11: suppressed
   Op call;
   if (op.write) {
-    call.body = AioWrite{req};
+    call.body = AioWrite{req, std::nullopt};
   } else {
-    call.body = AioRead{req};
+    call.body = AioRead{req, std::nullopt};
   }
   RuleOutcome out = ApplyRule(s, call, obs, ctx);
   std::vector<Accepted> both;

@@ -1853,6 +1853,86 @@ void CancelSpec(const State& s, const AioCancel& op, const StepObservation& obs,
   if (!lazy) spec.either = std::move(targets);
 }
 
+// The clauses that make aio_read, aio_write and aio_fsync ignore
+// aio_lio_opcode (AIO-GEN-19 and the call's own), or none when `op` is not
+// one of them or the trace left the opcode alone.
+std::vector<std::string> IgnoredOpcodeIds(const OpBody& op) {
+  if (const auto* r = std::get_if<AioRead>(&op); r && r->lio_opcode) {
+    return {"AIO-GEN-19", "AIO-READ-08"};
+  }
+  if (const auto* w = std::get_if<AioWrite>(&op); w && w->lio_opcode) {
+    return {"AIO-GEN-19", "AIO-WRITE-09"};
+  }
+  if (const auto* f = std::get_if<AioFsync>(&op); f && f->lio_opcode) {
+    return {"AIO-GEN-19", "AIO-FSYNC-09"};
+  }
+  return {};
+}
+
+// IgnoredOpcodeIds of the submission an aio_error or aio_return at op
+// `index` reports on (the aiocb's latest one before it), so a request that
+// did not behave as its call because of the opcode cites the clause there
+// too, where its status or data show it.
+std::vector<std::string> IgnoredOpcodeIdsAt(const Trace& trace, int index,
+                                            const OpBody& op) {
+  CbId cb = kNullHandle;
+  if (const auto* e = std::get_if<AioError>(&op)) cb = e->cb;
+  if (const auto* r = std::get_if<AioReturn>(&op)) cb = r->cb;
+  if (cb == kNullHandle) return IgnoredOpcodeIds(op);
+  for (int i = index - 1; i >= 0; --i) {
+    const OpBody& body = trace.ops[i].body;
+    const auto* r = std::get_if<AioRead>(&body);
+    const auto* w = std::get_if<AioWrite>(&body);
+    const auto* f = std::get_if<AioFsync>(&body);
+    if ((r && r->req.cb == cb) || (w && w->req.cb == cb) || (f && f->cb == cb)) {
+      return IgnoredOpcodeIds(body);
+    }
+    // Resubmitted by lio_listio or a child: no opcode of the trace's own.
+    if (const auto* lio = std::get_if<LioListio>(&body)) {
+      for (const LioElement& e : lio->list) {
+        if (!e.is_null && e.req.cb == cb) return {};
+      }
+    }
+    if (const auto* p = std::get_if<Proc>(&body); p && p->req.cb == cb &&
+        (p->kind == ProcKind::kExit || p->kind == ProcKind::kExec)) {
+      return {};
+    }
+  }
+  return {};
+}
+
+// AIO-ERROR-10: aio_error takes a const aiocb and changes none of its
+// public members. AIO-CANCEL-07: aio_cancel changes none of them on a
+// request it did not cancel (ret other than AIO_CANCELED: the named
+// request was in progress, already done, or the call failed). The
+// executor's `changed=` says which members differed after the call; the
+// rest of the observation is judged as usual, and a world that accepts it
+// is turned into a rejection citing the clause.
+void JudgeAiocbUnchanged(const Op& op, const StepObservation& obs,
+                         RuleOutcome& out) {
+  if (obs.aiocb_changed == 0 || out.unresolved) return;
+  const char* id = nullptr;
+  if (std::holds_alternative<AioError>(op.body)) {
+    id = "AIO-ERROR-10";
+  } else if (std::holds_alternative<AioCancel>(op.body) && obs.ret != AIO_CANCELED) {
+    id = "AIO-CANCEL-07";
+  }
+  if (id == nullptr) return;
+  for (Rejection& r : out.rejections) r.assertion_ids.push_back(id);
+  if (out.accepted.empty()) return;
+  out.accepted.clear();
+  StepObservation unchanged = obs;
+  unchanged.aiocb_changed = 0;
+  out.rejections.push_back(
+      {{id},
+       FormatObservation(op, unchanged),
+       absl::StrCat("the call changed the aiocb's ",
+                    AiocbMembersText(obs.aiocb_changed),
+                    std::holds_alternative<AioError>(op.body)
+                        ? ", which aio_error only reads"
+                        : " of a request it did not cancel")});
+}
+
 }  // namespace
 
 ExploreSpec SpecFor(const State& s, const Op& op, const StepObservation& obs) {
@@ -1930,9 +2010,10 @@ RuleOutcome ApplyRule(const State& s, const Op& op, const StepObservation& obs,
   return out;
 }
 
-RuleOutcome ApplyRuleKeepingInput(const State& s, const Op& op,
-                                  const StepObservation& obs,
-                                  const RuleContext& ctx) {
+namespace {
+
+RuleOutcome Dispatch(const State& s, const Op& op, const StepObservation& obs,
+                     const RuleContext& ctx) {
   return std::visit(
       [&](const auto& body) -> RuleOutcome {
         using T = std::decay_t<decltype(body)>;
@@ -1981,6 +2062,25 @@ RuleOutcome ApplyRuleKeepingInput(const State& s, const Op& op,
       op.body);
 }
 
+}  // namespace
+
+RuleOutcome ApplyRuleKeepingInput(const State& s, const Op& op,
+                                  const StepObservation& obs,
+                                  const RuleContext& ctx) {
+  RuleOutcome out = Dispatch(s, op, obs, ctx);
+  JudgeAiocbUnchanged(op, obs, out);
+  if (!out.rejections.empty()) {
+    // A call that did not behave as itself with garbage in aio_lio_opcode
+    // also broke AIO-GEN-19.
+    const std::vector<std::string> ids =
+        IgnoredOpcodeIdsAt(*ctx.trace, ctx.op_index, op.body);
+    for (Rejection& r : out.rejections) {
+      r.assertion_ids.insert(r.assertion_ids.end(), ids.begin(), ids.end());
+    }
+  }
+  return out;
+}
+
 std::string FormatObservation(const Op& op, const StepObservation& obs) {
   const char* name = OpName(op.body);
   std::string ret;
@@ -1989,7 +2089,13 @@ std::string FormatObservation(const Op& op, const StepObservation& obs) {
   } else {
     ret = RetText(obs.ret, obs.err);
   }
-  std::string out = absl::StrCat(name, " ", ret);
+  // changed= before ret=: a text the model allows ("aio_error ret=0") must
+  // not be a prefix of a rejected one (the reproducer matches prefixes).
+  std::string out =
+      obs.aiocb_changed == 0
+          ? absl::StrCat(name, " ", ret)
+          : absl::StrCat(name, " changed=", AiocbMembersText(obs.aiocb_changed),
+                         " ", ret);
   if (obs.data.has_value()) absl::StrAppend(&out, " data=", ShowBytes(*obs.data));
   if (obs.child.has_value()) absl::StrAppend(&out, " ", ChildFieldsText(*obs.child));
   return out;

@@ -65,9 +65,13 @@ struct span {
   size_t n;
 };
 
-/* A request: REQ of wire.h, plus the LIO_OP of a lio_listio element. */
+/* A request: REQ of wire.h, plus the LIO_OP of a lio_listio element and
+ * the LIO_OPCODE of aio_read/aio_write/aio_fsync. */
 struct wire_req {
   int lio_op;
+  int set_opcode;   /* LIO_OPCODE given: store it in aio_lio_opcode */
+  int opcode_name;  /* AIOSPEC_WIRE_LIO_READ/WRITE/NOP/NUMBER */
+  int opcode_value; /* AIOSPEC_WIRE_LIO_NUMBER: the value */
   int cb, fd;
   long long offset, nbytes;
   int reqprio, notify_kind, notify_value;
@@ -195,6 +199,18 @@ static int parse_req(struct cursor *c, const struct tables *t,
   return 0;
 }
 
+/* The optional LIO_OPCODE at the end of aio_read/aio_write/aio_fsync. */
+static int parse_lio_opcode(struct cursor *c, struct wire_req *r) {
+  if (c->p >= c->end) return 0;
+  r->set_opcode = 1;
+  if (tok_int_in(c, &r->opcode_name, AIOSPEC_WIRE_LIO_READ,
+                 AIOSPEC_WIRE_LIO_NUMBER) != 0 ||
+      r->opcode_name == AIOSPEC_WIRE_LIO_NULL) {
+    return -1;
+  }
+  return tok_int_in(c, &r->opcode_value, INT32_MIN, INT32_MAX);
+}
+
 static int parse_cb_list(struct cursor *c, const struct tables *t,
                          struct wire_op *op, int allow_null) {
   if (tok_int_in(c, &op->count, 0, kMaxTableSize) != 0) return -1;
@@ -267,7 +283,8 @@ static int parse_op(const char *p, const char *end, const struct tables *t,
     case AIOSPEC_WIRE_AIO_WRITE:
       op->req.lio_op = code == AIOSPEC_WIRE_AIO_READ ? AIOSPEC_WIRE_LIO_READ
                                                      : AIOSPEC_WIRE_LIO_WRITE;
-      if (parse_req(&c, t, &op->req, code == AIOSPEC_WIRE_AIO_WRITE) != 0) {
+      if (parse_req(&c, t, &op->req, code == AIOSPEC_WIRE_AIO_WRITE) != 0 ||
+          parse_lio_opcode(&c, &op->req) != 0) {
         return -1;
       }
       break;
@@ -283,7 +300,8 @@ static int parse_op(const char *p, const char *end, const struct tables *t,
       op->a[2] = v;
       if (tok_int_in(&c, &op->req.notify_kind, AIOSPEC_WIRE_NOTIFY_NONE,
                      AIOSPEC_WIRE_NOTIFY_THREAD) != 0 ||
-          tok_int_in(&c, &op->req.notify_value, INT32_MIN, INT32_MAX) != 0) {
+          tok_int_in(&c, &op->req.notify_value, INT32_MIN, INT32_MAX) != 0 ||
+          parse_lio_opcode(&c, &op->req) != 0) {
         return -1;
       }
       break;
@@ -680,6 +698,19 @@ static void set_sigevent(struct sigevent *se, int kind, int value) {
   se->sigev_value.sival_int = value;
 }
 
+/* The aio_lio_opcode value of a request: its LIO_OPCODE when the trace set
+ * one (aio_read, aio_write and aio_fsync must ignore it: AIO-GEN-19), else
+ * `dflt`. */
+static int lio_opcode_of(const struct wire_req *w, int dflt) {
+  if (!w->set_opcode) return dflt;
+  switch (w->opcode_name) {
+    case AIOSPEC_WIRE_LIO_READ: return LIO_READ;
+    case AIOSPEC_WIRE_LIO_WRITE: return LIO_WRITE;
+    case AIOSPEC_WIRE_LIO_NOP: return LIO_NOP;
+    default: return w->opcode_value;
+  }
+}
+
 /* Fills the aiocb of a read/write/nop request. Returns the request index,
  * or -1 when out of memory. *track is the notify table slot (or -1). */
 static int setup_io(struct agent *ag, const struct wire_req *w, int *track) {
@@ -709,9 +740,10 @@ static int setup_io(struct agent *ag, const struct wire_req *w, int *track) {
   /* A negative or huge nbytes is passed as given: it tests EINVAL. */
   cb->aio_nbytes = (size_t)w->nbytes;
   cb->aio_reqprio = w->reqprio;
-  cb->aio_lio_opcode = w->lio_op == AIOSPEC_WIRE_LIO_READ    ? LIO_READ
-                       : w->lio_op == AIOSPEC_WIRE_LIO_WRITE ? LIO_WRITE
-                                                             : LIO_NOP;
+  cb->aio_lio_opcode = lio_opcode_of(
+      w, w->lio_op == AIOSPEC_WIRE_LIO_READ    ? LIO_READ
+         : w->lio_op == AIOSPEC_WIRE_LIO_WRITE ? LIO_WRITE
+                                               : LIO_NOP);
   set_sigevent(&cb->aio_sigevent, w->notify_kind, w->notify_value);
   if (w->notify_kind != AIOSPEC_WIRE_NOTIFY_NONE &&
       w->lio_op != AIOSPEC_WIRE_LIO_NOP) {
@@ -1035,6 +1067,7 @@ static void op_fsync(struct agent *ag, int k, const struct wire_op *op) {
     cb->aio_fildes = resolve_fd(ag, (int)op->a[1]);
     note_fd_identity(&ag->reqs[idx]);
     cb->aio_buf = ag->reqs[idx].buf;
+    cb->aio_lio_opcode = lio_opcode_of(&op->req, 0);
     set_sigevent(&cb->aio_sigevent, op->req.notify_kind,
                  op->req.notify_value);
     int track = -1;
@@ -1059,10 +1092,72 @@ static void op_fsync(struct agent *ag, int k, const struct wire_op *op) {
   put_ret(ag, ret, err);
 }
 
+/* The public members of an aiocb, copied before an aio_error or aio_cancel
+ * and compared after it: the call must not change them (AIO-ERROR-10,
+ * AIO-CANCEL-07). The private ones may change, so no memcmp of the whole. */
+struct aiocb_public {
+  int fildes;
+  off_t offset;
+  volatile void *buf;
+  size_t nbytes;
+  int reqprio;
+  int lio_opcode;
+  struct sigevent sev; /* compared by its public members only */
+};
+
+static void aiocb_snapshot(const struct aiocb *cb, struct aiocb_public *s) {
+  memset(s, 0, sizeof *s);
+  s->fildes = cb->aio_fildes;
+  s->offset = cb->aio_offset;
+  s->buf = cb->aio_buf;
+  s->nbytes = cb->aio_nbytes;
+  s->reqprio = cb->aio_reqprio;
+  s->lio_opcode = cb->aio_lio_opcode;
+  s->sev = cb->aio_sigevent;
+}
+
+/* sigev_notify_function and _attributes are macros for union members in
+ * glibc and musl, so they are read through a struct sigevent. */
+static int sigevent_differs(const struct sigevent *a,
+                            const struct sigevent *b) {
+  return a->sigev_notify != b->sigev_notify ||
+         a->sigev_signo != b->sigev_signo ||
+         memcmp(&a->sigev_value, &b->sigev_value, sizeof a->sigev_value) != 0 ||
+         a->sigev_notify_function != b->sigev_notify_function ||
+         a->sigev_notify_attributes != b->sigev_notify_attributes;
+}
+
+/* Appends ` changed=aio_offset,...` (observation.h) when a public member
+ * differs from the snapshot. */
+static void put_changed(struct agent *ag, const struct aiocb *cb,
+                        const struct aiocb_public *before) {
+  struct aiocb_public now;
+  aiocb_snapshot(cb, &now);
+  const int differs[] = {
+      now.fildes != before->fildes,
+      now.offset != before->offset,
+      now.buf != before->buf,
+      now.nbytes != before->nbytes,
+      now.reqprio != before->reqprio,
+      sigevent_differs(&now.sev, &before->sev),
+      now.lio_opcode != before->lio_opcode};
+  static const char *const kNames[] = {
+      "aio_fildes",  "aio_offset",   "aio_buf",       "aio_nbytes",
+      "aio_reqprio", "aio_sigevent", "aio_lio_opcode"};
+  const char *sep = " changed=";
+  for (size_t i = 0; i < sizeof differs / sizeof differs[0]; ++i) {
+    if (!differs[i]) continue;
+    aiospec_line_printf(&ag->line, "%s%s", sep, kNames[i]);
+    sep = ",";
+  }
+}
+
 static void op_error(struct agent *ag, int k, const struct wire_op *op) {
   struct aiocb *cb = query_cb(ag, (int)op->a[0]);
   int ret = -1, err = ENOMEM;
+  struct aiocb_public before;
   if (cb) {
+    aiocb_snapshot(cb, &before);
     errno = 0;
     ret = ag->ops->aio_error(cb);
     err = errno;
@@ -1077,6 +1172,7 @@ static void op_error(struct agent *ag, int k, const struct wire_op *op) {
   } else {
     put_ret(ag, ret, err);
   }
+  if (cb) put_changed(ag, cb, &before);
 }
 
 static void op_return(struct agent *ag, int k, const struct wire_op *op) {
@@ -1135,7 +1231,9 @@ static void op_suspend(struct agent *ag, int k, const struct wire_op *op) {
 static void op_cancel(struct agent *ag, int k, const struct wire_op *op) {
   struct aiocb *cb = NULL;
   int ret = -1, err = ENOMEM;
+  struct aiocb_public before;
   if (op->a[1] == AIOSPEC_WIRE_NULL || (cb = query_cb(ag, (int)op->a[1]))) {
+    if (cb) aiocb_snapshot(cb, &before);
     errno = 0;
     ret = ag->ops->aio_cancel(resolve_fd(ag, (int)op->a[0]), cb);
     err = errno;
@@ -1148,6 +1246,7 @@ static void op_cancel(struct agent *ag, int k, const struct wire_op *op) {
     aiospec_line_printf(&ag->line, " ret=%s",
                         aiospec_cancel_result_name(ret, name));
   }
+  if (cb) put_changed(ag, cb, &before);
 }
 
 static void op_lio(struct agent *ag, int k, const struct wire_op *op) {

@@ -197,6 +197,20 @@ TEST(WireEncodeTest, RequestsCarryNotifyAndPayload) {
   EXPECT_EQ(lines[6], "10 0 0 1 0 0");
 }
 
+TEST(WireEncodeTest, LioOpcodeIsAnOptionalTail) {
+  Trace t = MustParse(
+      "file f\n"
+      "open d f flags=rdwr\n"
+      "aio_read r fd=d offset=0 nbytes=2 lio_opcode=LIO_WRITE\n"
+      "aio_write w fd=d offset=0 data=\"ab\" lio_opcode=12345\n"
+      "aio_fsync s fd=d lio_opcode=LIO_NOP\n");
+  std::vector<std::string> lines = WireLines(t);
+  ASSERT_EQ(lines.size(), 7u);
+  EXPECT_EQ(lines[3], "8 0 0 0 2 0 0 0 - 1 0");
+  EXPECT_EQ(lines[4], "9 1 0 0 2 0 0 0 6162 4 12345");
+  EXPECT_EQ(lines[5], "10 2 0 0 0 0 2 0");
+}
+
 TEST(WireEncodeTest, ListsTimeoutsAndNulls) {
   Trace t = MustParse(
       "pipe r w\n"
@@ -475,12 +489,65 @@ TEST(AgentInProcessTest, ManyRunsInOneProcessStayIndependent) {
   }
 }
 
+TEST(AgentInProcessTest, ReadWithAnotherLioOpcodeStillReads) {
+  AgentRun run = RunInProcess(
+      "file f content=\"hello\"\n"
+      "open d f flags=rdwr\n"
+      "aio_read r fd=d offset=0 nbytes=5 lio_opcode=LIO_WRITE\n"
+      "wait r\n"
+      "aio_error r\n"
+      "aio_cancel d r\n"
+      "aio_return r\n");
+  EXPECT_EQ(run.rc, 0);
+  EXPECT_THAT(run.records, Contains("4 aio_error ret=0"));
+  EXPECT_THAT(run.records, Contains("5 aio_cancel ret=AIO_ALLDONE"));
+  EXPECT_THAT(run.records, Contains("6 aio_return ret=5 data=\"hello\""));
+}
+
+// An implementation that writes the aiocb it is asked about.
+int ScribblingAioError(const struct aiocb* cb) {
+  const_cast<struct aiocb*>(cb)->aio_reqprio += 1;
+  const_cast<struct aiocb*>(cb)->aio_lio_opcode = 777;
+  return aio_error(cb);
+}
+int ScribblingAioCancel(int fd, struct aiocb* cb) {
+  if (cb != nullptr) cb->aio_sigevent.sigev_value.sival_int ^= 1;
+  return aio_cancel(fd, cb);
+}
+
+TEST(AgentInProcessTest, RecordsAiocbMembersAQueryChanged) {
+  struct aiospec_aio_ops ops;
+  aiospec_libc_aio_ops(&ops);
+  ops.aio_error = ScribblingAioError;
+  ops.aio_cancel = ScribblingAioCancel;
+  const std::string wire = EncodeWire(MustParse(
+      "pipe rd wr\n"
+      "aio_read r fd=rd offset=0 nbytes=1\n"
+      "aio_error r\n"
+      "aio_cancel rd r\n"
+      "aio_cancel rd null\n"));
+  WorkDir dir;
+  AgentRun run;
+  run.rc = aiospec_agent_run(&ops, wire.data(), wire.size(), dir.path().c_str(),
+                             CollectLine, &run.lines);
+  SplitRecords(run);
+  EXPECT_EQ(run.rc, 0);
+  EXPECT_THAT(run.records,
+              Contains("2 aio_error ret=EINPROGRESS changed=aio_reqprio,aio_lio_opcode"));
+  EXPECT_THAT(run.records, Contains(testing::MatchesRegex(
+                               "3 aio_cancel ret=AIO_[A-Z]+ changed=aio_sigevent")));
+  EXPECT_THAT(run.records, Contains(testing::MatchesRegex("4 aio_cancel ret=AIO_[A-Z]+")));
+}
+
 TEST(AgentInProcessTest, MalformedWireIsAnError) {
   for (const char* wire :
        {"", "aiospec-wire 2 0 0 0 0\nend\n", "aiospec-wire 1 0 0 0 1\nend\n",
         "aiospec-wire 1 0 1 0 1\n5 1\nend\n",  // fd handle out of range
         "aiospec-wire 1 0 0 0 1\n99\nend\n",
         "aiospec-wire 1 1 0 0 1\n1 0 abc\nend\n",  // odd hex
+        // LIO_OPCODE: NULL is no opcode; the value is not optional.
+        "aiospec-wire 1 0 1 1 1\n8 0 0 0 1 0 0 0 - 3 0\nend\n",
+        "aiospec-wire 1 0 1 1 1\n8 0 0 0 1 0 0 0 - 4\nend\n",
         "aiospec-wire 1 0 0 0 0\n"}) {
     AgentRun run = RunWireInProcess(wire);
     EXPECT_EQ(run.rc, -1) << wire;

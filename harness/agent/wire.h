@@ -32,9 +32,14 @@
  *   5  close       FD
  *   6  dup         NEW_FD OLD_FD
  *   7  dup2        OLD_FD TARGET_FD
- *   8  aio_read    REQ
- *   9  aio_write   REQ
- *   10 aio_fsync   CB FD FSYNC_OP NOTIFY_KIND NOTIFY_VALUE
+ *   8  aio_read    REQ [LIO_OPCODE]
+ *   9  aio_write   REQ [LIO_OPCODE]
+ *   10 aio_fsync   CB FD FSYNC_OP NOTIFY_KIND NOTIFY_VALUE [LIO_OPCODE]
+ *                  LIO_OPCODE (`lio_opcode=`, absent without it): the two
+ *                  integers NAME VALUE, NAME an aiospec_wire_lio_op READ,
+ *                  WRITE or NOP (the libc's LIO_* constant; VALUE 0), or
+ *                  AIOSPEC_WIRE_LIO_NUMBER with VALUE (int32) stored as
+ *                  given in aio_lio_opcode.
  *   11 aio_error   CB
  *   12 aio_return  CB
  *   13 aio_suspend TIMEOUT COUNT CB...
@@ -135,7 +140,8 @@ enum aiospec_wire_lio_op {
   AIOSPEC_WIRE_LIO_READ = 0,
   AIOSPEC_WIRE_LIO_WRITE = 1,
   AIOSPEC_WIRE_LIO_NOP = 2,
-  AIOSPEC_WIRE_LIO_NULL = 3 /* a NULL list entry; its REQ is all zeros, `-` */
+  AIOSPEC_WIRE_LIO_NULL = 3, /* a NULL list entry; its REQ is all zeros, `-` */
+  AIOSPEC_WIRE_LIO_NUMBER = 4 /* LIO_OPCODE only: VALUE as given */
 };
 
 /* CALLS of storm (StormCall of trace.h). */

@@ -1,6 +1,7 @@
 #include "harness/agent/wire_encode.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -62,6 +63,19 @@ void AppendRequest(const Trace& trace, int op_index, const IoRequest& req,
   AppendHex(is_write ? RequestBytes(trace, op_index, req) : std::string(), out);
 }
 
+// The optional LIO_OPCODE of aio_read, aio_write, aio_fsync: NAME VALUE.
+void AppendLioOpcode(const std::optional<LioOpcodeValue>& v, std::string* out) {
+  if (!v.has_value()) return;
+  if (!v->named) {
+    absl::StrAppend(out, " ", AIOSPEC_WIRE_LIO_NUMBER, " ", v->number);
+    return;
+  }
+  const int name = v->name == LioOpcode::kRead    ? AIOSPEC_WIRE_LIO_READ
+                   : v->name == LioOpcode::kWrite ? AIOSPEC_WIRE_LIO_WRITE
+                                                  : AIOSPEC_WIRE_LIO_NOP;
+  absl::StrAppend(out, " ", name, " 0");
+}
+
 void AppendOp(const Trace& trace, int op_index, const OpBody& body,
               std::string* out) {
   std::visit(
@@ -87,9 +101,11 @@ void AppendOp(const Trace& trace, int op_index, const OpBody& body,
         } else if constexpr (std::is_same_v<T, AioRead>) {
           absl::StrAppend(out, AIOSPEC_WIRE_AIO_READ);
           AppendRequest(trace, op_index, op.req, /*is_write=*/false, out);
+          AppendLioOpcode(op.lio_opcode, out);
         } else if constexpr (std::is_same_v<T, AioWrite>) {
           absl::StrAppend(out, AIOSPEC_WIRE_AIO_WRITE);
           AppendRequest(trace, op_index, op.req, /*is_write=*/true, out);
+          AppendLioOpcode(op.lio_opcode, out);
         } else if constexpr (std::is_same_v<T, AioFsync>) {
           int fsync_op = op.op == FsyncOp::kSync    ? AIOSPEC_WIRE_FSYNC_SYNC
                          : op.op == FsyncOp::kDsync ? AIOSPEC_WIRE_FSYNC_DSYNC
@@ -97,6 +113,7 @@ void AppendOp(const Trace& trace, int op_index, const OpBody& body,
           absl::StrAppend(out, AIOSPEC_WIRE_AIO_FSYNC, " ", op.cb, " ", op.fd,
                           " ", fsync_op, " ", NotifyCode(op.notify.kind), " ",
                           op.notify.value);
+          AppendLioOpcode(op.lio_opcode, out);
         } else if constexpr (std::is_same_v<T, AioError>) {
           absl::StrAppend(out, AIOSPEC_WIRE_AIO_ERROR, " ", op.cb);
         } else if constexpr (std::is_same_v<T, AioReturn>) {

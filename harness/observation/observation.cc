@@ -149,6 +149,29 @@ std::optional<std::vector<HeldCall>> ParseHeldCalls(std::string_view text) {
   }
 }
 
+constexpr std::pair<AiocbMember, std::string_view> kAiocbMemberNames[] = {
+    {kAiocbFildes, "aio_fildes"},   {kAiocbOffset, "aio_offset"},
+    {kAiocbBuf, "aio_buf"},         {kAiocbNbytes, "aio_nbytes"},
+    {kAiocbReqprio, "aio_reqprio"}, {kAiocbSigevent, "aio_sigevent"},
+    {kAiocbLioOpcode, "aio_lio_opcode"}};
+
+// changed= of an aio_error or aio_cancel record: MEMBER,MEMBER,...
+std::optional<uint32_t> ParseAiocbMembers(std::string_view text) {
+  uint32_t members = 0;
+  while (true) {
+    const size_t comma = text.find(',');
+    const std::string_view item = text.substr(0, comma);
+    uint32_t bit = 0;
+    for (const auto& [member, name] : kAiocbMemberNames) {
+      if (item == name) bit = member;
+    }
+    if (bit == 0) return std::nullopt;
+    members |= bit;
+    if (comma == std::string_view::npos) return members;
+    text.remove_prefix(comma + 1);
+  }
+}
+
 std::string HeldCallText(const HeldCall& call) {
   std::string out;
   for (const auto& [kind, kind_name] : kHeldCallNames) {
@@ -397,6 +420,10 @@ class LogParser {
         } else {
           return BadValue(f, "AIO_CANCELED, AIO_NOTCANCELED, AIO_ALLDONE or an errno name");
         }
+      } else if (f.key == "changed") {
+        std::optional<uint32_t> members = ParseAiocbMembers(f.raw);
+        if (!members) return BadValue(f, "aiocb members like aio_offset,aio_nbytes");
+        step.aiocb_changed = *members;
       } else if (f.key == "calls") {
         std::optional<std::vector<HeldCall>> calls = ParseHeldCalls(f.raw);
         if (!calls) return BadValue(f, "calls like write@0:8,fsync");
@@ -609,6 +636,14 @@ std::string ChildFieldsText(const ChildObservation& child) {
   return out;
 }
 
+std::string AiocbMembersText(uint32_t members) {
+  std::vector<std::string> names;
+  for (const auto& [member, name] : kAiocbMemberNames) {
+    if (members & member) names.emplace_back(name);
+  }
+  return absl::StrJoin(names, ",");
+}
+
 namespace {
 
 void PrintStep(const StepObservation& step, const Trace& trace,
@@ -626,6 +661,9 @@ void PrintStep(const StepObservation& step, const Trace& trace,
   if (step.child.has_value()) absl::StrAppend(out, " ", ChildFieldsText(*step.child));
   for (size_t i = 0; i < step.calls.size(); ++i) {
     absl::StrAppend(out, i == 0 ? " calls=" : ",", HeldCallText(step.calls[i]));
+  }
+  if (step.aiocb_changed != 0) {
+    absl::StrAppend(out, " changed=", AiocbMembersText(step.aiocb_changed));
   }
   if (step.storm.has_value()) {
     const StormObservation& st = *step.storm;

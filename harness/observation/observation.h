@@ -83,6 +83,12 @@
 // A call is read@OFFSET:LEN, write@OFFSET:LEN (OFFSET `-` for the file
 // position), fsync or fdatasync. calls= is absent when ret= is 0 or -1.
 //
+// An aio_error or aio_cancel record lists the public aiocb members the call
+// changed (AIO-ERROR-10; AIO-CANCEL-07: a request it did not cancel), as
+// the executor saw comparing them before and after the call; absent when
+// none changed (aio_cancel with a null aiocb compares nothing):
+//   4 aio_error ret=EINPROGRESS changed=aio_nbytes,aio_sigevent
+//
 // A notify record says a notification arrived while op `after` ran (or
 // before it, after the previous op): kind, signal number, si_code, si_value,
 // and `status=` the aio_error() value of the request with that value, read
@@ -138,6 +144,20 @@ struct HeldCall {
   friend bool operator==(const HeldCall&, const HeldCall&) = default;
 };
 
+// The public members of an aiocb (<aio.h>), as `changed=` names them.
+enum AiocbMember : uint32_t {
+  kAiocbFildes = 1u << 0,
+  kAiocbOffset = 1u << 1,
+  kAiocbBuf = 1u << 2,
+  kAiocbNbytes = 1u << 3,
+  kAiocbReqprio = 1u << 4,
+  kAiocbSigevent = 1u << 5,
+  kAiocbLioOpcode = 1u << 6,
+};
+
+// "aio_nbytes,aio_sigevent": the members of a mask, in <aio.h> order.
+std::string AiocbMembersText(uint32_t members);
+
 // What one op returned. Numbers are in this host's terms.
 struct StepObservation {
   int op_index = 0;
@@ -147,6 +167,7 @@ struct StepObservation {
   std::optional<StormObservation> storm;  // `storm off` only
   std::optional<ChildObservation> child;  // `proc join` only
   std::vector<HeldCall> calls;            // `hold` only
+  uint32_t aiocb_changed = 0;  // AiocbMember bits; aio_error, aio_cancel
   friend bool operator==(const StepObservation&,
                          const StepObservation&) = default;
 };

@@ -135,6 +135,29 @@ struct ErrorCase {
   const char* message;  // expected substring, with the position
 };
 
+TEST(ParseLogTest, ChangedAiocbMembersRoundTrip) {
+  const std::string text =
+      "aiospec-log 1\n"
+      "target glibc\n"
+      "0 aio_error ret=EINPROGRESS changed=aio_lio_opcode,aio_fildes\n"
+      "1 aio_cancel ret=AIO_NOTCANCELED\n"
+      "end completed\n";
+  absl::StatusOr<ObservationLog> log = ParseLog(text, "c.log");
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(log->steps[0].aiocb_changed, kAiocbFildes | kAiocbLioOpcode);
+  EXPECT_EQ(log->steps[1].aiocb_changed, 0u);
+  Trace trace;
+  trace.ops = {Op{AioError{0}, {}}, Op{AioCancel{0, 0}, {}}};
+  const std::string printed = PrintLog(*log, trace);
+  // Printed in <aio.h> order.
+  EXPECT_THAT(printed, HasSubstr("0 aio_error ret=EINPROGRESS "
+                                 "changed=aio_fildes,aio_lio_opcode\n"));
+  EXPECT_THAT(printed, HasSubstr("1 aio_cancel ret=AIO_NOTCANCELED\n"));
+  absl::StatusOr<ObservationLog> again = ParseLog(printed, "again.log");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, *log);
+}
+
 TEST(ParseLogTest, ErrorsCarryPositions) {
   const ErrorCase cases[] = {
       {"", "e.log:1:1: empty log"},
@@ -169,6 +192,9 @@ TEST(ParseLogTest, ErrorsCarryPositions) {
        "e.log:3:1: 'target' must come before the first op"},
       {"aiospec-log 1\n0 open ret=99999999999999999999\nend completed\n",
        "e.log:2:12: bad ret value"},
+      {"aiospec-log 1\n0 aio_error ret=0 changed=aio_offset,aio_flags\n"
+       "end completed\n",
+       "e.log:2:27: bad changed value 'aio_offset,aio_flags'"},
   };
   for (const ErrorCase& c : cases) {
     absl::StatusOr<ObservationLog> log = ParseLog(c.text, "e.log");
@@ -318,6 +344,7 @@ ObservationLog RandomLog(std::mt19937& rng, int n_ops) {
       if (pick(0, 3) == 0) d += std::string(pick(16, 5000), 'F');
       s.data = d;
     }
+    if (pick(0, 4) == 0) s.aiocb_changed = static_cast<uint32_t>(pick(1, 127));
     log.steps.push_back(s);
   }
   int n_notes = pick(0, 4);

@@ -205,6 +205,10 @@ static void put_ret(struct text *t, int kind, long long ret, int err) {
   }
 }
 
+/* The aiocb members the op changed (aiocb_changed), shown by the next
+ * observe() before its ret=, as aiospec's model writes it. */
+static char changed_members[128];
+
 /* Op k's result; `data` is shown when ndata >= 0. */
 static void observe(int k, const char *name, int kind, long long ret, int err,
                     const unsigned char *data, long long ndata) {
@@ -212,12 +216,76 @@ static void observe(int k, const char *name, int kind, long long ret, int err,
   t.n = 0;
   t.s[0] = 0;
   put(&t, name);
+  if (changed_members[0]) {
+    put(&t, " changed=");
+    put(&t, changed_members);
+    changed_members[0] = 0;
+  }
   put_ret(&t, kind, ret, err);
   if (ndata >= 0) {
     put(&t, " data=");
     put_bytes(&t, data, (size_t)ndata);
   }
   observe_text(k, t.s, kind == RET_DESCRIPTOR && ret >= 0 ? SAME_SUCCESS : SAME_TEXT);
+}
+)C";
+
+constexpr std::string_view kAiocbWatch = R"C(
+/* ---- The public aiocb members an aio_error or aio_cancel changed -------- */
+
+/* aio_error must change none (AIO-ERROR-10), aio_cancel none of a request
+ * it did not cancel (AIO-CANCEL-07); private members may change. */
+struct aiocb_public {
+  int fildes, reqprio, lio_opcode;
+  off_t offset;
+  volatile void *buf;
+  size_t nbytes;
+  struct sigevent sev;
+};
+
+static void aiocb_snapshot(const struct aiocb *cb, struct aiocb_public *s) {
+  memset(s, 0, sizeof *s);
+  s->fildes = cb->aio_fildes;
+  s->reqprio = cb->aio_reqprio;
+  s->lio_opcode = cb->aio_lio_opcode;
+  s->offset = cb->aio_offset;
+  s->buf = cb->aio_buf;
+  s->nbytes = cb->aio_nbytes;
+  s->sev = cb->aio_sigevent;
+}
+
+/* Sets changed_members to the members that differ from `before`. */
+static void aiocb_changed(const struct aiocb *cb,
+                          const struct aiocb_public *before) {
+  static const char *const names[] = {"aio_fildes",  "aio_offset",
+                                      "aio_buf",     "aio_nbytes",
+                                      "aio_reqprio", "aio_sigevent",
+                                      "aio_lio_opcode"};
+  struct aiocb_public now;
+  const struct sigevent *a, *b;
+  int differs[7];
+  int i;
+  aiocb_snapshot(cb, &now);
+  a = &now.sev;
+  b = &before->sev;
+  differs[0] = now.fildes != before->fildes;
+  differs[1] = now.offset != before->offset;
+  differs[2] = now.buf != before->buf;
+  differs[3] = now.nbytes != before->nbytes;
+  differs[4] = now.reqprio != before->reqprio;
+  differs[5] = a->sigev_notify != b->sigev_notify ||
+               a->sigev_signo != b->sigev_signo ||
+               memcmp(&a->sigev_value, &b->sigev_value,
+                      sizeof a->sigev_value) != 0 ||
+               a->sigev_notify_function != b->sigev_notify_function ||
+               a->sigev_notify_attributes != b->sigev_notify_attributes;
+  differs[6] = now.lio_opcode != before->lio_opcode;
+  changed_members[0] = 0;
+  for (i = 0; i < 7; ++i) {
+    if (!differs[i]) continue;
+    if (changed_members[0]) strcat(changed_members, ",");
+    strcat(changed_members, names[i]);
+  }
 }
 )C";
 
@@ -1857,6 +1925,7 @@ int main(int argc, char **argv) {
 std::string_view CHelperText(CHelper helper) {
   switch (helper) {
     case CHelper::kJudge: return kJudge;
+    case CHelper::kAiocbWatch: return kAiocbWatch;
     case CHelper::kMakeBytes: return kMakeBytes;
     case CHelper::kFiles: return kFiles;
     case CHelper::kReadback: return kReadback;

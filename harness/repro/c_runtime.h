@@ -27,6 +27,7 @@ namespace aiospec {
 // listed before it).
 enum class CHelper {
   kJudge,          // errno names, byte strings, observe(), the verdict
+  kAiocbWatch,     // aiocb_snapshot/aiocb_changed: aio_error, aio_cancel
   kMakeBytes,      // a payload from run-length pieces
   kFiles,          // the work directory, make_file
   kReadback,       // read_file

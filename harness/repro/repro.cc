@@ -191,6 +191,9 @@ class Emitter {
   std::string NotifyCode(const std::string& cb, const Notify& n);
   std::string ObserveLine(int k, const char* kind, const std::string& data = "",
                           const std::string& ndata = "-1") const;
+  // `call` (an aio_error or aio_cancel on aiocb `cb`), with the aiocb's
+  // public members compared before and after, as the agent does.
+  std::string WatchAiocb(const std::string& cb, const std::string& call);
   void EmitOp(int k, const Op& op);
   void EmitStorm(int k, const Storm& o);
   void EmitProc(int k, const Proc& o);
@@ -315,6 +318,26 @@ std::string Emitter::NotifyCode(const std::string& cb, const Notify& n) {
                          kind, n.value, n.value, cb);
 }
 
+// "  CB.aio_lio_opcode = VALUE;\n" for a `lio_opcode=`, else "".
+std::string LioOpcodeLine(const std::string& cb, const std::optional<LioOpcodeValue>& v) {
+  if (!v.has_value()) return "";
+  std::string value = absl::StrCat(v->number);
+  if (v->named) {
+    value = v->name == LioOpcode::kRead    ? "LIO_READ"
+            : v->name == LioOpcode::kWrite ? "LIO_WRITE"
+                                           : "LIO_NOP";
+  }
+  return absl::StrCat("  ", cb, ".aio_lio_opcode = ", value,
+                      "; /* ignored by the call (AIO-GEN-19) */\n");
+}
+
+std::string Emitter::WatchAiocb(const std::string& cb, const std::string& call) {
+  helpers_.insert(CHelper::kAiocbWatch);
+  return absl::StrCat("  {\n    struct aiocb_public before;\n    aiocb_snapshot(&", cb,
+                      ", &before);\n    errno = 0;\n    ", call,
+                      "\n    err = errno;\n    aiocb_changed(&", cb, ", &before);\n  }\n");
+}
+
 std::string Emitter::ObserveLine(int k, const char* kind, const std::string& data,
                                  const std::string& ndata) const {
   return absl::StrFormat("  observe(%d, \"%s\", %s, ret, err, %s, %s);\n", k,
@@ -393,6 +416,7 @@ void Emitter::EmitOp(int k, const Op& op) {
         } else if constexpr (std::is_same_v<T, AioRead> || std::is_same_v<T, AioWrite>) {
           constexpr bool kRead = std::is_same_v<T, AioRead>;
           const std::string cb = Submit(k, o.req, kRead, !kRead);
+          absl::StrAppend(&b, LioOpcodeLine(cb, o.lio_opcode));
           absl::StrAppend(&b, "  errno = 0;\n  ret = ", kRead ? "aio_read" : "aio_write", "(&",
                           cb, ");\n  err = errno;\n", ObserveLine(k, "RET_NUMBER"));
         } else if constexpr (std::is_same_v<T, AioFsync>) {
@@ -401,13 +425,15 @@ void Emitter::EmitOp(int k, const Op& op) {
           req.fd = o.fd;
           req.notify = o.notify;
           const std::string cb = Submit(k, req, false, false);
+          absl::StrAppend(&b, LioOpcodeLine(cb, o.lio_opcode));
           const char* how = o.op == FsyncOp::kSync    ? "O_SYNC"
                             : o.op == FsyncOp::kDsync ? "O_DSYNC"
                                                       : "0 /* neither: invalid */";
           absl::StrAppend(&b, "  errno = 0;\n  ret = aio_fsync(", how, ", &", cb,
                           ");\n  err = errno;\n", ObserveLine(k, "RET_NUMBER"));
         } else if constexpr (std::is_same_v<T, AioError>) {
-          absl::StrAppend(&b, "  errno = 0;\n  ret = aio_error(&", Cb(o.cb), ");\n  err = errno;\n",
+          const std::string cb = Cb(o.cb);
+          absl::StrAppend(&b, WatchAiocb(cb, absl::StrCat("ret = aio_error(&", cb, ");")),
                           ObserveLine(k, "RET_ERROR_STATUS"));
         } else if constexpr (std::is_same_v<T, AioReturn>) {
           const std::string cb = Cb(o.cb);
@@ -437,9 +463,15 @@ void Emitter::EmitOp(int k, const Op& op) {
           absl::StrAppend(&b, "    errno = 0;\n    ret = aio_suspend(list, ", o.list.size(), ", ",
                           timeout, ");\n    err = errno;\n  }\n", ObserveLine(k, "RET_NUMBER"));
         } else if constexpr (std::is_same_v<T, AioCancel>) {
-          absl::StrAppend(&b, "  errno = 0;\n  ret = aio_cancel(", Fd(o.fd), ", ",
-                          o.cb < 0 ? "NULL" : absl::StrCat("&", Cb(o.cb)),
-                          ");\n  err = errno;\n", ObserveLine(k, "RET_CANCEL"));
+          if (o.cb < 0) {
+            absl::StrAppend(&b, "  errno = 0;\n  ret = aio_cancel(", Fd(o.fd),
+                            ", NULL);\n  err = errno;\n", ObserveLine(k, "RET_CANCEL"));
+          } else {
+            const std::string cb = Cb(o.cb);
+            absl::StrAppend(
+                &b, WatchAiocb(cb, absl::StrCat("ret = aio_cancel(", Fd(o.fd), ", &", cb, ");")),
+                ObserveLine(k, "RET_CANCEL"));
+          }
         } else if constexpr (std::is_same_v<T, LioListio>) {
           std::vector<std::string> list;
           for (const LioElement& e : o.list) {

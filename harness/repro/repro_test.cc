@@ -168,6 +168,29 @@ TEST(Repro, DuplicateNotificationIsJudgedByItsCount) {
   EXPECT_THAT(*c, HasSubstr("status=0 arrived 2 times"));
 }
 
+TEST(Repro, ChangedAiocbIsComparedAndLioOpcodeSet) {
+  Finding f = Judge(R"(aiospec-trace 1
+pipe rd wr
+aio_read r fd=rd offset=0 nbytes=1 lio_opcode=LIO_NOP
+aio_error r
+aio_cancel rd r
+)",
+                    "aiospec-log 1\ntarget t\n0 pipe ret=0\n1 aio_read ret=0\n"
+                    "2 aio_error ret=EINPROGRESS changed=aio_buf\n"
+                    "3 aio_cancel ret=AIO_NOTCANCELED\nend completed\n");
+  ASSERT_EQ(f.result.verdict, Verdict::kFail);
+  EXPECT_THAT(f.result.failure->assertion_ids, ::testing::Contains("AIO-ERROR-10"));
+  absl::StatusOr<std::string> c = Emit(f);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(*c, HasSubstr("cb_r.aio_lio_opcode = LIO_NOP;"));
+  EXPECT_THAT(*c, HasSubstr("aiocb_snapshot(&cb_r, &before);"));
+  EXPECT_THAT(*c, HasSubstr("ret = aio_cancel(fd_rd, &cb_r);"));
+  // The observed text has changed= before ret=, so the allowed text is no
+  // prefix of it.
+  EXPECT_THAT(*c, HasSubstr("\"aio_error changed=aio_buf ret=EINPROGRESS\""));
+  EXPECT_THAT(*c, HasSubstr("{\"aio_error ret=EINPROGRESS\", NULL}"));
+}
+
 TEST(Repro, ProcAndHoldOpsAreWrittenOut) {
   Finding f = Judge(R"(aiospec-trace 1
 file f content="........"

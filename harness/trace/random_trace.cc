@@ -237,8 +237,8 @@ class Generator {
           fd_open_[target] = true;
           return Dup2{*open_fd, target};
         }
-      case kRead: return AioRead{Request(false)};
-      case kWrite: return AioWrite{Request(true)};
+      case kRead: return AioRead{Request(false), std::nullopt};
+      case kWrite: return AioWrite{Request(true), std::nullopt};
       case kFsync: {
         AioFsync op;
         op.cb = DefineCb();

@@ -131,12 +131,30 @@ struct IoRequest {
   friend bool operator==(const IoRequest&, const IoRequest&) = default;
 };
 
+enum class LioOpcode { kRead, kWrite, kNop };
+
+// `lio_opcode=` of aio_read, aio_write and aio_fsync: a value for
+// aio_lio_opcode, which only lio_listio reads (AIO-GEN-19, AIO-READ-08,
+// AIO-WRITE-09, AIO-FSYNC-09), so the call must behave as without it. A
+// name is the C library's LIO_* constant; a number is stored as given.
+// Absent, the executor sets the opcode that matches the call (LIO_READ,
+// LIO_WRITE; 0 for aio_fsync).
+struct LioOpcodeValue {
+  bool named = true;
+  LioOpcode name = LioOpcode::kNop;  // named
+  int32_t number = 0;                // !named
+  friend bool operator==(const LioOpcodeValue&,
+                         const LioOpcodeValue&) = default;
+};
+
 struct AioRead {  // aio_read CB fd=FD offset=N nbytes=N [reqprio=N] [notify=..]
   IoRequest req;
+  std::optional<LioOpcodeValue> lio_opcode;  // [lio_opcode=LIO_WRITE|N]
   friend bool operator==(const AioRead&, const AioRead&) = default;
 };
 struct AioWrite {  // aio_write CB fd=FD offset=N nbytes=N [data=".."] ...
   IoRequest req;
+  std::optional<LioOpcodeValue> lio_opcode;
   friend bool operator==(const AioWrite&, const AioWrite&) = default;
 };
 
@@ -146,6 +164,7 @@ struct AioFsync {  // aio_fsync CB fd=FD op=sync|dsync|invalid [notify=..]
   FdId fd;
   FsyncOp op = FsyncOp::kSync;
   Notify notify;
+  std::optional<LioOpcodeValue> lio_opcode;  // [lio_opcode=..]: ignored
   friend bool operator==(const AioFsync&, const AioFsync&) = default;
 };
 struct AioError {  // aio_error CB
@@ -167,7 +186,6 @@ struct AioCancel {  // aio_cancel FD CB|null
   friend bool operator==(const AioCancel&, const AioCancel&) = default;
 };
 
-enum class LioOpcode { kRead, kWrite, kNop };
 struct LioElement {  // one entry of the list: `null`, or `read|write|nop CB fields`
   bool is_null = false;
   LioOpcode opcode = LioOpcode::kNop;

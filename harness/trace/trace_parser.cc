@@ -182,6 +182,9 @@ class Parser {
   absl::StatusOr<int32_t> Int32Value(absl::string_view text, int col) const;
   absl::StatusOr<std::string> BytesValue(const KeyValue& kv) const;
   absl::StatusOr<Notify> NotifyValue(const KeyValue& kv) const;
+  // `lio_opcode=`, if given (nullopt when absent).
+  absl::StatusOr<std::optional<LioOpcodeValue>> LioOpcodeArg(
+      const Args& args) const;
   absl::StatusOr<Timeout> TimeoutValue(const KeyValue& kv,
                                        bool allow_negative) const;
   absl::StatusOr<uint32_t> OpenFlagsValue(const KeyValue& kv) const;
@@ -536,6 +539,32 @@ absl::StatusOr<Notify> Parser::NotifyValue(const KeyValue& kv) const {
   if (!value.ok()) return value.status();
   notify.value = *value;
   return notify;
+}
+
+absl::StatusOr<std::optional<LioOpcodeValue>> Parser::LioOpcodeArg(
+    const Args& args) const {
+  const KeyValue* kv = args.Find("lio_opcode");
+  if (kv == nullptr) return std::optional<LioOpcodeValue>();
+  LioOpcodeValue opcode;
+  if (kv->value == "LIO_READ") {
+    opcode.name = LioOpcode::kRead;
+  } else if (kv->value == "LIO_WRITE") {
+    opcode.name = LioOpcode::kWrite;
+  } else if (kv->value == "LIO_NOP") {
+    opcode.name = LioOpcode::kNop;
+  } else if (!kv->value.empty() &&
+             (absl::ascii_isdigit(kv->value[0]) || kv->value[0] == '-')) {
+    absl::StatusOr<int32_t> n = Int32Value(kv->value, kv->value_col);
+    if (!n.ok()) return n.status();
+    opcode.named = false;
+    opcode.number = *n;
+  } else {
+    return Error(kv->value_col,
+                 absl::StrCat("expected LIO_READ, LIO_WRITE, LIO_NOP or a "
+                              "number, got '",
+                              Shown(kv->value), "'"));
+  }
+  return std::optional<LioOpcodeValue>(opcode);
 }
 
 absl::StatusOr<Timeout> Parser::TimeoutValue(const KeyValue& kv,
@@ -1068,24 +1097,27 @@ absl::Status Parser::ParseOp(absl::Span<const Token> tokens, OpBody* body) {
     const bool is_write = name == "aio_write";
     if (is_write) {
       AIOSPEC_ASSIGN(args, split({"fd", "offset", "nbytes", "data", "reqprio",
-                                  "notify"}));
+                                  "notify", "lio_opcode"}));
     } else {
-      AIOSPEC_ASSIGN(args,
-                     split({"fd", "offset", "nbytes", "reqprio", "notify"}));
+      AIOSPEC_ASSIGN(args, split({"fd", "offset", "nbytes", "reqprio",
+                                  "notify", "lio_opcode"}));
     }
     AIOSPEC_CHECK(ExpectPositional(args, keyword, 1, "an aiocb"));
     IoRequest req;
     AIOSPEC_ASSIGN(req.cb, DefineCb(*args.positional[0]));
     AIOSPEC_CHECK(ParseIoRequest(args, keyword, is_write, &req));
+    std::optional<LioOpcodeValue> lio_opcode;
+    AIOSPEC_ASSIGN(lio_opcode, LioOpcodeArg(args));
     if (is_write) {
-      *body = AioWrite{std::move(req)};
+      *body = AioWrite{std::move(req), lio_opcode};
     } else {
-      *body = AioRead{std::move(req)};
+      *body = AioRead{std::move(req), lio_opcode};
     }
   } else if (name == "aio_fsync") {
-    AIOSPEC_ASSIGN(args, split({"fd", "op", "notify"}));
+    AIOSPEC_ASSIGN(args, split({"fd", "op", "notify", "lio_opcode"}));
     AIOSPEC_CHECK(ExpectPositional(args, keyword, 1, "an aiocb"));
     AioFsync op;
+    AIOSPEC_ASSIGN(op.lio_opcode, LioOpcodeArg(args));
     AIOSPEC_ASSIGN(op.cb, DefineCb(*args.positional[0]));
     const KeyValue* fd;
     AIOSPEC_ASSIGN(fd, Required(args, keyword, "fd"));

@@ -107,6 +107,23 @@ TEST(TraceParserTest, AioReadAndWrite) {
   EXPECT_EQ(Body<AioWrite>(t, 4).req, a2);
 }
 
+TEST(TraceParserTest, LioOpcodeOfTheSingleSubmissions) {
+  Trace t = MustParse(
+      "file f\n"
+      "open d f flags=rdwr\n"
+      "aio_read r fd=d offset=0 nbytes=1 lio_opcode=LIO_WRITE\n"
+      "aio_write w fd=d offset=0 data=\"x\" lio_opcode=12345\n"
+      "aio_fsync s fd=d lio_opcode=LIO_NOP\n"
+      "aio_read q fd=d offset=0 nbytes=1\n");
+  EXPECT_EQ(Body<AioRead>(t, 2).lio_opcode,
+            (LioOpcodeValue{true, LioOpcode::kWrite, 0}));
+  EXPECT_EQ(Body<AioWrite>(t, 3).lio_opcode,
+            (LioOpcodeValue{false, LioOpcode::kNop, 12345}));
+  EXPECT_EQ(Body<AioFsync>(t, 4).lio_opcode,
+            (LioOpcodeValue{true, LioOpcode::kNop, 0}));
+  EXPECT_EQ(Body<AioRead>(t, 5).lio_opcode, std::nullopt);
+}
+
 TEST(TraceParserTest, FsyncErrorReturnCancelSuspend) {
   Trace t = MustParse(
       "file f\n"
@@ -121,11 +138,11 @@ TEST(TraceParserTest, FsyncErrorReturnCancelSuspend) {
       "aio_suspend s null s\n"
       "aio_suspend timeout=0\n"
       "aio_suspend s timeout=-3ms\n");
-  EXPECT_EQ(Body<AioFsync>(t, 2), (AioFsync{0, 0, FsyncOp::kSync, Notify{}}));
+  EXPECT_EQ(Body<AioFsync>(t, 2), (AioFsync{0, 0, FsyncOp::kSync, Notify{}, std::nullopt}));
   EXPECT_EQ(Body<AioFsync>(t, 3),
-            (AioFsync{0, 0, FsyncOp::kDsync, Notify{NotifyKind::kSignal, 1}}));
+            (AioFsync{0, 0, FsyncOp::kDsync, Notify{NotifyKind::kSignal, 1}, std::nullopt}));
   EXPECT_EQ(Body<AioFsync>(t, 4),
-            (AioFsync{0, kBadFd, FsyncOp::kInvalid, Notify{}}));
+            (AioFsync{0, kBadFd, FsyncOp::kInvalid, Notify{}, std::nullopt}));
   EXPECT_EQ(Body<AioError>(t, 5), (AioError{0}));
   EXPECT_EQ(Body<AioReturn>(t, 6), (AioReturn{0}));
   EXPECT_EQ(Body<AioCancel>(t, 7), (AioCancel{0, 0}));
@@ -246,6 +263,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"aiospec-trace 1\npipe r w\naio_read a fd=r offset=0 nbytes=1\n"
                  "wait a until=sent\n",
                  "e.trace:4:14: until= must be complete or notified"},
+        BadInput{"aiospec-trace 1\npipe r w\n"
+                 "aio_read a fd=r offset=0 nbytes=1 lio_opcode=LIO_SYNC\n",
+                 "e.trace:3:46: expected LIO_READ, LIO_WRITE, LIO_NOP or a "
+                 "number, got 'LIO_SYNC'"},
+        BadInput{"aiospec-trace 1\npipe r w\n"
+                 "lio_listio wait [read a fd=r offset=0 nbytes=1 lio_opcode=1]\n",
+                 "e.trace:3:48: unknown argument 'lio_opcode' for read"},
         BadInput{"aiospec-trace 1\nfrobnicate x\n",
                  "e.trace:2:1: unknown op 'frobnicate'"},
         BadInput{"aiospec-trace 1\npipe r w\naio_read a fd=q offset=0 nbytes=1\n",

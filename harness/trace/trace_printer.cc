@@ -65,6 +65,18 @@ class OpPrinter {
     return out;
   }
 
+  // " lio_opcode=..." for a set value, "" for none.
+  static std::string LioOpcodeField(const std::optional<LioOpcodeValue>& v) {
+    if (!v.has_value()) return "";
+    if (!v->named) return absl::StrCat(" lio_opcode=", v->number);
+    switch (v->name) {
+      case LioOpcode::kRead: return " lio_opcode=LIO_READ";
+      case LioOpcode::kWrite: return " lio_opcode=LIO_WRITE";
+      case LioOpcode::kNop: return " lio_opcode=LIO_NOP";
+    }
+    return "";
+  }
+
   std::string operator()(const DeclareFile& op) const {
     std::string out = absl::StrCat("file ", File(op.file));
     if (!op.content.empty()) {
@@ -100,10 +112,12 @@ class OpPrinter {
     return absl::StrCat("dup2 ", Fd(op.old_fd), " ", Fd(op.target));
   }
   std::string operator()(const AioRead& op) const {
-    return absl::StrCat("aio_read ", Cb(op.req.cb), " ", IoFields(op.req));
+    return absl::StrCat("aio_read ", Cb(op.req.cb), " ", IoFields(op.req),
+                        LioOpcodeField(op.lio_opcode));
   }
   std::string operator()(const AioWrite& op) const {
-    return absl::StrCat("aio_write ", Cb(op.req.cb), " ", IoFields(op.req));
+    return absl::StrCat("aio_write ", Cb(op.req.cb), " ", IoFields(op.req),
+                        LioOpcodeField(op.lio_opcode));
   }
   std::string operator()(const AioFsync& op) const {
     std::string out = absl::StrCat("aio_fsync ", Cb(op.cb), " fd=", Fd(op.fd));
@@ -112,7 +126,7 @@ class OpPrinter {
     if (op.notify.kind != NotifyKind::kNone) {
       absl::StrAppend(&out, " notify=", NotifyText(op.notify));
     }
-    return out;
+    return absl::StrCat(out, LioOpcodeField(op.lio_opcode));
   }
   std::string operator()(const AioError& op) const {
     return absl::StrCat("aio_error ", Cb(op.cb));

@@ -51,6 +51,15 @@ readback f
 readback g
 )",
       R"(aiospec-trace 1
+file f content="abc"
+open d f flags=rdwr
+aio_read r fd=d offset=0 nbytes=3 lio_opcode=LIO_WRITE
+aio_write w fd=d offset=3 data="d" notify=signal(1) lio_opcode=12345
+aio_fsync s fd=d op=dsync lio_opcode=-1
+aio_fsync t fd=d lio_opcode=LIO_NOP
+aio_read q fd=d offset=0 nbytes=1 lio_opcode=LIO_READ
+)",
+      R"(aiospec-trace 1
 socketpair a b
 fill a
 lio_listio nowait [write w1 fd=a offset=0 data="x"; null; read r1 fd=b offset=0 nbytes=3; nop n] notify=thread(42)
