@@ -6,6 +6,8 @@
 //                       __builtin_trap() stops the run.
 //   aio_fuzzer_glibc    glibc-inproc; findings are written and counted, and
 //                       the run goes on (a known glibc bug must not stop it).
+//                       $AIOSPEC_FUZZ_TARGET=SPEC fuzzes that target instead,
+//                       e.g. musl or agent:PATH (`aiospec fuzz --target`).
 //   aio_fuzzer_diff     both on every input, each judged by the model;
 //                       bundled FAILs trap, glibc FAILs are recorded, and
 //                       differences in the implementation-defined choices
@@ -20,6 +22,10 @@
 // Hangs are libFuzzer's -timeout, or an in-process run slower than a correct
 // one can be (TimedRun: an op that blocked until libFuzzer's alarm
 // interrupted it); crashes and sanitizer reports are libFuzzer's own.
+//
+// An out-of-process target (a child process with a watchdog) also gets
+// traces with signal storms (GuardrailOptions::out_of_process), which in
+// process would signal the fuzzer itself.
 //
 // $AIOSPEC_FUZZ_AGENT=PATH points aio_fuzzer_bundled at agent:PATH (a child
 // process with a watchdog) instead of bundled-inproc: ci/faults fuzzes the
@@ -100,9 +106,10 @@ struct State {
   Oracle oracle{OracleConfig::FromEnv()};
   std::set<std::string> known = LoadKnown();
   std::unique_ptr<Target> bundled;
-  std::unique_ptr<Target> glibc;
+  std::unique_ptr<Target> glibc;  // glibc-inproc, or $AIOSPEC_FUZZ_TARGET
   std::unique_ptr<Target> control;  // $AIOSPEC_FUZZ_CONTROL_AGENT
   bool bundled_is_agent = false;  // $AIOSPEC_FUZZ_AGENT
+  GuardrailOptions guardrails;     // out_of_process when every target is
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   bool found = false;
   long inputs = 0, judged = 0, skipped = 0, glibc_findings = 0;
@@ -143,7 +150,7 @@ Judged TimedRun(State& s, Target& target, const Trace& trace) {
   Judged j = s.oracle.RunAndJudge(target, trace);
   const std::chrono::duration<double> took =
       std::chrono::steady_clock::now() - start;
-  if (!s.bundled_is_agent && took > kInProcessHang) {
+  if (!target.OutOfProcess() && took > kInProcessHang) {
     j.outcome = Judged::Outcome::kRunError;
     j.error = absl::StrFormat(
         "HANG: the run took %.1f s in process (an op blocked until a signal "
@@ -332,14 +339,20 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
         s.bundled_is_agent ? absl::StrCat("agent:", agent).c_str()
                            : "bundled-inproc");
   }
-  if (kRunGlibc) s.glibc = aiospec::Make("glibc-inproc");
+  if (kRunGlibc) {
+    const char* spec = std::getenv("AIOSPEC_FUZZ_TARGET");
+    s.glibc = aiospec::Make(spec != nullptr && *spec != '\0' ? spec : "glibc-inproc");
+  }
+  s.guardrails.out_of_process = (!s.bundled || s.bundled->OutOfProcess()) &&
+                                (!s.glibc || s.glibc->OutOfProcess());
   std::atexit([] {
     aiospec::State& st = GetState();
     std::fprintf(stderr,
                  "aio_fuzzer: %ld inputs, %ld judged, %ld not judged (a wait "
-                 "timed out before aio_return), %ld new glibc findings; "
+                 "timed out before aio_return), %ld new findings of %s; "
                  "findings dir %s\n",
                  st.inputs, st.judged, st.skipped, st.glibc_findings,
+                 st.glibc ? st.glibc->name().c_str() : "-",
                  st.oracle.config().findings_dir.c_str());
   });
   return 0;
@@ -351,7 +364,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::string_view(reinterpret_cast<const char*>(data), size), "input");
   // Never run what the guardrails reject: a finding must be reproducible
   // from the input exactly as it is.
-  if (!trace.ok() || !aiospec::CheckRunnable(*trace).ok()) return -1;
+  if (!trace.ok() || !aiospec::CheckRunnable(*trace, s.guardrails).ok()) return -1;
   ++s.inputs;
   aiospec::Judged b, g;
   if (kRunBundled) aiospec::RunBundled(s, *trace, &b);
@@ -364,6 +377,7 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size,
                                           size_t max_size, unsigned int seed) {
   std::mt19937_64 rng(seed);
   aiospec::MutatorOptions options;
+  options.guardrails = GetState().guardrails;
   options.max_text_bytes = max_size;
   std::string base(reinterpret_cast<const char*>(data), size);
   // Now and then a byte-level mutation (with the dictionary): it reaches
@@ -377,7 +391,7 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size,
         "fuzz");
     if (t.ok()) {
       std::string text =
-          aiospec::PrintTrace(aiospec::MakeRunnable(*std::move(t)));
+          aiospec::PrintTrace(aiospec::MakeRunnable(*std::move(t), options.guardrails));
       if (text.size() <= max_size) {
         std::memcpy(data, text.data(), text.size());
         return text.size();
@@ -395,6 +409,7 @@ extern "C" size_t LLVMFuzzerCustomCrossOver(const uint8_t* data1, size_t size1,
                                             unsigned int seed) {
   std::mt19937_64 rng(seed);
   aiospec::MutatorOptions options;
+  options.guardrails = GetState().guardrails;
   options.max_text_bytes = max_out_size;
   const std::string text = aiospec::CrossOverTraceText(
       std::string_view(reinterpret_cast<const char*>(data1), size1),

@@ -121,6 +121,9 @@ OracleConfig OracleConfig::FromEnv() {
   if (const char* d = std::getenv("AIOSPEC_FUZZ_FINDINGS"); d && *d) {
     c.findings_dir = d;
   }
+  if (const char* t = std::getenv("AIOSPEC_FUZZ_SHRINK_SECONDS"); t && *t) {
+    c.shrink_seconds = std::max(0, std::atoi(t));
+  }
   return c;
 }
 
@@ -225,9 +228,9 @@ std::string Oracle::RecordFinding(Target& target, const Trace& trace,
   Trace minimal = trace;
   ObservationLog minimal_log = judged.log;
   CheckResult minimal_result = judged.result;
-  if (judged.outcome == Judged::Outcome::kJudged) {
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  if (judged.outcome == Judged::Outcome::kJudged && config_.shrink_seconds > 0) {
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::seconds(config_.shrink_seconds);
     JudgeFn judge = [&](const Trace& t) -> std::string {
       if (std::chrono::steady_clock::now() > deadline) return "OUT-OF-TIME";
       Judged again = RunAndJudge(target, t);
@@ -235,6 +238,7 @@ std::string Oracle::RecordFinding(Target& target, const Trace& trace,
       return FailureSignature(again.result);
     };
     ShrinkOptions options;
+    options.guardrails.out_of_process = target.OutOfProcess();
     options.max_judgements = config_.shrink_judgements;
     ShrinkResult s = ShrinkTrace(trace, judge, options);
     if (s.signature == signature) {

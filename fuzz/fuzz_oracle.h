@@ -33,6 +33,9 @@ struct OracleConfig {
   Profile profile = Profile::kQoi;
   std::string findings_dir = "fuzz-findings";
   int shrink_judgements = 150;
+  // Wall-clock budget of one finding's shrinking ($AIOSPEC_FUZZ_SHRINK_SECONDS);
+  // 0 writes findings as found (a smoke run that must stay short).
+  int shrink_seconds = 30;
   static OracleConfig FromEnv();
 };
 

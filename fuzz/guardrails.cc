@@ -5,6 +5,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -79,8 +80,11 @@ class Walker {
       if (Visit(op)) out_.ops.push_back(std::move(op));
     }
     if (static_cast<int>(out_.ops.size()) > options_.max_ops) {
-      out_.ops.resize(options_.max_ops);  // a prefix stays valid
+      // A prefix stays valid, once a storm left on is turned off.
+      out_.ops.resize(options_.max_ops);
+      if (StormOnAtEnd()) out_.ops.resize(options_.max_ops - 1);
     }
+    if (StormOnAtEnd()) out_.ops.push_back(Op{Storm{}, {}});
     return std::move(out_);
   }
 
@@ -203,7 +207,56 @@ class Walker {
   // One op; returns whether it is kept. In check mode a violation sets
   // error_ (the return value then does not matter).
   bool Visit(Op& op) {
+    if (!KeepsStormRules(op.body)) return false;
     return std::visit([&](auto& body) { return Apply(op, body); }, op.body);
+  }
+
+  bool StormOnAtEnd() const {
+    bool on = false;
+    for (const Op& op : out_.ops) {
+      if (const auto* st = std::get_if<Storm>(&op.body)) on = st->on;
+    }
+    return on;
+  }
+
+  // While a storm is on its handler may use its aiocbs at any moment: the
+  // main thread must not resubmit a watched one, nor name one the handler
+  // may aio_return (the parser's rules, trace.h). An op that would is
+  // dropped, and with it any process event or hold (the parser's order).
+  bool KeepsStormRules(const OpBody& body) {
+    if (!storm_.has_value() || std::holds_alternative<Storm>(body)) return true;
+    auto in = [](const std::vector<CbId>& cbs, CbId cb) {
+      return std::find(cbs.begin(), cbs.end(), cb) != cbs.end();
+    };
+    bool ok = true;
+    auto submits = [&](CbId cb) { ok = ok && !in(storm_->cbs, cb); };
+    auto names = [&](CbId cb) { ok = ok && !in(storm_->returns, cb); };
+    std::visit(
+        [&](const auto& op) {
+          using T = std::decay_t<decltype(op)>;
+          if constexpr (std::is_same_v<T, AioRead> || std::is_same_v<T, AioWrite>) {
+            submits(op.req.cb);
+          } else if constexpr (std::is_same_v<T, AioFsync>) {
+            submits(op.cb);
+          } else if constexpr (std::is_same_v<T, LioListio>) {
+            for (const LioElement& e : op.list) {
+              if (!e.is_null) submits(e.req.cb);
+            }
+          } else if constexpr (std::is_same_v<T, AioError> ||
+                               std::is_same_v<T, AioReturn> ||
+                               std::is_same_v<T, AioCancel>) {
+            names(op.cb);
+          } else if constexpr (std::is_same_v<T, AioSuspend>) {
+            for (CbId cb : op.list) names(cb);
+          } else if constexpr (std::is_same_v<T, Wait>) {
+            for (CbId cb : op.cbs) names(cb);
+          } else if constexpr (std::is_same_v<T, Proc> || std::is_same_v<T, Hold>) {
+            ok = false;
+          }
+        },
+        body);
+    if (!ok) Violation("uses an aiocb of the storm that is on");
+    return ok;
   }
 
   bool Apply(Op&, DeclareFile& b) {
@@ -488,11 +541,61 @@ class Walker {
     }
     return true;
   }
-  // Storms signal the executing thread; in-process fuzz targets would
-  // storm the fuzzer itself, so they are dropped.
-  bool Apply(Op&, Storm&) {
-    Violation("storm (signal storms are not fuzzed)");
-    return false;
+  // Storms signal the executing thread: only an agent process may have
+  // them; in process they would storm the fuzzer itself.
+  bool Apply(Op&, Storm& b) {
+    if (!options_.out_of_process) {
+      Violation("storm (signal storms are fuzzed only out of process)");
+      return false;
+    }
+    if (!b.on) {
+      if (!storm_.has_value()) {
+        Violation("storm off without a storm on");
+        return false;
+      }
+      // The handler may have returned these: none is free for reuse until
+      // a wait and an aio_return of the main thread's own.
+      for (CbId cb : storm_->returns) {
+        if (cb_state_[cb] != CbState::kNever) cb_state_[cb] = CbState::kInFlight;
+      }
+      storm_.reset();
+      return true;
+    }
+    if (storm_.has_value()) {
+      Violation("storm on while a storm is on");
+      return false;
+    }
+    std::vector<CbId> watched;
+    for (CbId cb : b.cbs) {
+      if (Queryable(cb)) {
+        watched.push_back(cb);
+      } else if (Violation("a storm watches an aiocb never submitted "
+                           "(AIO-ERROR-05)")) {
+        return false;
+      }
+    }
+    if (watched.empty()) return false;
+    std::erase_if(b.returns, [&](CbId cb) {
+      return std::find(watched.begin(), watched.end(), cb) == watched.end();
+    });
+    b.cbs = std::move(watched);
+    if (b.rate_hz > options_.max_storm_rate_hz) {
+      if (Violation(absl::StrCat("storm rate above ", options_.max_storm_rate_hz,
+                                 " Hz"))) {
+        return false;
+      }
+      b.rate_hz = options_.max_storm_rate_hz;
+    }
+    if (b.close_fd != kNullHandle) {
+      if (!FdOpen(b.close_fd)) {
+        if (Violation("a storm closes a descriptor that is not open")) return false;
+        b.close_fd = kNullHandle;
+      } else {
+        fd_open_[b.close_fd] = false;
+      }
+    }
+    storm_ = b;
+    return true;
   }
   // Process events fork the executing process: the fuzzer itself, in
   // process. They are dropped.
@@ -557,6 +660,7 @@ class Walker {
   const Op* current_ = nullptr;
   int fresh_ = 0;
   bool any_stream_request_ = false;
+  std::optional<Storm> storm_;  // the storm that is on, if any
   std::vector<bool> file_declared_;
   // Which way a descriptor goes: the helpers `fill`, `drain` and `write`
   // are only used the way the pipe goes (the model does not cover the

@@ -35,6 +35,11 @@ namespace aiospec {
 
 struct GuardrailOptions {
   int max_ops = 64;
+  // The trace runs in an agent process of its own (a target whose
+  // OutOfProcess() is true), not in the fuzzer: signal storms are allowed,
+  // at most max_storm_rate_hz. In process a storm would signal the fuzzer.
+  bool out_of_process = false;
+  int32_t max_storm_rate_hz = 5000;
   // Waits come in two kinds. A long wait, bound in [min_wait_nanos,
   // max_wait_nanos], is one the qoi profile judges: timing out while a
   // request could proceed is a FAIL (no progress), only fair with a bound a
@@ -85,7 +90,13 @@ struct GuardrailOptions {
 //  - `fill` on anything but a pipe or socket; `fill` or `write` on a pipe's
 //    read end, `drain` on its write end;
 //  - more than max_ops ops, or a lio_listio with more than
-//    max_lio_requests requests.
+//    max_lio_requests requests;
+//  - a storm unless out_of_process; then a storm that watches an aiocb
+//    never submitted, is faster than max_storm_rate_hz or closes a
+//    descriptor that is not open, and the parser's storm rules (no nesting,
+//    off at the end, a watched aiocb not resubmitted and a `returns=` aiocb
+//    not named by the main thread while the storm is on);
+//  - process events and holds (they would fork or filter the fuzzer).
 absl::Status CheckRunnable(const Trace& trace,
                            const GuardrailOptions& options = {});
 

@@ -265,6 +265,104 @@ TEST(MakeRunnableTest, ConformanceTracesKeepEveryOp) {
   EXPECT_GT(seen, 0);
 }
 
+GuardrailOptions OutOfProcess() {
+  GuardrailOptions o;
+  o.out_of_process = true;
+  return o;
+}
+
+constexpr char kHeldReads[] =
+    "pipe rd wr\n"
+    "aio_read r fd=rd offset=0 nbytes=4\n"
+    "aio_read q fd=rd offset=0 nbytes=4\n";
+
+TEST(CheckRunnableTest, StormsOnlyOutOfProcess) {
+  const Trace t = Parse(std::string(kHeldReads) +
+                        "storm on r q rate=2000 returns=q\n"
+                        "write wr data=\"abcdefgh\"\n"
+                        "wait r timeout=2ms\n"
+                        "storm off\n");
+  EXPECT_THAT(CheckRunnable(t).message(), HasSubstr("only out of process"));
+  EXPECT_TRUE(CheckRunnable(t, OutOfProcess()).ok()) << CheckRunnable(t, OutOfProcess());
+  const Trace fast = Parse(std::string(kHeldReads) +
+                           "storm on r rate=100000\nstorm off\n");
+  EXPECT_THAT(CheckRunnable(fast, OutOfProcess()).message(), HasSubstr("above 5000 Hz"));
+}
+
+TEST(MakeRunnableTest, KeepsTheStormRules) {
+  // What the parser refuses but a mutation can make: a storm watching an
+  // aiocb never submitted, one nested in it, the main thread naming the
+  // handler's `returns` aiocb, a fork while the storm is on, and no
+  // `storm off`.
+  Trace in = Parse(std::string(kHeldReads) + "drain rd\n");
+  const CbId r = 0, q = 1, x = 2;
+  in.cb_names.push_back("x");
+  Storm outer;
+  outer.on = true;
+  outer.rate_hz = 9000;
+  outer.calls = kStormError | kStormSuspend;
+  outer.cbs = {r, x};
+  outer.returns = {r};
+  outer.close_fd = 1;  // wr
+  Storm inner;
+  inner.on = true;
+  inner.rate_hz = 10;
+  inner.cbs = {q};
+  Wait wait;
+  wait.cbs = {r};
+  wait.timeout = Timeout{false, 2'000'000};
+  in.ops.insert(in.ops.begin() + 3,
+                {Op{outer, {}}, Op{inner, {}}, Op{wait, {}}, Op{AioError{q}, {}},
+                 Op{Proc{}, {}}});
+  const Trace t = MakeRunnable(in, OutOfProcess());
+  EXPECT_TRUE(CheckRunnable(t, OutOfProcess()).ok()) << CheckRunnable(t, OutOfProcess());
+  EXPECT_EQ(PrintTrace(t),
+            "aiospec-trace 1\n"
+            "pipe rd wr\n"
+            "aio_read r fd=rd offset=0 nbytes=4\n"
+            "aio_read q fd=rd offset=0 nbytes=4\n"
+            "storm on r rate=5000 returns=r close=wr\n"
+            "aio_error q\n"
+            "drain rd\n"
+            "storm off\n");
+  // After `storm off` the handler may have returned r: it is not free for
+  // reuse until the main thread's own wait and aio_return.
+  const Trace after = MakeRunnable(Parse(std::string(kHeldReads) +
+                                         "storm on r rate=200 returns=r\n"
+                                         "storm off\n"
+                                         "aio_read r fd=rd offset=0 nbytes=1\n"),
+                                   OutOfProcess());
+  EXPECT_THAT(PrintTrace(after), HasSubstr("aio_read g0 fd=rd"));
+}
+
+// RandomTrace makes no storms: splice one into random traces, watching
+// aiocbs the trace submits, at a random place, and repair.
+TEST(MakeRunnableTest, RandomTracesWithStormsBecomeRunnable) {
+  int kept = 0;
+  for (uint64_t seed = 0; seed < 2000; ++seed) {
+    std::mt19937_64 rng(seed);
+    Trace random = RandomTrace(rng, 30);
+    if (random.cb_names.empty()) continue;
+    Storm on;
+    on.on = true;
+    on.rate_hz = 1 + static_cast<int32_t>(rng() % 20000);
+    on.calls = static_cast<uint32_t>(rng() % 4);
+    on.cbs = {static_cast<CbId>(rng() % random.cb_names.size())};
+    if (rng() % 2 == 0) on.returns = on.cbs;
+    const size_t at = rng() % (random.ops.size() + 1);
+    random.ops.insert(random.ops.begin() + static_cast<std::ptrdiff_t>(at), Op{on, {}});
+    Trace t = MakeRunnable(random, OutOfProcess());
+    ASSERT_TRUE(CheckRunnable(t, OutOfProcess()).ok())
+        << "seed " << seed << ": " << CheckRunnable(t, OutOfProcess()) << "\n"
+        << PrintTrace(t);
+    EXPECT_EQ(MakeRunnable(t, OutOfProcess()), t) << "seed " << seed;
+    kept += std::any_of(t.ops.begin(), t.ops.end(), [](const Op& op) {
+      return std::holds_alternative<Storm>(op.body);
+    });
+  }
+  EXPECT_GT(kept, 100);  // storms watching a submitted aiocb stay
+}
+
 TEST(CheckRunPreconditionsTest, AioReturnAfterATimedOutWaitIsNotJudged) {
   const Trace t = Parse("pipe a b\naio_read r fd=a offset=0 nbytes=1\n"
                         "wait r timeout=100ms\naio_return r\n");

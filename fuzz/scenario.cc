@@ -1,5 +1,6 @@
 #include "fuzz/scenario.h"
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,7 +31,7 @@ struct Request {
 
 class ScenarioBuilder {
  public:
-  explicit ScenarioBuilder(std::mt19937_64& rng) : rng_(rng) {}
+  ScenarioBuilder(std::mt19937_64& rng, bool storms) : rng_(rng), storms_(storms) {}
 
   std::string Build() {
     Setting();
@@ -384,7 +385,41 @@ class ScenarioBuilder {
     return out;
   }
 
+  // A signal storm over the ending (out of process only): its handler
+  // calls aio_error or aio_suspend on requests while they complete, may
+  // aio_return some of them, and may close the pipe's read end under its
+  // held reads. Returns the aiocbs only the handler may name until
+  // `storm off`.
+  std::vector<std::string> StormOn() {
+    std::vector<std::string> watched;
+    for (const Request& r : requests_) {
+      if (!r.doubtful && watched.size() < 4 && Chance(70)) watched.push_back(r.cb);
+    }
+    if (watched.empty()) return {};
+    std::vector<std::string> returns;
+    for (const std::string& cb : watched) {
+      if (Chance(25)) returns.push_back(cb);
+    }
+    std::string line = absl::StrCat("storm on ", absl::StrJoin(watched, " "),
+                                    " rate=", Pick<int>({200, 1000, 2000, 5000}),
+                                    Pick<std::string>({"", " calls=error", " calls=suspend",
+                                                       " calls=none"}));
+    if (!returns.empty()) absl::StrAppend(&line, " returns=", absl::StrJoin(returns, "+"));
+    if (pipe_read_open_ && Chance(20)) {
+      absl::StrAppend(&line, " close=rd");
+      pipe_read_open_ = false;
+    }
+    Line(std::move(line));
+    storm_on_ = true;
+    return returns;
+  }
+
   void Ending() {
+    std::vector<std::string> handler_only;
+    if (storms_ && Chance(40)) handler_only = StormOn();
+    auto main_may_name = [&](const std::string& cb) {
+      return std::find(handler_only.begin(), handler_only.end(), cb) == handler_only.end();
+    };
     if (pipe_full_ && pipe_read_open_) Line("drain rd");
     if (pipe_write_open_) {
       Line(absl::StrCat("write wr data=\"", Data(24), "\""));
@@ -396,7 +431,9 @@ class ScenarioBuilder {
     }
     std::vector<std::string> file, stream;
     for (const Request& r : polled) {
-      if (!r.doubtful) (r.where == Where::kFile ? file : stream).push_back(r.cb);
+      if (!r.doubtful && main_may_name(r.cb)) {
+        (r.where == Where::kFile ? file : stream).push_back(r.cb);
+      }
     }
     if (!file.empty()) {
       Line(absl::StrCat("wait ", absl::StrJoin(file, " "), " timeout=150ms"));
@@ -411,6 +448,7 @@ class ScenarioBuilder {
     if (!stream.empty()) {
       Line(absl::StrCat("wait ", absl::StrJoin(stream, " "), " timeout=2ms"));
     }
+    if (storm_on_) Line("storm off");
     for (const Request& r : polled) {
       Line(absl::StrCat("aio_error ", r.cb));
       Line(absl::StrCat("aio_return ", r.cb));
@@ -425,17 +463,20 @@ class ScenarioBuilder {
   bool file_open_ = false, pipe_read_open_ = false, pipe_write_open_ = false;
   bool pipe_full_ = false, sockets_ = false;
   bool dup_open_ = false, read_only_open_ = false;
+  const bool storms_;
+  bool storm_on_ = false;
   int cb_counter_ = 0, data_counter_ = 0;
 };
 
 }  // namespace
 
-std::string ScenarioText(std::mt19937_64& rng) {
-  return ScenarioBuilder(rng).Build();
+std::string ScenarioText(std::mt19937_64& rng, bool storms) {
+  return ScenarioBuilder(rng, storms).Build();
 }
 
 Trace ScenarioTrace(std::mt19937_64& rng, const GuardrailOptions& options) {
-  absl::StatusOr<Trace> t = ParseTrace(ScenarioText(rng), "scenario");
+  absl::StatusOr<Trace> t =
+      ParseTrace(ScenarioText(rng, options.out_of_process), "scenario");
   if (!t.ok()) return Trace{};  // scenario_test keeps this from happening
   return MakeRunnable(*std::move(t), options);
 }

@@ -18,7 +18,8 @@
 //     with their values;
 //   - an ending that makes every outcome visible: the pipe gets data, each
 //     request is waited for, aio_error and aio_return of each, the file is
-//     read back.
+//     read back; out of process, sometimes under a signal storm whose
+//     handler polls, returns or closes (async-signal safety, AIO-ASS-01).
 //
 // The text goes through the parser and MakeRunnable (guardrails.h), so a
 // scenario is always runnable; the guardrails, not this file, decide what is
@@ -38,8 +39,10 @@
 
 namespace aiospec {
 
-// The trace text of one scenario (parsable; not yet repaired).
-std::string ScenarioText(std::mt19937_64& rng);
+// The trace text of one scenario (parsable; not yet repaired). With
+// `storms`, for an agent process (GuardrailOptions::out_of_process), the
+// ending may run under a signal storm.
+std::string ScenarioText(std::mt19937_64& rng, bool storms = false);
 
 // ScenarioText, parsed and made runnable.
 Trace ScenarioTrace(std::mt19937_64& rng, const GuardrailOptions& options);

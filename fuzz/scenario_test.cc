@@ -1,5 +1,6 @@
 #include "fuzz/scenario.h"
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <variant>
@@ -49,6 +50,25 @@ TEST(ScenarioTest, RunnableAndMostlyKeptByTheGuardrails) {
   }
   EXPECT_GT(kept, kScenarios * 8 / 10);
   EXPECT_GT(with_two, kScenarios / 2);
+}
+
+// Out of process, some endings run under a signal storm, and every
+// scenario stays runnable there.
+TEST(ScenarioTest, OutOfProcessEndingsRunUnderStorms) {
+  std::mt19937_64 rng(3);
+  GuardrailOptions options;
+  options.out_of_process = true;
+  int storms = 0;
+  constexpr int kScenarios = 1000;
+  for (int i = 0; i < kScenarios; ++i) {
+    const Trace t = ScenarioTrace(rng, options);
+    ASSERT_TRUE(CheckRunnable(t, options).ok()) << CheckRunnable(t, options);
+    storms += std::any_of(t.ops.begin(), t.ops.end(), [](const Op& op) {
+      const auto* s = std::get_if<Storm>(&op.body);
+      return s != nullptr && s->on;
+    });
+  }
+  EXPECT_GT(storms, kScenarios / 5);
 }
 
 }  // namespace

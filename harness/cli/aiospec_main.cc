@@ -29,6 +29,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "fuzz/shrink.h"
@@ -351,7 +352,7 @@ std::vector<KnownFinding> ObservedFindings(const Baseline& baseline, const Repor
 }
 
 // Every trace's runs on one target, in the order of `traces`. Up to `jobs`
-// traces run at once when the target allows it (Target::RunsMayOverlap):
+// traces run at once when the target allows it (Target::OutOfProcess):
 // an agent run mostly waits (held requests, a hang's bound), so overlapping
 // runs cut a suite's wall time. Workers take the next index from a shared
 // counter and write only their own slot of the result; the mutex guards the
@@ -384,7 +385,7 @@ std::vector<absl::StatusOr<TraceRuns>> RunSuite(const std::vector<std::string>& 
       }
     }
   };
-  const size_t threads = target.RunsMayOverlap()
+  const size_t threads = target.OutOfProcess()
                              ? std::min(traces.size(), static_cast<size_t>(jobs))
                              : 1;
   std::vector<std::thread> pool;
@@ -589,6 +590,7 @@ int ShrinkCommand(const std::vector<std::string>& args) {
     return kExitFail;
   }
   ShrinkOptions shrink;
+  shrink.guardrails.out_of_process = (*target)->OutOfProcess();  // keeps storms
   shrink.max_judgements = std::max(1, absl::GetFlag(FLAGS_max_judgements));
   ShrinkResult s = ShrinkTrace(*trace, judge, shrink);
   const std::string text = PrintTrace(s.trace);
@@ -639,13 +641,28 @@ int ReproCommand(const std::vector<std::string>& args) {
 
 int FuzzCommand(const std::vector<std::string>& args) {
   if (!args.empty()) return UsageError("fuzz", "takes no arguments, only flags");
-  const std::string variant = absl::GetFlag(FLAGS_target).empty() ? "bundled"
-                                                                  : absl::GetFlag(FLAGS_target);
-  if (variant != "bundled" && variant != "glibc" && variant != "diff") {
-    return UsageError("fuzz", absl::StrCat("--target must be bundled, glibc or diff, not '",
-                                           variant, "'"));
-  }
+  const std::string spec = absl::GetFlag(FLAGS_target).empty() ? "bundled"
+                                                               : absl::GetFlag(FLAGS_target);
   if (absl::GetFlag(FLAGS_time) < 1) return UsageError("fuzz", "--time must be at least 1");
+  // bundled, glibc and diff fuzz in process (aio_fuzzer_VARIANT); any other
+  // target runs out of process, driven by aio_fuzzer_glibc, which records
+  // findings and goes on.
+  std::string variant = spec;
+  std::string name = spec;
+  if (spec != "bundled" && spec != "glibc" && spec != "diff") {
+    absl::StatusOr<std::unique_ptr<Target>> target = MakeTarget(spec);
+    if (absl::IsNotFound(target.status())) {
+      return UsageError("fuzz", std::string(target.status().message()));
+    }
+    if (!target.ok()) return Fail(target.status());  // e.g. its agent is not built
+    if (!(*target)->OutOfProcess()) {
+      return UsageError("fuzz", absl::StrCat("--target ", spec,
+                                             " runs in process: use bundled or glibc"));
+    }
+    variant = "glibc";
+    name = absl::StrReplaceAll((*target)->name(), {{":", "-"}, {"/", "-"}});
+    setenv("AIOSPEC_FUZZ_TARGET", spec.c_str(), 1);
+  }
   const std::string bin_dir = ExeDirectory();
   const std::string fuzzer = absl::StrCat(bin_dir, "/aio_fuzzer_", variant);
   if (access(fuzzer.c_str(), X_OK) != 0) {
@@ -656,25 +673,28 @@ int FuzzCommand(const std::vector<std::string>& args) {
   // The fuzz preset's tree: bin/ next to fuzz/corpus/aio (the seed corpus).
   const std::string build = std::filesystem::path(bin_dir).parent_path().string();
   const std::string seeds = absl::StrCat(build, "/fuzz/corpus/aio");
-  const std::string grown = absl::StrCat(build, "/fuzz/corpus_out/aio_", variant);
+  const std::string grown = absl::StrCat(build, "/fuzz/corpus_out/aio_", name);
   std::string findings = absl::GetFlag(FLAGS_findings);
   if (findings.empty()) findings = "fuzz-findings";
   std::error_code ec;
   std::filesystem::create_directories(grown, ec);
   std::filesystem::create_directories(findings, ec);
   findings = std::filesystem::absolute(findings, ec).string();
-  setenv("AIOSPEC_FUZZ_FINDINGS", absl::StrCat(findings, "/", variant).c_str(), 1);
+  setenv("AIOSPEC_FUZZ_FINDINGS", absl::StrCat(findings, "/", name).c_str(), 1);
   setenv("AIOSPEC_FUZZ_PROFILE", absl::GetFlag(FLAGS_profile).c_str(), 1);
 
   std::vector<std::string> argv = {fuzzer,
                                    absl::StrCat("-max_total_time=", absl::GetFlag(FLAGS_time)),
-                                   "-timeout=20", "-rss_limit_mb=4096", "-print_final_stats=1"};
+                                   // Out of process, one input that hangs is retried and
+                                   // shrunk (up to 30 s) at a watchdog's cost per run.
+                                   variant == spec ? "-timeout=20" : "-timeout=120",
+                                   "-rss_limit_mb=4096", "-print_final_stats=1"};
   const std::string dict = AIOSPEC_SOURCE_DIR "/fuzz/aio.dict";
   if (std::filesystem::is_regular_file(dict, ec)) argv.push_back(absl::StrCat("-dict=", dict));
   argv.push_back(grown);
   if (std::filesystem::is_directory(seeds, ec)) argv.push_back(seeds);
   std::cerr << "aiospec fuzz: " << absl::StrJoin(argv, " ") << "\n"
-            << "aiospec fuzz: findings in " << findings << "/" << variant << "\n";
+            << "aiospec fuzz: findings in " << findings << "/" << name << "\n";
   std::vector<char*> c_argv;
   for (std::string& a : argv) c_argv.push_back(a.data());
   c_argv.push_back(nullptr);

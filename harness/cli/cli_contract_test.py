@@ -389,13 +389,16 @@ def case_shrink():
 def case_fuzz():
     exe_dir = os.path.dirname(os.path.realpath(AIOSPEC))
     run("fuzz", "--target", "vax", expect=2)
+    p = run("fuzz", "--target", "glibc-inproc", expect=2)
+    check("runs in process" in p.stderr, p.stderr)
     if os.path.exists(os.path.join(exe_dir, "aio_fuzzer_bundled")):
         with tempfile.TemporaryDirectory() as d:
             p = run("fuzz", "--target", "bundled", "--time", "2", "--findings", d, expect=0)
             check("Done" in p.stderr or "stat::" in p.stderr, p.stderr[-400:])
     else:
-        p = run("fuzz", "--target", "bundled", "--time", "1", expect=5)
-        check("cmake --preset fuzz && cmake --build --preset fuzz" in p.stderr, p.stderr)
+        for target in ("bundled", "glibc"):  # glibc: any agent target runs on aio_fuzzer_glibc
+            p = run("fuzz", "--target", target, "--time", "1", expect=5)
+            check("cmake --preset fuzz && cmake --build --preset fuzz" in p.stderr, p.stderr)
 
 
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}

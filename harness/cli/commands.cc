@@ -109,14 +109,20 @@ const std::vector<CommandSpec>& Commands() {
        "  5   the target cannot run here\n"
        "  77  nothing to reproduce (the trace passes), or the trace uses an op the\n"
        "      reproducer cannot write yet (the reason is printed)\n"},
-      {"fuzz", "aiospec fuzz --target bundled|glibc|diff [--time S] [--findings DIR]",
+      {"fuzz", "aiospec fuzz --target bundled|glibc|diff|TARGET [--time S] [--findings DIR]",
        "run the model-guided libFuzzer target for a while",
        "Runs aio_fuzzer_TARGET (built by the `fuzz` preset, found next to aiospec)\n"
        "with -max_total_time, the seed corpus and fuzz/aio.dict. Progress is\n"
-       "libFuzzer's own output; findings (shrunk) go to --findings/TARGET.",
+       "libFuzzer's own output; findings (shrunk) go to --findings/TARGET.\n"
+       "bundled, glibc and diff run in this process, thousands of traces a second.\n"
+       "Any other target (musl, cross:aarch64, agent:PATH) runs out of process, one\n"
+       "agent per trace behind the watchdog, at a lower rate; its traces may also\n"
+       "run under signal storms (async-signal safety). Its findings are recorded\n"
+       "and the run goes on.",
        {"target", "time", "findings"},
-       "  0   no finding\n  2   bad command line\n"
-       "  5   no fuzzer binary: cmake --preset fuzz && cmake --build --preset fuzz\n"
+       "  0   no finding\n  2   bad command line or unknown target\n"
+       "  5   no fuzzer binary (cmake --preset fuzz && cmake --build --preset fuzz),\n"
+       "      or the target cannot run here\n"
        "  other  libFuzzer's exit code (a crash or a trapped finding)\n"},
       {"help", "aiospec help [COMMAND]", "show this list, or a command's help",
        "`aiospec COMMAND --help` is the same as `aiospec help COMMAND`.", {}, "  0   always\n"},

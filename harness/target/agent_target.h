@@ -44,7 +44,7 @@ class AgentTarget : public Target {
   const std::string& binary_path() const { return binary_path_; }
   absl::StatusOr<ObservationLog> Run(const Trace& trace,
                                      const RunOptions& options) override;
-  bool RunsMayOverlap() const override { return true; }
+  bool OutOfProcess() const override { return true; }
 
  private:
   std::string name_;

@@ -49,10 +49,11 @@ class Target {
   // run this kind of trace (the verdict is UNSUPPORTED, with the reason).
   virtual absl::StatusOr<ObservationLog> Run(const Trace& trace,
                                              const RunOptions& options) = 0;
-  // True when Run may be called from several threads at once: each run is a
-  // process of its own with its own work directory. In-process targets
-  // share this process's signals and AIO state, so they run one at a time.
-  virtual bool RunsMayOverlap() const { return false; }
+  // True when each run is a process of its own, with its own work directory
+  // and watchdog: Run may then be called from several threads at once, and
+  // a trace may use process-wide things (signal storms, fork). In-process
+  // targets share this process's signals and AIO state.
+  virtual bool OutOfProcess() const { return false; }
 };
 
 // Errors: kNotFound for an unknown spec, kFailedPrecondition for a known
