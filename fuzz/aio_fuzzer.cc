@@ -24,8 +24,9 @@
 // interrupted it); crashes and sanitizer reports are libFuzzer's own.
 //
 // An out-of-process target (a child process with a watchdog) also gets
-// traces with signal storms (GuardrailOptions::out_of_process), which in
-// process would signal the fuzzer itself.
+// traces with signal storms and process events
+// (GuardrailOptions::out_of_process), which in process would signal or
+// fork the fuzzer itself.
 //
 // $AIOSPEC_FUZZ_AGENT=PATH points aio_fuzzer_bundled at agent:PATH (a child
 // process with a watchdog) instead of bundled-inproc: ci/faults fuzzes the

@@ -53,6 +53,9 @@ class Walker {
     cb_fd_.assign(in.cb_names.size(), kNullHandle);
     cb_fd_gen_.assign(in.cb_names.size(), 0);
     cb_on_stream_.assign(in.cb_names.size(), false);
+    cb_read_.assign(in.cb_names.size(), false);
+    cb_named_.assign(in.cb_names.size(), false);
+    cb_child_.assign(in.cb_names.size(), false);
   }
 
   // Check mode: the first violation, or OK.
@@ -80,11 +83,15 @@ class Walker {
       if (Visit(op)) out_.ops.push_back(std::move(op));
     }
     if (static_cast<int>(out_.ops.size()) > options_.max_ops) {
-      // A prefix stays valid, once a storm left on is turned off.
+      // A prefix stays valid, once a storm left on is turned off and a
+      // child left unjoined is joined.
       out_.ops.resize(options_.max_ops);
-      if (StormOnAtEnd()) out_.ops.resize(options_.max_ops - 1);
+      while (!out_.ops.empty() &&
+             out_.ops.size() + Closers().size() > static_cast<size_t>(options_.max_ops)) {
+        out_.ops.pop_back();
+      }
     }
-    if (StormOnAtEnd()) out_.ops.push_back(Op{Storm{}, {}});
+    for (Op& op : Closers()) out_.ops.push_back(std::move(op));
     return std::move(out_);
   }
 
@@ -137,6 +144,9 @@ class Walker {
       cb_fd_.push_back(kNullHandle);
       cb_fd_gen_.push_back(0);
       cb_on_stream_.push_back(false);
+      cb_read_.push_back(false);
+      cb_named_.push_back(false);
+      cb_child_.push_back(false);
       return static_cast<CbId>(out_.cb_names.size() - 1);
     }
   }
@@ -207,55 +217,100 @@ class Walker {
   // One op; returns whether it is kept. In check mode a violation sets
   // error_ (the return value then does not matter).
   bool Visit(Op& op) {
-    if (!KeepsStormRules(op.body)) return false;
-    return std::visit([&](auto& body) { return Apply(op, body); }, op.body);
+    if (!KeepsStormRules(op.body) || !KeepsChildAiocbs(op.body)) return false;
+    if (!std::visit([&](auto& body) { return Apply(op, body); }, op.body)) {
+      return false;
+    }
+    for (const auto& [cb, submits] : NamedCbs(op.body)) cb_named_[cb] = true;
+    return true;
   }
 
-  bool StormOnAtEnd() const {
-    bool on = false;
+  // The ops that end what the kept ops left open: `storm off` for a storm
+  // that is on, `proc join` for a child not joined.
+  std::vector<Op> Closers() const {
+    bool storm_on = false;
+    bool child = false;
     for (const Op& op : out_.ops) {
-      if (const auto* st = std::get_if<Storm>(&op.body)) on = st->on;
+      if (const auto* st = std::get_if<Storm>(&op.body)) storm_on = st->on;
+      if (const auto* p = std::get_if<Proc>(&op.body)) {
+        if (p->kind == ProcKind::kFork || p->kind == ProcKind::kExec) child = true;
+        if (p->kind == ProcKind::kJoin) child = false;
+      }
     }
-    return on;
+    std::vector<Op> closers;
+    if (storm_on) closers.push_back(Op{Storm{}, {}});
+    if (child) {
+      Proc join;
+      join.kind = ProcKind::kJoin;
+      closers.push_back(Op{join, {}});
+    }
+    return closers;
+  }
+
+  // The aiocbs an op names, each with whether the op submits it. A
+  // `proc exit`/`proc exec` names its child's aiocb, which is not the
+  // parent's.
+  static std::vector<std::pair<CbId, bool>> NamedCbs(const OpBody& body) {
+    std::vector<std::pair<CbId, bool>> named;
+    auto add = [&](CbId cb, bool submits) {
+      if (cb != kNullHandle) named.emplace_back(cb, submits);
+    };
+    std::visit(
+        [&](const auto& op) {
+          using T = std::decay_t<decltype(op)>;
+          if constexpr (std::is_same_v<T, AioRead> || std::is_same_v<T, AioWrite>) {
+            add(op.req.cb, true);
+          } else if constexpr (std::is_same_v<T, AioFsync>) {
+            add(op.cb, true);
+          } else if constexpr (std::is_same_v<T, LioListio>) {
+            for (const LioElement& e : op.list) {
+              if (!e.is_null) add(e.req.cb, true);
+            }
+          } else if constexpr (std::is_same_v<T, AioError> ||
+                               std::is_same_v<T, AioReturn> ||
+                               std::is_same_v<T, AioCancel>) {
+            add(op.cb, false);
+          } else if constexpr (std::is_same_v<T, AioSuspend>) {
+            for (CbId cb : op.list) add(cb, false);
+          } else if constexpr (std::is_same_v<T, Wait>) {
+            for (CbId cb : op.cbs) add(cb, false);
+          } else if constexpr (std::is_same_v<T, Storm>) {
+            for (CbId cb : op.cbs) add(cb, false);
+          } else if constexpr (std::is_same_v<T, Proc>) {
+            for (CbId cb : op.watch) add(cb, false);
+          }
+        },
+        body);
+    return named;
+  }
+
+  // A `proc exit`/`proc exec` aiocb is the child's: no other op names it
+  // (AIO-PROC-15; the parser's rule).
+  bool KeepsChildAiocbs(const OpBody& body) {
+    for (const auto& [cb, submits] : NamedCbs(body)) {
+      if (CbValid(cb) && cb_child_[cb]) {
+        Violation("names the aiocb of a proc exit or exec child");
+        return false;
+      }
+    }
+    return true;
   }
 
   // While a storm is on its handler may use its aiocbs at any moment: the
   // main thread must not resubmit a watched one, nor name one the handler
   // may aio_return (the parser's rules, trace.h). An op that would is
-  // dropped, and with it any process event or hold (the parser's order).
+  // dropped, and so is a process event (a fork mid-storm is left to
+  // conformance traces) or a hold.
   bool KeepsStormRules(const OpBody& body) {
     if (!storm_.has_value() || std::holds_alternative<Storm>(body)) return true;
     auto in = [](const std::vector<CbId>& cbs, CbId cb) {
       return std::find(cbs.begin(), cbs.end(), cb) != cbs.end();
     };
-    bool ok = true;
-    auto submits = [&](CbId cb) { ok = ok && !in(storm_->cbs, cb); };
-    auto names = [&](CbId cb) { ok = ok && !in(storm_->returns, cb); };
-    std::visit(
-        [&](const auto& op) {
-          using T = std::decay_t<decltype(op)>;
-          if constexpr (std::is_same_v<T, AioRead> || std::is_same_v<T, AioWrite>) {
-            submits(op.req.cb);
-          } else if constexpr (std::is_same_v<T, AioFsync>) {
-            submits(op.cb);
-          } else if constexpr (std::is_same_v<T, LioListio>) {
-            for (const LioElement& e : op.list) {
-              if (!e.is_null) submits(e.req.cb);
-            }
-          } else if constexpr (std::is_same_v<T, AioError> ||
-                               std::is_same_v<T, AioReturn> ||
-                               std::is_same_v<T, AioCancel>) {
-            names(op.cb);
-          } else if constexpr (std::is_same_v<T, AioSuspend>) {
-            for (CbId cb : op.list) names(cb);
-          } else if constexpr (std::is_same_v<T, Wait>) {
-            for (CbId cb : op.cbs) names(cb);
-          } else if constexpr (std::is_same_v<T, Proc> || std::is_same_v<T, Hold>) {
-            ok = false;
-          }
-        },
-        body);
-    if (!ok) Violation("uses an aiocb of the storm that is on");
+    bool ok = !std::holds_alternative<Proc>(body) && !std::holds_alternative<Hold>(body);
+    for (const auto& [cb, submits] : NamedCbs(body)) {
+      ok = ok && !in(submits ? storm_->cbs : storm_->returns, cb);
+    }
+    if (!ok) Violation("uses an aiocb of the storm that is on, or forks under it");
     return ok;
   }
 
@@ -340,6 +395,7 @@ class Walker {
       req.cb = FreshCb();
     }
     Submitted(req.cb, req.fd);
+    cb_read_[req.cb] = !is_write;
     return true;
   }
   bool Apply(Op&, AioFsync& b) {
@@ -597,10 +653,59 @@ class Walker {
     storm_ = b;
     return true;
   }
-  // Process events fork the executing process: the fuzzer itself, in
-  // process. They are dropped.
-  bool Apply(Op&, Proc&) {
-    Violation("proc (process events are not fuzzed)");
+  // Process events fork the executing process: only an agent process may
+  // have them; in process they would fork the fuzzer itself.
+  bool Apply(Op&, Proc& b) {
+    if (!options_.out_of_process) {
+      Violation("proc (process events are fuzzed only out of process)");
+      return false;
+    }
+    switch (b.kind) {
+      case ProcKind::kJoin:
+        if (!child_) {
+          Violation("proc join without a child");
+          return false;
+        }
+        child_ = false;
+        return true;
+      case ProcKind::kFork: {
+        if (child_) {
+          Violation("proc fork while a child is not joined");
+          return false;
+        }
+        // The child compares the buffers of reads it inherited in flight.
+        const size_t watched = b.watch.size();
+        std::erase_if(b.watch, [&](CbId cb) { return !Queryable(cb) || !cb_read_[cb]; });
+        if (b.watch.size() != watched &&
+            Violation("proc fork watches an aiocb that is not a submitted read")) {
+          return false;
+        }
+        if (b.cancel_fd != kNullHandle && !FdOpen(b.cancel_fd)) {
+          if (Violation("proc fork cancel= names a descriptor not open")) return false;
+          b.cancel_fd = kNullHandle;
+        }
+        child_ = true;
+        return true;
+      }
+      case ProcKind::kExit:
+      case ProcKind::kExec:
+        if (b.kind == ProcKind::kExec && child_) {
+          Violation("proc exec while a child is not joined");
+          return false;
+        }
+        if (!FdOpen(b.req.fd) || !CbValid(b.req.cb)) {
+          Violation("the child's request names a descriptor not open");
+          return false;
+        }
+        if (!CheckRequest(b.req, b.write)) return false;
+        if (cb_named_[b.req.cb]) {
+          if (Violation("the child's aiocb is named before")) return false;
+          b.req.cb = FreshCb();
+        }
+        cb_child_[b.req.cb] = true;
+        if (b.kind == ProcKind::kExec) child_ = true;
+        return true;
+    }
     return false;
   }
   bool Apply(Op&, Hold&) {
@@ -661,6 +766,7 @@ class Walker {
   int fresh_ = 0;
   bool any_stream_request_ = false;
   std::optional<Storm> storm_;  // the storm that is on, if any
+  bool child_ = false;          // a forked or exec'd child not joined yet
   std::vector<bool> file_declared_;
   // Which way a descriptor goes: the helpers `fill`, `drain` and `write`
   // are only used the way the pipe goes (the model does not cover the
@@ -673,6 +779,9 @@ class Walker {
   std::vector<FdId> cb_fd_;
   std::vector<int> cb_fd_gen_;
   std::vector<bool> cb_on_stream_;  // submitted on a pipe or socket
+  std::vector<bool> cb_read_;       // last submitted as a read
+  std::vector<bool> cb_named_;      // named by an op kept so far
+  std::vector<bool> cb_child_;      // a proc exit/exec child's aiocb
 };
 
 }  // namespace

@@ -36,8 +36,9 @@ namespace aiospec {
 struct GuardrailOptions {
   int max_ops = 64;
   // The trace runs in an agent process of its own (a target whose
-  // OutOfProcess() is true), not in the fuzzer: signal storms are allowed,
-  // at most max_storm_rate_hz. In process a storm would signal the fuzzer.
+  // OutOfProcess() is true), not in the fuzzer: signal storms (at most
+  // max_storm_rate_hz) and process events are allowed. In process they
+  // would signal or fork the fuzzer itself.
   bool out_of_process = false;
   int32_t max_storm_rate_hz = 5000;
   // Waits come in two kinds. A long wait, bound in [min_wait_nanos,
@@ -96,7 +97,12 @@ struct GuardrailOptions {
 //    descriptor that is not open, and the parser's storm rules (no nesting,
 //    off at the end, a watched aiocb not resubmitted and a `returns=` aiocb
 //    not named by the main thread while the storm is on);
-//  - process events and holds (they would fork or filter the fuzzer).
+//  - process events unless out_of_process; then a fork that watches an
+//    aiocb that is not a submitted read or cancels on a descriptor not
+//    open, a child request on a descriptor not open, and the parser's rules
+//    (one child at a time, joined by the end, no process event under a
+//    storm, a child's aiocb new and named by no other op);
+//  - holds (their seccomp filter would stay on the executing process).
 absl::Status CheckRunnable(const Trace& trace,
                            const GuardrailOptions& options = {});
 

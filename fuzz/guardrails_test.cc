@@ -221,8 +221,9 @@ TEST(MakeRunnableTest, RandomTracesBecomeRunnableAndCanonical) {
   EXPECT_GT(kept_ops, total_ops / 2);
 }
 
-TEST(MakeRunnableTest, ConformanceTracesKeepEveryOp) {
-  int seen = 0;
+// The conformance traces, by path.
+std::vector<std::pair<std::string, Trace>> ConformanceTraces() {
+  std::vector<std::pair<std::string, Trace>> traces;
   for (const auto& entry :
        std::filesystem::directory_iterator(AIOSPEC_CONFORMANCE_TRACES)) {
     if (entry.path().extension() != ".trace") continue;
@@ -230,9 +231,18 @@ TEST(MakeRunnableTest, ConformanceTracesKeepEveryOp) {
     std::stringstream text;
     text << in.rdbuf();
     absl::StatusOr<Trace> t = ParseTrace(text.str(), entry.path().string());
-    ASSERT_TRUE(t.ok()) << t.status();
+    EXPECT_TRUE(t.ok()) << t.status();
+    if (t.ok()) traces.emplace_back(entry.path().string(), *std::move(t));
+  }
+  return traces;
+}
+
+TEST(MakeRunnableTest, ConformanceTracesKeepEveryOp) {
+  int seen = 0;
+  for (const auto& [path, trace] : ConformanceTraces()) {
+    const Trace* t = &trace;
     Trace r = MakeRunnable(*t);
-    EXPECT_TRUE(CheckRunnable(r).ok()) << entry.path();
+    EXPECT_TRUE(CheckRunnable(r).ok()) << path;
     // Exempt: the {AIO_MAX} and {AIO_LISTIO_MAX} traces (limit_*), longer
     // than any fuzz input may be (max_ops, max_lio_requests), and traces
     // with signal storms or process events, whose other ops may only make
@@ -258,7 +268,7 @@ TEST(MakeRunnableTest, ConformanceTracesKeepEveryOp) {
                !std::holds_alternative<Hold>(op.body);
       });
     };
-    EXPECT_GE(non_storm(r), non_storm(*t)) << entry.path() << "\n"
+    EXPECT_GE(non_storm(r), non_storm(*t)) << path << "\n"
                                            << PrintTrace(r);
     ++seen;
   }
@@ -335,6 +345,36 @@ TEST(MakeRunnableTest, KeepsTheStormRules) {
   EXPECT_THAT(PrintTrace(after), HasSubstr("aio_read g0 fd=rd"));
 }
 
+TEST(MakeRunnableTest, KeepsTheProcRules) {
+  EXPECT_THAT(Why(std::string(kHeldReads) + "proc fork watch=r\nproc join\n"),
+              HasSubstr("only out of process"));
+  // A fork watching a write, a second fork before the join, the parent
+  // naming a child's aiocb, and no join at the end.
+  Trace in = Parse(std::string(kHeldReads) +
+                   "aio_write w fd=wr offset=0 data=\"x\"\n"
+                   "proc exit write c fd=wr offset=0 data=\"y\"\n"
+                   "drain rd\n");
+  const CbId r = 0, w = 2, c = 3;
+  Proc fork;
+  fork.kind = ProcKind::kFork;
+  fork.watch = {r, w};
+  fork.cancel_fd = 1;  // wr
+  in.ops.insert(in.ops.begin() + 4, {Op{fork, {}}, Op{fork, {}}});
+  in.ops.push_back(Op{AioError{c}, {}});
+  const Trace t = MakeRunnable(in, OutOfProcess());
+  EXPECT_TRUE(CheckRunnable(t, OutOfProcess()).ok()) << CheckRunnable(t, OutOfProcess());
+  EXPECT_EQ(PrintTrace(t),
+            "aiospec-trace 1\n"
+            "pipe rd wr\n"
+            "aio_read r fd=rd offset=0 nbytes=4\n"
+            "aio_read q fd=rd offset=0 nbytes=4\n"
+            "aio_write w fd=wr offset=0 data=\"x\"\n"
+            "proc fork watch=r cancel=wr\n"
+            "proc exit write c fd=wr offset=0 data=\"y\"\n"
+            "drain rd\n"
+            "proc join\n");
+}
+
 // RandomTrace makes no storms: splice one into random traces, watching
 // aiocbs the trace submits, at a random place, and repair.
 TEST(MakeRunnableTest, RandomTracesWithStormsBecomeRunnable) {
@@ -361,6 +401,41 @@ TEST(MakeRunnableTest, RandomTracesWithStormsBecomeRunnable) {
     });
   }
   EXPECT_GT(kept, 100);  // storms watching a submitted aiocb stay
+}
+
+// Out of process, the conformance traces with storms and process events
+// keep every op too (holds excepted: they stay in-process-only), so the
+// guardrails accept what the suite does.
+TEST(MakeRunnableTest, OutOfProcessConformanceTracesKeepEveryOp) {
+  int seen = 0;
+  for (const auto& [path, trace] : ConformanceTraces()) {
+    const Trace* t = &trace;
+    const GuardrailOptions bounds = OutOfProcess();
+    const bool exempt =
+        static_cast<int>(t->ops.size()) > bounds.max_ops ||
+        std::any_of(t->ops.begin(), t->ops.end(), [&](const Op& op) {
+          const auto* lio = std::get_if<LioListio>(&op.body);
+          const auto* open = std::get_if<Open>(&op.body);
+          return std::holds_alternative<Hold>(op.body) ||
+                 (open != nullptr && (open->flags & kFlagHold)) ||
+                 (lio != nullptr &&
+                  static_cast<int>(lio->list.size()) > bounds.max_lio_requests);
+        });
+    const bool eventful = std::any_of(t->ops.begin(), t->ops.end(), [](const Op& op) {
+      return std::holds_alternative<Storm>(op.body) || std::holds_alternative<Proc>(op.body);
+    });
+    if (exempt || !eventful) continue;
+    const Trace r = MakeRunnable(*t, bounds);
+    EXPECT_TRUE(CheckRunnable(r, bounds).ok()) << path;
+    auto events = [](const Trace& x) {
+      return std::count_if(x.ops.begin(), x.ops.end(), [](const Op& op) {
+        return std::holds_alternative<Storm>(op.body) || std::holds_alternative<Proc>(op.body);
+      });
+    };
+    EXPECT_EQ(events(r), events(*t)) << path << "\n" << PrintTrace(r);
+    ++seen;
+  }
+  EXPECT_GT(seen, 10);
 }
 
 TEST(CheckRunPreconditionsTest, AioReturnAfterATimedOutWaitIsNotJudged) {

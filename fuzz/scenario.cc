@@ -27,15 +27,25 @@ struct Request {
   // wait or aio_error on it is undefined (AIO-ERROR-05) and the run is
   // UNRESOLVED, so the ending polls it only now and then.
   bool doubtful = false;
+  bool read = false;
 };
 
 class ScenarioBuilder {
  public:
-  ScenarioBuilder(std::mt19937_64& rng, bool storms) : rng_(rng), storms_(storms) {}
+  ScenarioBuilder(std::mt19937_64& rng, bool out_of_process)
+      : rng_(rng), out_of_process_(out_of_process) {}
 
   std::string Build() {
     Setting();
-    for (int n = Uniform(1, 8); n > 0; --n) Move();
+    const int moves = Uniform(1, 8);
+    // Out of process, a signal storm may start between moves (once there is
+    // a request to watch): its handler then interrupts submissions, cancels
+    // and closes too, not only waits.
+    const int storm_at = out_of_process_ && Chance(40) ? Uniform(0, moves) : -1;
+    for (int i = 0; i <= moves; ++i) {
+      if (storm_at >= 0 && i >= storm_at && !storm_on_) handler_only_ = StormOn();
+      if (i < moves) Move();
+    }
     Ending();
     return absl::StrCat(absl::StrJoin(lines_, "\n"), "\n");
   }
@@ -127,7 +137,7 @@ class ScenarioBuilder {
     const std::string cb = NewCb();
     Line(absl::StrCat(is_write ? "aio_write " : "aio_read ",
                       Io(is_write, where, cb), Notify()));
-    requests_.push_back({cb, where});
+    requests_.push_back({cb, where, /*doubtful=*/false, /*read=*/!is_write});
   }
 
   void Move() {
@@ -162,6 +172,13 @@ class ScenarioBuilder {
       case 17: BadArgument(); return;
       case 18: Resubmit(); return;
       case 19: Burst(); return;
+      case 20:
+        if (out_of_process_) {
+          ChildRequest();
+          return;
+        }
+        Poll();
+        return;
       default: Poll(); return;
     }
   }
@@ -385,11 +402,11 @@ class ScenarioBuilder {
     return out;
   }
 
-  // A signal storm over the ending (out of process only): its handler
-  // calls aio_error or aio_suspend on requests while they complete, may
-  // aio_return some of them, and may close the pipe's read end under its
-  // held reads. Returns the aiocbs only the handler may name until
-  // `storm off`.
+  // A signal storm (out of process only): its handler calls aio_error or
+  // aio_suspend on requests while they complete, may aio_return some of
+  // them, and may close the pipe's read end under its held reads. Returns
+  // the aiocbs only the handler may name until `storm off` (the guardrails
+  // drop later moves that name them).
   std::vector<std::string> StormOn() {
     std::vector<std::string> watched;
     for (const Request& r : requests_) {
@@ -414,11 +431,52 @@ class ScenarioBuilder {
     return returns;
   }
 
+  // A child that submits one request on an inherited descriptor and then
+  // calls _exit (or execs): the request may be lost or finish, never touch
+  // the parent (AIO-PROC-07..13).
+  void ChildRequest() {
+    if (!file_open_ || child_) return;
+    const bool exec = Chance(30);
+    Line(absl::StrCat(exec ? "proc exec " : "proc exit ",
+                      Chance(60) ? absl::StrCat("write ", Io(true, Where::kFile, NewCb()))
+                                 : absl::StrCat("read ", Io(false, Where::kFile, NewCb()))));
+    child_ = exec;
+  }
+
+  // A fork with requests in flight: the child inherits none of them; it
+  // may aio_cancel(fd, NULL) on its copy of a descriptor, which finds
+  // nothing (AIO-PROC-14..16).
+  void Fork() {
+    std::vector<std::string> reads;
+    for (const Request& r : requests_) {
+      if (r.read && !r.doubtful && reads.size() < 3) reads.push_back(r.cb);
+    }
+    std::string line = "proc fork";
+    if (!reads.empty() && Chance(70)) {
+      absl::StrAppend(&line, " watch=", absl::StrJoin(reads, "+"));
+    }
+    if (Chance(50)) {
+      if (pipe_write_open_ && Chance(50)) {
+        absl::StrAppend(&line, " cancel=wr");
+      } else if (pipe_read_open_ && Chance(50)) {
+        absl::StrAppend(&line, " cancel=rd");
+      } else if (file_open_) {
+        absl::StrAppend(&line, " cancel=d");
+      }
+    }
+    Line(std::move(line));
+    child_ = true;
+  }
+
   void Ending() {
-    std::vector<std::string> handler_only;
-    if (storms_ && Chance(40)) handler_only = StormOn();
+    if (child_) {
+      Line("proc join");
+      child_ = false;
+    }
+    if (out_of_process_ && !storm_on_ && Chance(25)) Fork();
     auto main_may_name = [&](const std::string& cb) {
-      return std::find(handler_only.begin(), handler_only.end(), cb) == handler_only.end();
+      return std::find(handler_only_.begin(), handler_only_.end(), cb) ==
+             handler_only_.end();
     };
     if (pipe_full_ && pipe_read_open_) Line("drain rd");
     if (pipe_write_open_) {
@@ -455,6 +513,7 @@ class ScenarioBuilder {
     }
     if (pipe_read_open_ && Chance(50)) Line("drain rd");
     Line("readback f");
+    if (child_) Line("proc join");
   }
 
   std::mt19937_64& rng_;
@@ -463,15 +522,17 @@ class ScenarioBuilder {
   bool file_open_ = false, pipe_read_open_ = false, pipe_write_open_ = false;
   bool pipe_full_ = false, sockets_ = false;
   bool dup_open_ = false, read_only_open_ = false;
-  const bool storms_;
+  const bool out_of_process_;
   bool storm_on_ = false;
+  std::vector<std::string> handler_only_;  // the storm's returns= aiocbs
+  bool child_ = false;  // a forked or exec'd child not joined yet
   int cb_counter_ = 0, data_counter_ = 0;
 };
 
 }  // namespace
 
-std::string ScenarioText(std::mt19937_64& rng, bool storms) {
-  return ScenarioBuilder(rng, storms).Build();
+std::string ScenarioText(std::mt19937_64& rng, bool out_of_process) {
+  return ScenarioBuilder(rng, out_of_process).Build();
 }
 
 Trace ScenarioTrace(std::mt19937_64& rng, const GuardrailOptions& options) {

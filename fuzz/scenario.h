@@ -19,7 +19,8 @@
 //   - an ending that makes every outcome visible: the pipe gets data, each
 //     request is waited for, aio_error and aio_return of each, the file is
 //     read back; out of process, sometimes under a signal storm whose
-//     handler polls, returns or closes (async-signal safety, AIO-ASS-01).
+//     handler polls, returns or closes (async-signal safety, AIO-ASS-01),
+//     or with a forked child that must see none of the requests.
 //
 // The text goes through the parser and MakeRunnable (guardrails.h), so a
 // scenario is always runnable; the guardrails, not this file, decide what is
@@ -40,9 +41,10 @@
 namespace aiospec {
 
 // The trace text of one scenario (parsable; not yet repaired). With
-// `storms`, for an agent process (GuardrailOptions::out_of_process), the
-// ending may run under a signal storm.
-std::string ScenarioText(std::mt19937_64& rng, bool storms = false);
+// `out_of_process`, for an agent process (GuardrailOptions), a child may
+// submit a request and exit or exec, and the ending may fork or run under
+// a signal storm.
+std::string ScenarioText(std::mt19937_64& rng, bool out_of_process = false);
 
 // ScenarioText, parsed and made runnable.
 Trace ScenarioTrace(std::mt19937_64& rng, const GuardrailOptions& options);

@@ -52,23 +52,34 @@ TEST(ScenarioTest, RunnableAndMostlyKeptByTheGuardrails) {
   EXPECT_GT(with_two, kScenarios / 2);
 }
 
-// Out of process, some endings run under a signal storm, and every
-// scenario stays runnable there.
+// Out of process, some endings run under a signal storm or fork, some
+// children submit and exit, and every scenario stays runnable there.
 TEST(ScenarioTest, OutOfProcessEndingsRunUnderStorms) {
   std::mt19937_64 rng(3);
   GuardrailOptions options;
   options.out_of_process = true;
-  int storms = 0;
+  int storms = 0, forks = 0, children = 0;
   constexpr int kScenarios = 1000;
   for (int i = 0; i < kScenarios; ++i) {
     const Trace t = ScenarioTrace(rng, options);
     ASSERT_TRUE(CheckRunnable(t, options).ok()) << CheckRunnable(t, options);
-    storms += std::any_of(t.ops.begin(), t.ops.end(), [](const Op& op) {
+    auto has = [&](auto pred) { return std::any_of(t.ops.begin(), t.ops.end(), pred); };
+    storms += has([](const Op& op) {
       const auto* s = std::get_if<Storm>(&op.body);
       return s != nullptr && s->on;
     });
+    forks += has([](const Op& op) {
+      const auto* p = std::get_if<Proc>(&op.body);
+      return p != nullptr && p->kind == ProcKind::kFork;
+    });
+    children += has([](const Op& op) {
+      const auto* p = std::get_if<Proc>(&op.body);
+      return p != nullptr && (p->kind == ProcKind::kExit || p->kind == ProcKind::kExec);
+    });
   }
   EXPECT_GT(storms, kScenarios / 5);
+  EXPECT_GT(forks, kScenarios / 10);
+  EXPECT_GT(children, kScenarios / 20);
 }
 
 }  // namespace
