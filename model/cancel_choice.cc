@@ -48,7 +48,7 @@ bool Frozen(const State& s, CbId cb) {
   const Ofd& o = s.ofds[r.ofd];
   if (o.kind != OfdKind::kStream || o.write_stream != kNone) return false;
   if (std::find(s.fds.begin(), s.fds.end(), r.ofd) == s.fds.end()) return false;
-  if (!BytesOf(s.streams[o.read_stream].queue).empty() ||
+  if (BytesSize(s.streams[o.read_stream].queue) > 0 ||
       !s.HasWriter(o.read_stream)) {
     return false;
   }

@@ -162,12 +162,13 @@ void StepStream(const State& s, CbId cb, const Ofd& o, std::vector<State>& out) 
   if (r.op == RequestOp::kRead) {
     // AIO-READ-20, GEN-25: as read(2) on a pipe: what is queued, up to
     // nbytes; 0 at EOF; otherwise blocked.
-    const std::string& q = BytesOf(s.streams[o.read_stream].queue);
-    if (r.nbytes == 0 || !q.empty() || !s.HasWriter(o.read_stream)) {
+    const Bytes& q = s.streams[o.read_stream].queue;
+    const int64_t queued = BytesSize(q);
+    if (r.nbytes == 0 || queued > 0 || !s.HasWriter(o.read_stream)) {
       State t = s;
-      const int64_t n = std::min<int64_t>(r.nbytes, q.size());
-      Bytes data = MakeBytes(q.substr(0, n));
-      t.streams[o.read_stream].queue = MakeBytes(q.substr(n));
+      const int64_t n = std::min<int64_t>(r.nbytes, queued);
+      Bytes data = SubBytes(q, 0, n);
+      t.streams[o.read_stream].queue = SubBytes(q, n);
       Finish(t, cb, n, 0, std::move(data));
       out.push_back(std::move(t));
       if (n == 0 && r.nbytes > 0 && IsSocket(o) && !s.HasWriter(o.read_stream)) {
@@ -193,20 +194,19 @@ void StepStream(const State& s, CbId cb, const Ofd& o, std::vector<State>& out) 
     out.push_back(std::move(t));
     return;
   }
-  const std::string& q = BytesOf(s.streams[st].queue);
-  const std::string& payload = BytesOf(r.payload);
-  const int64_t rest = static_cast<int64_t>(payload.size()) - r.transferred;
+  const Bytes& q = s.streams[st].queue;
+  const int64_t rest = BytesSize(r.payload) - r.transferred;
   const int64_t cap = s.streams[st].capacity;
-  const int64_t room = cap < 0 ? rest : cap - static_cast<int64_t>(q.size());
+  const int64_t room = cap < 0 ? rest : cap - BytesSize(q);
   if (rest <= room) {
-    t.streams[st].queue = MakeBytes(q + payload.substr(r.transferred));
+    t.streams[st].queue = ConcatBytes(q, SubBytes(r.payload, r.transferred));
     Finish(t, cb, r.nbytes, 0, nullptr);
     out.push_back(std::move(t));
     return;
   }
   if (r.nbytes <= kPipeBuf || room <= 0) return;
   // A large write moves what fits now and stays in progress.
-  t.streams[st].queue = MakeBytes(q + payload.substr(r.transferred, room));
+  t.streams[st].queue = ConcatBytes(q, SubBytes(r.payload, r.transferred, room));
   t.requests[cb]->transferred += room;
   out.push_back(std::move(t));
 }
@@ -292,13 +292,13 @@ bool EnabledForSure(const State& s, CbId cb) {
     return true;
   }
   if (r.op == RequestOp::kRead) {
-    return r.nbytes == 0 || !BytesOf(s.streams[o->read_stream].queue).empty() ||
+    return r.nbytes == 0 || BytesSize(s.streams[o->read_stream].queue) > 0 ||
            !s.HasWriter(o->read_stream);
   }
   const Stream& st = s.streams[o->write_stream];
-  return !s.HasReader(o->write_stream) || BytesOf(st.queue).empty() ||
+  return !s.HasReader(o->write_stream) || BytesSize(st.queue) == 0 ||
          (st.capacity >= 0 &&
-          static_cast<int64_t>(BytesOf(st.queue).size()) + r.nbytes -
+          BytesSize(st.queue) + r.nbytes -
                   r.transferred <=
               st.capacity);
 }
@@ -339,7 +339,7 @@ bool Conflict(const State& s, CbId a, CbId b) {
     if (ra.op == RequestOp::kRead && rb.op == RequestOp::kRead &&
         oa->write_stream == kNone && ob->write_stream == kNone &&
         oa->read_stream == ob->read_stream &&
-        BytesOf(s.streams[oa->read_stream].queue).empty() &&
+        BytesSize(s.streams[oa->read_stream].queue) == 0 &&
         !PendingWriteInto(s, oa->read_stream)) {
       return false;
     }

@@ -1275,8 +1275,8 @@ const Ofd* StreamOfd(const State& s, FdId fd) {
 // together fit in one chunk: once the first chunk is in, any read that
 // moves gets all it asked for, whatever chunk it moves after, so the rounds
 // give the same worlds as the moves before the fill, the whole fill, then
-// the moves after. The rounds would copy the growing queue once per chunk
-// and world (seconds for a few queued reads). nullopt: the rounds are needed.
+// the moves after. The rounds would explore every world once per chunk.
+// nullopt: the rounds are needed.
 std::optional<RuleOutcome> FillFeedingSmallReads(const State& s, StreamId st, int64_t filled,
                                                  const RuleContext& ctx) {
   const std::vector<CbId> movers = RequestsOnStream(s, st);
@@ -1290,8 +1290,7 @@ std::optional<RuleOutcome> FillFeedingSmallReads(const State& s, StreamId st, in
   bool overflow = false;
   StateSet after;
   for (State& w : Reachable(s, movers, ctx.step, ctx.limit, &overflow)) {
-    w.streams[st].queue =
-        MakeBytes(BytesOf(w.streams[st].queue) + std::string(filled, kFillByte));
+    w.streams[st].queue = ConcatBytes(w.streams[st].queue, RunBytes(kFillByte, filled));
     const std::vector<CbId> still = RequestsOnStream(w, st);
     for (State& r : Reachable(w, still, ctx.step, ctx.limit, &overflow)) {
       after.Insert(std::move(r));
@@ -1307,7 +1306,7 @@ std::optional<RuleOutcome> FillFeedingSmallReads(const State& s, StreamId st, in
     return out;
   }
   for (State& w : std::move(after).Take()) {
-    w.streams[st].capacity = static_cast<int64_t>(BytesOf(w.streams[st].queue).size());
+    w.streams[st].capacity = BytesSize(w.streams[st].queue);
     out.accepted.push_back({std::move(w), {}});
   }
   return out;
@@ -1333,7 +1332,9 @@ RuleOutcome ApplyFill(const State& s, const Fill& op, const StepObservation& obs
   }
   // Each round appends a chunk (none before the first), then lets the
   // stream's pending requests move; after the last chunk only reads can,
-  // since the stream is full.
+  // since the stream is full. A chunk is a run piece of the queue's rope
+  // (state.h), not a copy of the queue: thousands of worlds with 64 KiB
+  // queues, copied every round, took seconds per check.
   std::vector<State> worlds = {s};
   bool overflow = false;
   for (int64_t left = obs.ret, chunk = 0; !overflow;) {
@@ -1341,8 +1342,7 @@ RuleOutcome ApplyFill(const State& s, const Fill& op, const StepObservation& obs
     StateSet next;
     for (State& w : worlds) {
       if (chunk > 0) {
-        w.streams[st].queue = MakeBytes(BytesOf(w.streams[st].queue) +
-                                        std::string(chunk, kFillByte));
+        w.streams[st].queue = ConcatBytes(w.streams[st].queue, RunBytes(kFillByte, chunk));
       }
       std::vector<CbId> movers;
       for (CbId cb : RequestsOnStream(w, st)) {
@@ -1367,7 +1367,7 @@ RuleOutcome ApplyFill(const State& s, const Fill& op, const StepObservation& obs
     return out;
   }
   for (State& w : worlds) {
-    w.streams[st].capacity = static_cast<int64_t>(BytesOf(w.streams[st].queue).size());
+    w.streams[st].capacity = BytesSize(w.streams[st].queue);
     out.accepted.push_back({std::move(w), {}});
   }
   return out;

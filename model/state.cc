@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <utility>
 
 #include "absl/hash/hash.h"
@@ -9,24 +10,226 @@
 
 namespace aiospec {
 
+namespace {
+
+using Piece = ByteString::Piece;
+
+// The polynomial hash's base (odd), arithmetic mod 2^64.
+constexpr uint64_t kBase = 0x9E3779B97F4A7C15ull;
+// Ropes at most this long are made flat at once: short bytes gain nothing
+// from pieces.
+constexpr int64_t kSmall = 64;
+
+uint64_t PolyOf(const char* p, int64_t n) {
+  constexpr uint64_t b2 = kBase * kBase, b3 = b2 * kBase, b4 = b3 * kBase;
+  auto at = [&](int64_t i) { return uint64_t{static_cast<unsigned char>(p[i])} + 1; };
+  uint64_t h = 0;
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    h = h * b4 + at(i) * b3 + at(i + 1) * b2 + at(i + 2) * kBase + at(i + 3);
+  }
+  for (; i < n; ++i) h = h * kBase + at(i);
+  return h;
+}
+
+uint64_t Pow(int64_t n) {
+  uint64_t out = 1, b = kBase;
+  for (uint64_t e = static_cast<uint64_t>(n); e != 0; e >>= 1, b *= b) {
+    if (e & 1) out *= b;
+  }
+  return out;
+}
+
+// The hash of n copies of c: (c + 1) * (1 + B + ... + B^(n-1)), the sum
+// built bit by bit from the top (m -> 2m, m -> m + 1).
+uint64_t RunPoly(char c, int64_t n) {
+  uint64_t sum = 0, pow = 1;  // for m = 0
+  for (int bit = 62; bit >= 0; --bit) {
+    sum *= 1 + pow;
+    pow *= pow;
+    if ((static_cast<uint64_t>(n) >> bit) & 1) {
+      sum = sum * kBase + 1;
+      pow *= kBase;
+    }
+  }
+  return (uint64_t{static_cast<unsigned char>(c)} + 1) * sum;
+}
+
+size_t MixedHash(uint64_t poly, int64_t size) { return absl::HashOf(poly, size); }
+
+bool IsFlat(const Bytes& b) { return b == nullptr || b->pieces.empty(); }
+
+Piece FlatPiece(const Bytes& flat, int64_t off, int64_t len) {
+  const uint64_t poly = off == 0 && len == flat->size
+                            ? flat->poly
+                            : PolyOf(flat->data.data() + off, len);
+  return Piece{flat, off, len, 0, poly};
+}
+
+// Appends `p`, merged into the last piece when they continue each other.
+void Push(std::vector<Piece>& v, Piece p) {
+  if (p.len == 0) return;
+  if (!v.empty()) {
+    Piece& last = v.back();
+    const bool runs = last.flat == nullptr && p.flat == nullptr && last.run == p.run;
+    const bool ranges = last.flat != nullptr && last.flat == p.flat &&
+                        last.off + last.len == p.off;
+    if (runs || ranges) {
+      last.poly = last.poly * Pow(p.len) + p.poly;
+      last.len += p.len;
+      return;
+    }
+  }
+  v.push_back(std::move(p));
+}
+
+void PushAll(std::vector<Piece>& v, const Bytes& b) {
+  if (BytesSize(b) == 0) return;
+  if (IsFlat(b)) return Push(v, Piece{b, 0, b->size, 0, b->poly});
+  for (const Piece& p : b->pieces) Push(v, p);
+}
+
+std::string Concatenated(const std::vector<Piece>& v, int64_t size) {
+  std::string s;
+  s.reserve(static_cast<size_t>(size));
+  for (const Piece& p : v) {
+    if (p.flat != nullptr) {
+      s.append(p.flat->data, static_cast<size_t>(p.off), static_cast<size_t>(p.len));
+    } else {
+      s.append(static_cast<size_t>(p.len), p.run);
+    }
+  }
+  return s;
+}
+
+Bytes FromPieces(std::vector<Piece> v) {
+  if (v.size() == 1 && v[0].flat != nullptr && v[0].off == 0 &&
+      v[0].len == v[0].flat->size) {
+    return v[0].flat;
+  }
+  int64_t size = 0;
+  uint64_t poly = 0;
+  for (const Piece& p : v) {
+    size += p.len;
+    poly = poly * Pow(p.len) + p.poly;
+  }
+  if (size <= kSmall) return MakeBytes(Concatenated(v, size));
+  auto out = std::make_shared<ByteString>();
+  out->pieces = std::move(v);
+  out->size = size;
+  out->poly = poly;
+  out->hash = MixedHash(poly, size);
+  return out;
+}
+
+}  // namespace
+
 Bytes MakeBytes(std::string s) {
-  const size_t hash = absl::HashOf(s);
-  return std::make_shared<const ByteString>(ByteString{std::move(s), hash});
+  auto out = std::make_shared<ByteString>();
+  out->size = static_cast<int64_t>(s.size());
+  out->poly = PolyOf(s.data(), out->size);
+  out->hash = MixedHash(out->poly, out->size);
+  out->data = std::move(s);
+  out->made = true;
+  return out;
 }
 
 const std::string& BytesOf(const Bytes& b) {
   static const std::string* const kEmpty = new std::string();
-  return b ? b->data : *kEmpty;
+  if (b == nullptr) return *kEmpty;
+  if (!b->made) {
+    b->data = Concatenated(b->pieces, b->size);
+    b->made = true;
+  }
+  return b->data;
 }
 
 size_t BytesHash(const Bytes& b) {
-  static const size_t kEmptyHash = absl::HashOf(std::string());
+  static const size_t kEmptyHash = MixedHash(0, 0);
   return b ? b->hash : kEmptyHash;
 }
 
+int64_t BytesSize(const Bytes& b) { return b ? b->size : 0; }
+
 bool SameBytes(const Bytes& a, const Bytes& b) {
   if (a.get() == b.get()) return true;
-  return BytesHash(a) == BytesHash(b) && BytesOf(a) == BytesOf(b);
+  if (BytesSize(a) != BytesSize(b) || BytesHash(a) != BytesHash(b)) return false;
+  if (IsFlat(a) && IsFlat(b)) return BytesOf(a) == BytesOf(b);
+  // Piece against piece, a run against bytes only by looking at them.
+  std::vector<Piece> pa, pb;
+  PushAll(pa, a);
+  PushAll(pb, b);
+  size_t i = 0, j = 0;
+  int64_t oi = 0, oj = 0;
+  while (i < pa.size() && j < pb.size()) {
+    const Piece& x = pa[i];
+    const Piece& y = pb[j];
+    const int64_t n = std::min(x.len - oi, y.len - oj);
+    if (x.flat == nullptr && y.flat == nullptr) {
+      if (x.run != y.run) return false;
+    } else if (x.flat == nullptr || y.flat == nullptr) {
+      const Piece& run = x.flat == nullptr ? x : y;
+      const char* p = x.flat == nullptr ? y.flat->data.data() + y.off + oj
+                                        : x.flat->data.data() + x.off + oi;
+      for (int64_t k = 0; k < n; ++k) {
+        if (p[k] != run.run) return false;
+      }
+    } else if (std::memcmp(x.flat->data.data() + x.off + oi,
+                           y.flat->data.data() + y.off + oj,
+                           static_cast<size_t>(n)) != 0) {
+      return false;
+    }
+    oi += n;
+    oj += n;
+    if (oi == x.len) ++i, oi = 0;
+    if (oj == y.len) ++j, oj = 0;
+  }
+  return true;
+}
+
+Bytes RunBytes(char c, int64_t n) {
+  std::vector<Piece> v;
+  Push(v, Piece{nullptr, 0, n, c, RunPoly(c, n)});
+  return FromPieces(std::move(v));
+}
+
+Bytes ConcatBytes(const Bytes& a, const Bytes& b) {
+  if (BytesSize(b) == 0 && a != nullptr) return a;
+  if (BytesSize(a) == 0 && b != nullptr) return b;
+  std::vector<Piece> v;
+  PushAll(v, a);
+  PushAll(v, b);
+  return FromPieces(std::move(v));
+}
+
+Bytes SubBytes(const Bytes& b, int64_t pos, int64_t len) {
+  const int64_t size = BytesSize(b);
+  pos = std::min(pos, size);
+  len = std::min(len, size - pos);
+  if (pos == 0 && len == size && b != nullptr) return b;
+  if (IsFlat(b)) {
+    if (len <= kSmall) return MakeBytes(BytesOf(b).substr(pos, len));
+    return FromPieces({FlatPiece(b, pos, len)});
+  }
+  std::vector<Piece> v;
+  for (const Piece& p : b->pieces) {
+    if (len == 0) break;
+    if (pos >= p.len) {
+      pos -= p.len;
+      continue;
+    }
+    const int64_t take = std::min(len, p.len - pos);
+    if (pos == 0 && take == p.len) {
+      Push(v, p);
+    } else if (p.flat != nullptr) {
+      Push(v, FlatPiece(p.flat, p.off + pos, take));
+    } else {
+      Push(v, Piece{nullptr, 0, take, p.run, RunPoly(p.run, take)});
+    }
+    pos = 0;
+    len -= take;
+  }
+  return FromPieces(std::move(v));
 }
 
 OfdId State::AddOfd(const Ofd& ofd) {

@@ -47,17 +47,43 @@
 
 namespace aiospec {
 
-// Shared immutable bytes (file contents, stream queues, payloads), with the
-// hash of `data` (absl::HashOf) fixed at construction.
+// Shared immutable bytes (file contents, stream queues, payloads, read
+// data). A ByteString is flat (its bytes in `data`) or a rope: a list of
+// pieces, each a range of a flat ByteString or a run of one byte, so a
+// stream queue that a fill grows by a pipe's worth of fill bytes per round,
+// or a read taking most of it, costs its few pieces instead of copying tens
+// of kilobytes per world (fill with requests pending on the stream: seconds
+// per check). A rope's bytes are made on the first BytesOf. The hash is a
+// polynomial over the bytes, so a rope's hash comes from its pieces'; the
+// same bytes have the same hash, flat or not, and SameBytes compares bytes.
 struct ByteString {
-  std::string data;
-  size_t hash = 0;
+  struct Piece {
+    std::shared_ptr<const ByteString> flat;  // null: `len` copies of `run`
+    int64_t off = 0;
+    int64_t len = 0;
+    char run = 0;
+    uint64_t poly = 0;  // the polynomial hash of the piece's bytes
+  };
+  std::vector<Piece> pieces;  // empty: flat
+  int64_t size = 0;
+  uint64_t poly = 0;  // sum over bytes b_i of (b_i + 1) * B^(size - 1 - i)
+  size_t hash = 0;    // poly and size mixed
+  // Flat: the bytes. A rope: made once, on the first BytesOf (the model
+  // judges a log on one thread; ropes are never shared between checks).
+  mutable std::string data;
+  mutable bool made = false;
 };
 using Bytes = std::shared_ptr<const ByteString>;
 Bytes MakeBytes(std::string s);
 const std::string& BytesOf(const Bytes& b);  // "" for null
 size_t BytesHash(const Bytes& b);            // the hash of BytesOf(b)
 bool SameBytes(const Bytes& a, const Bytes& b);
+// Without making a rope's bytes:
+int64_t BytesSize(const Bytes& b);
+Bytes RunBytes(char c, int64_t n);                 // n copies of c
+Bytes ConcatBytes(const Bytes& a, const Bytes& b);  // a then b
+// BytesOf(b).substr(pos, len), as bytes.
+Bytes SubBytes(const Bytes& b, int64_t pos, int64_t len = INT64_MAX);
 
 // A std::vector with copy-on-write sharing: copying one shares the elements;
 // any non-const access (operator[], begin/end, push_back, ...) first makes
