@@ -9,8 +9,9 @@ empty corpus, each stopped at its first finding or at BOUND seconds:
 aio_fuzzer_fault_<name> in FUZZ_DIR (the bundled fuzzer linked with the
 variant, in process: a model FAIL, a libFuzzer timeout or a crash is a
 finding), or with --agent_fuzz aio_fuzzer_bundled pointed at the fault's
-agent ($AIOSPEC_FUZZ_AGENT, a child process per input: slower, but it also
-runs the storms and process events that in-process runs refuse). Every
+agent ($AIOSPEC_FUZZ_AGENT, a child process per input: slower, but its
+traces also get the signal storms and process events that in-process runs
+refuse). Every
 finding is re-run on the correct bundled agent; one that fails there too is
 not the fault's and counts as a miss. Writes results.json and RESULTS.md.
 

@@ -40,7 +40,7 @@ struct GuardrailOptions {
   // max_storm_rate_hz) and process events are allowed. In process they
   // would signal or fork the fuzzer itself.
   bool out_of_process = false;
-  int32_t max_storm_rate_hz = 5000;
+  int32_t max_storm_rate_hz = 20000;
   // Waits come in two kinds. A long wait, bound in [min_wait_nanos,
   // max_wait_nanos], is one the qoi profile judges: timing out while a
   // request could proceed is a FAIL (no progress), only fair with a bound a

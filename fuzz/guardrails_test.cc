@@ -296,7 +296,7 @@ TEST(CheckRunnableTest, StormsOnlyOutOfProcess) {
   EXPECT_TRUE(CheckRunnable(t, OutOfProcess()).ok()) << CheckRunnable(t, OutOfProcess());
   const Trace fast = Parse(std::string(kHeldReads) +
                            "storm on r rate=100000\nstorm off\n");
-  EXPECT_THAT(CheckRunnable(fast, OutOfProcess()).message(), HasSubstr("above 5000 Hz"));
+  EXPECT_THAT(CheckRunnable(fast, OutOfProcess()).message(), HasSubstr("above 20000 Hz"));
 }
 
 TEST(MakeRunnableTest, KeepsTheStormRules) {
@@ -309,7 +309,7 @@ TEST(MakeRunnableTest, KeepsTheStormRules) {
   in.cb_names.push_back("x");
   Storm outer;
   outer.on = true;
-  outer.rate_hz = 9000;
+  outer.rate_hz = 90000;
   outer.calls = kStormError | kStormSuspend;
   outer.cbs = {r, x};
   outer.returns = {r};
@@ -331,7 +331,7 @@ TEST(MakeRunnableTest, KeepsTheStormRules) {
             "pipe rd wr\n"
             "aio_read r fd=rd offset=0 nbytes=4\n"
             "aio_read q fd=rd offset=0 nbytes=4\n"
-            "storm on r rate=5000 returns=r close=wr\n"
+            "storm on r rate=20000 returns=r close=wr\n"
             "aio_error q\n"
             "drain rd\n"
             "storm off\n");
@@ -385,7 +385,7 @@ TEST(MakeRunnableTest, RandomTracesWithStormsBecomeRunnable) {
     if (random.cb_names.empty()) continue;
     Storm on;
     on.on = true;
-    on.rate_hz = 1 + static_cast<int32_t>(rng() % 20000);
+    on.rate_hz = 1 + static_cast<int32_t>(rng() % 40000);
     on.calls = static_cast<uint32_t>(rng() % 4);
     on.cbs = {static_cast<CbId>(rng() % random.cb_names.size())};
     if (rng() % 2 == 0) on.returns = on.cbs;

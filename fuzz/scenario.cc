@@ -418,7 +418,7 @@ class ScenarioBuilder {
       if (Chance(25)) returns.push_back(cb);
     }
     std::string line = absl::StrCat("storm on ", absl::StrJoin(watched, " "),
-                                    " rate=", Pick<int>({200, 1000, 2000, 5000}),
+                                    " rate=", Pick<int>({200, 1000, 5000, 20000}),
                                     Pick<std::string>({"", " calls=error", " calls=suspend",
                                                        " calls=none"}));
     if (!returns.empty()) absl::StrAppend(&line, " returns=", absl::StrJoin(returns, "+"));
