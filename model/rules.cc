@@ -35,8 +35,22 @@ constexpr char kNoOverflowMessage[] =
     "EOVERFLOW is for a read starting before EOF at or past the offset "
     "maximum (2^63-1), which no file here reaches";
 
+// EncodeBytes(bytes), cut to kMaxShownBytes. Rejections show a queue of up
+// to 64 KiB in every world that rejects a drain: only a prefix is encoded.
+// The encoding of bytes cut where a run ends is the whole encoding's
+// prefix but for its last character (a closing quote the rest may not
+// have), so once that encoding is longer than shown, the cut is as good.
 std::string ShowBytes(const std::string& bytes) {
-  std::string enc = EncodeBytes(bytes);
+  std::string enc;
+  for (size_t cut = 2 * kMaxShownBytes;; cut *= 2) {
+    while (cut < bytes.size() && bytes[cut] == bytes[cut - 1]) ++cut;
+    if (cut >= bytes.size()) {
+      enc = EncodeBytes(bytes);
+      break;
+    }
+    enc = EncodeBytes(std::string_view(bytes).substr(0, cut));
+    if (enc.size() > kMaxShownBytes + 1) break;
+  }
   if (enc.size() > kMaxShownBytes) {
     enc = absl::StrCat(enc.substr(0, kMaxShownBytes), "...");
   }
@@ -1340,10 +1354,9 @@ RuleOutcome ApplyFill(const State& s, const Fill& op, const StepObservation& obs
   for (int64_t left = obs.ret, chunk = 0; !overflow;) {
     const bool last = left == 0;
     StateSet next;
+    const Bytes fill = RunBytes(kFillByte, chunk);
     for (State& w : worlds) {
-      if (chunk > 0) {
-        w.streams[st].queue = ConcatBytes(w.streams[st].queue, RunBytes(kFillByte, chunk));
-      }
+      if (chunk > 0) w.streams[st].queue = ConcatBytes(w.streams[st].queue, fill);
       std::vector<CbId> movers;
       for (CbId cb : RequestsOnStream(w, st)) {
         if (!last || w.requests[cb]->op == RequestOp::kRead) movers.push_back(cb);
