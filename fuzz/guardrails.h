@@ -78,6 +78,8 @@ struct GuardrailOptions {
 //  - aio_cancel(fd, cb) where fd is not the descriptor cb was submitted on
 //    (unspecified: AIO-CANCEL-08);
 //  - aio_suspend with timeout=none or with no aiocb listed (AIO-SUSP-15),
+//    or, unless out_of_process, with a negative timeout (AIO-SUSP-16: a
+//    library may abort on it, and in process the fuzzer with it),
 //    any wait or aio_suspend timeout above max_wait_nanos, a wait timeout
 //    between max_short_wait_nanos and min_wait_nanos, a timeout above
 //    max_short_wait_nanos on a request on a pipe or socket, or more than

@@ -130,6 +130,14 @@ absl::Status RefuseInProcess(const Trace& trace, std::string_view target,
       why = " runs no process events (proc): they would fork this process, "
             "threads and all, and an in-process run has no watchdog";
     }
+    // An invalid timeout's result is unspecified (AIO-SUSP-16), and a
+    // library may abort on it (glibc 2.36 asserts in aio_suspend): in
+    // process that would end the harness, not the run.
+    if (const auto* suspend = std::get_if<AioSuspend>(&op.body);
+        suspend != nullptr && !suspend->timeout.infinite && suspend->timeout.nanos < 0) {
+      why = " runs no aio_suspend with a negative timeout: a library may abort on "
+            "it (AIO-SUSP-16), and in process that would end aiospec itself";
+    }
     const auto* open = std::get_if<Open>(&op.body);
     if (std::holds_alternative<Hold>(op.body) ||
         (open != nullptr && (open->flags & kFlagHold) != 0)) {

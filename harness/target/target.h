@@ -61,7 +61,8 @@ class Target {
 absl::StatusOr<std::unique_ptr<Target>> MakeTarget(std::string_view spec);
 
 // In-process targets have no watchdog and share this process's signals and
-// threads, so they refuse traces with signal storms or process events
+// threads, so they refuse traces with signal storms, process events, holds
+// or an aio_suspend with a negative timeout (which a library may abort on)
 // (kUnimplemented, naming the out-of-process target to use instead); OK for
 // every other trace.
 absl::Status RefuseInProcess(const Trace& trace, std::string_view target,
