@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,7 +32,6 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/mutex.h"
 #include "fuzz/shrink.h"
 #include "harness/cli/baseline.h"
 #include "harness/cli/catalogue.h"
@@ -356,7 +356,8 @@ std::vector<KnownFinding> ObservedFindings(const Baseline& baseline, const Repor
 // an agent run mostly waits (held requests, a hang's bound), so overlapping
 // runs cut a suite's wall time. Workers take the next index from a shared
 // counter and write only their own slot of the result; the mutex guards the
-// counter and the progress line.
+// counter and the progress line (std::mutex rather than absl::Mutex:
+// Debian's Abseil is not TSan-built, so TSan would not see its locking).
 std::vector<absl::StatusOr<TraceRuns>> RunSuite(const std::vector<std::string>& traces,
                                                 Target& target, const JudgeOptions& options,
                                                 const Baseline& baseline,
@@ -364,19 +365,19 @@ std::vector<absl::StatusOr<TraceRuns>> RunSuite(const std::vector<std::string>& 
   std::vector<absl::StatusOr<TraceRuns>> runs(traces.size(),
                                               absl::InternalError("trace not run"));
   const bool progress = isatty(STDERR_FILENO);
-  absl::Mutex mu;
+  std::mutex mu;
   size_t next = 0;
   size_t done = 0;
   auto worker = [&] {
     for (;;) {
       size_t i;
       {
-        absl::MutexLock lock(&mu);
+        std::lock_guard<std::mutex> lock(mu);
         if (next == traces.size()) return;
         i = next++;
       }
       runs[i] = RunRepeatedly(traces[i], target, options, baseline, judge_by_baseline, repeat);
-      absl::MutexLock lock(&mu);
+      std::lock_guard<std::mutex> lock(mu);
       ++done;
       if (progress) {
         std::cerr << "\r[" << target.name() << "] " << done << "/" << traces.size() << " "
