@@ -648,9 +648,10 @@ int FuzzCommand(const std::vector<std::string>& args) {
   // bundled, glibc and diff fuzz in process (aio_fuzzer_VARIANT); any other
   // target runs out of process, driven by aio_fuzzer_glibc, which records
   // findings and goes on.
+  const bool out_of_process = spec != "bundled" && spec != "glibc" && spec != "diff";
   std::string variant = spec;
   std::string name = spec;
-  if (spec != "bundled" && spec != "glibc" && spec != "diff") {
+  if (out_of_process) {
     absl::StatusOr<std::unique_ptr<Target>> target = MakeTarget(spec);
     if (absl::IsNotFound(target.status())) {
       return UsageError("fuzz", std::string(target.status().message()));
@@ -688,7 +689,7 @@ int FuzzCommand(const std::vector<std::string>& args) {
                                    absl::StrCat("-max_total_time=", absl::GetFlag(FLAGS_time)),
                                    // Out of process, one input that hangs is retried and
                                    // shrunk (up to 30 s) at a watchdog's cost per run.
-                                   variant == spec ? "-timeout=20" : "-timeout=120",
+                                   out_of_process ? "-timeout=120" : "-timeout=20",
                                    "-rss_limit_mb=4096", "-print_final_stats=1"};
   const std::string dict = AIOSPEC_SOURCE_DIR "/fuzz/aio.dict";
   if (std::filesystem::is_regular_file(dict, ec)) argv.push_back(absl::StrCat("-dict=", dict));
