@@ -21,12 +21,18 @@
  *  - Timeouts are relative and measured on CLOCK_MONOTONIC. A signal
  *    handler run on the waiting thread ends the wait with EINTR, whatever
  *    its SA_RESTART flag.
+ *  - The sleep is a cancellation point (aio_suspend must be one,
+ *    AIO-SUSP-17): the thread's cancel type is asynchronous around the
+ *    futex call alone, as the C libraries' own cancellable syscalls do, so
+ *    a pthread_cancel pending or arriving then ends the thread there; the
+ *    cleanup handler takes the waiter out of `waiters`.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -77,6 +83,68 @@ static int64_t mono_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* Runs when the waiter leaves, cancelled or not. */
+static void leave_waiters(void *unused) {
+  (void)unused;
+  __atomic_sub_fetch(&waiters, 1, __ATOMIC_SEQ_CST);
+}
+
+struct wait {
+  const struct aiocb *const *list;
+  int nent, all;
+  const struct timespec *timeout;
+  int64_t deadline;
+};
+
+/* Sleeps on the completion counter until the list satisfies the wait:
+ * 0, or EAGAIN (deadline passed, with a timeout) or EINTR. */
+static int sleep_until(const struct wait *w) {
+  const struct aiocb *const *list = w->list;
+  const int nent = w->nent, all = w->all;
+  const struct timespec *timeout = w->timeout;
+  const int64_t deadline = w->deadline;
+  int rc = 0;
+  for (;;) {
+    int seq = __atomic_load_n(&completion_seq, __ATOMIC_SEQ_CST);
+    if (satisfied(list, nent, all)) break;
+    /* Always a timeout: with one, the kernel turns an interruption by any
+     * handler into EINTR, even an SA_RESTART one; without, it restarts. */
+    struct timespec rel = {3600, 0};
+    if (timeout) {
+      int64_t left = deadline - mono_ns();
+      if (left <= 0) {
+        rc = EAGAIN;
+        break;
+      }
+      rel.tv_sec = (time_t)(left / 1000000000LL);
+      rel.tv_nsec = (long)(left % 1000000000LL);
+    }
+    int type;
+    pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &type);
+    long r = syscall(SYS_futex, &completion_seq, AIO_FUTEX_WAIT_PRIVATE, seq,
+                     &rel, NULL, 0);
+    int err = errno;
+    pthread_setcanceltype(type, &type);
+    if (r < 0 && err == EINTR) {
+      rc = EINTR;
+      break;
+    }
+    /* 0 (woken), EAGAIN (counter moved) or ETIMEDOUT: look again. */
+  }
+  return rc;
+}
+
+/* sleep_until as a registered waiter (the cleanup handler leaves when a
+ * cancellation ends the thread in it). */
+static int registered_wait(const struct wait *w) {
+  int rc;
+  __atomic_add_fetch(&waiters, 1, __ATOMIC_SEQ_CST);
+  pthread_cleanup_push(leave_waiters, NULL);
+  rc = sleep_until(w);
+  pthread_cleanup_pop(1);
+  return rc;
+}
+
 int aiospec_i_wait_list(const struct aiocb *const list[], int nent, int all,
                         const struct timespec *timeout) {
   int64_t deadline = 0;
@@ -103,32 +171,8 @@ int aiospec_i_wait_list(const struct aiocb *const list[], int nent, int all,
 #endif
     }
   }
-  int rc = 0;
-  __atomic_add_fetch(&waiters, 1, __ATOMIC_SEQ_CST);
-  for (;;) {
-    int seq = __atomic_load_n(&completion_seq, __ATOMIC_SEQ_CST);
-    if (satisfied(list, nent, all)) break;
-    /* Always a timeout: with one, the kernel turns an interruption by any
-     * handler into EINTR, even an SA_RESTART one; without, it restarts. */
-    struct timespec rel = {3600, 0};
-    if (timeout) {
-      int64_t left = deadline - mono_ns();
-      if (left <= 0) {
-        rc = EAGAIN;
-        break;
-      }
-      rel.tv_sec = (time_t)(left / 1000000000LL);
-      rel.tv_nsec = (long)(left % 1000000000LL);
-    }
-    long r = syscall(SYS_futex, &completion_seq, AIO_FUTEX_WAIT_PRIVATE, seq,
-                     &rel, NULL, 0);
-    if (r < 0 && errno == EINTR) {
-      rc = EINTR;
-      break;
-    }
-    /* 0 (woken), EAGAIN (counter moved) or ETIMEDOUT: look again. */
-  }
-  __atomic_sub_fetch(&waiters, 1, __ATOMIC_SEQ_CST);
+  const struct wait w = {list, nent, all, timeout, deadline};
+  int rc = registered_wait(&w);
   if (rc) {
     errno = rc;
     return -1;

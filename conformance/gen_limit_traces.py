@@ -4,7 +4,9 @@
 The trace language has no repeat syntax: a trace that fills {AIO_MAX} spells
 out every submission. This script writes those traces
 (conformance/traces/limit_*.trace) so that their shape is reviewed here
-and the files stay plain version-1 traces that every tool reads.
+and the files stay plain version-1 traces that every tool reads. It also
+writes threads_concurrent_calls.trace (version 2), whose threads call the
+AIO functions at once round after round.
 
     conformance/gen_limit_traces.py            # rewrite the traces
     conformance/gen_limit_traces.py --check    # exit 1 if one is stale
@@ -143,10 +145,63 @@ def listio_max():
     return lines
 
 
+THREAD_ROUNDS = 12
+
+
+def threads_concurrent_calls():
+    """Four threads, each with aiocbs of its own, call the AIO functions at
+    once (each run of `start`s begins together), round after round: submit
+    (aio_write, aio_read, aio_write on one file, lio_listio), then
+    aio_suspend on it, then aio_error and aio_return. The model judges every
+    result in every order of each run (AIO-PROC-18)."""
+    lines = [
+        "aiospec-trace 2",
+        GENERATED,
+        'about "four threads call the AIO functions at once on aiocbs of their '
+        'own, round after round; every result is judged"',
+        "covers AIO-PROC-18",
+        'file fa content="' + "." * (4 * THREAD_ROUNDS) + '"',
+        'file fb content="' + "".join(f"b{r:02d}." for r in range(THREAD_ROUNDS)) + '"',
+        "file fc",
+        "open da fa flags=rdwr",
+        "open db fb flags=rdonly",
+        "open dc fc flags=wronly+append",
+        "thread a",
+        "thread b",
+        "thread c",
+        "thread d",
+    ]
+    for r in range(THREAD_ROUNDS):
+        lines += [
+            f"# round {r}",
+            f'start a aio_write wa fd=da offset={4 * r} data="a{r:02d}:"',
+            f"start b aio_read rb fd=db offset={4 * r} nbytes=4",
+            f'start c aio_write wc fd=dc offset=0 data="c{r:02d}:"',
+            f"start d lio_listio nowait [read ld fd=db offset={4 * r} nbytes=4]",
+            "await a", "await b", "await c", "await d",
+            "start a aio_suspend wa timeout=2s",
+            "start b aio_suspend rb timeout=2s",
+            "start c aio_suspend wc timeout=2s",
+            "start d aio_suspend ld timeout=2s",
+            "await d", "await c", "await b", "await a",
+            "start a aio_error wa",
+            "start b aio_error rb",
+            "start c aio_return wc",
+            "start d aio_return ld",
+            "await a", "await b", "await c", "await d",
+            "start a aio_return wa",
+            "start b aio_return rb",
+            "await b", "await a",
+        ]
+    lines += ["readback fa", "readback fc"]
+    return lines
+
+
 TRACES_BY_NAME = {
     "limit_aio_max_single_calls": single_calls,
     "limit_aio_max_lio_partial": lio_partial,
     "limit_listio_max": listio_max,
+    "threads_concurrent_calls": threads_concurrent_calls,
 }
 
 

@@ -217,6 +217,10 @@ class Walker {
   // One op; returns whether it is kept. In check mode a violation sets
   // error_ (the return value then does not matter).
   bool Visit(Op& op) {
+    if (op.run != RunOn::kMain) {
+      Violation("runs on a thread (threads are not fuzzed)");
+      return false;
+    }
     if (!KeepsStormRules(op.body) || !KeepsChildAiocbs(op.body)) return false;
     if (!std::visit([&](auto& body) { return Apply(op, body); }, op.body)) {
       return false;
@@ -719,6 +723,10 @@ class Walker {
   }
   bool Apply(Op&, Hold&) {
     Violation("hold (holds are not fuzzed)");
+    return false;
+  }
+  bool Apply(Op&, ThreadOp&) {
+    Violation("thread op (threads are not fuzzed)");
     return false;
   }
   bool Apply(Op&, Wait& b) {

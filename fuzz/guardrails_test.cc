@@ -250,8 +250,9 @@ TEST(MakeRunnableTest, ConformanceTracesKeepEveryOp) {
     EXPECT_TRUE(CheckRunnable(r).ok()) << path;
     // Exempt: the {AIO_MAX} and {AIO_LISTIO_MAX} traces (limit_*), longer
     // than any fuzz input may be (max_ops, max_lio_requests), and traces
-    // with signal storms or process events, whose other ops may only make
-    // sense with them (a handler's close, then the reuse of its number).
+    // with signal storms, process events or threads, whose other ops may
+    // only make sense with them (a handler's close, then the reuse of its
+    // number; a request a thread submitted).
     const GuardrailOptions bounds;
     const bool exempt =
         static_cast<int>(t->ops.size()) > bounds.max_ops ||
@@ -259,6 +260,7 @@ TEST(MakeRunnableTest, ConformanceTracesKeepEveryOp) {
           const auto* lio = std::get_if<LioListio>(&op.body);
           return std::holds_alternative<Storm>(op.body) ||
                  std::holds_alternative<Proc>(op.body) ||
+                 std::holds_alternative<ThreadOp>(op.body) ||
                  (lio != nullptr &&
                   static_cast<int>(lio->list.size()) > bounds.max_lio_requests);
         });

@@ -28,6 +28,7 @@
 #include "model/rules.h"
 #include "model/state.h"
 #include "model/state_set.h"
+#include "model/threads.h"
 
 namespace aiospec {
 
@@ -253,6 +254,129 @@ StepResult RunStep(const Trace& trace, int i, const StepObservation& obs,
   return result;
 }
 
+// Op `i` with observation `obs` over every world: `worlds` becomes the
+// accepted successors, or the verdict and explanation of the failure.
+std::optional<std::pair<Verdict, Explanation>> StepAll(
+    const Trace& trace, int op, const StepObservation& obs,
+    std::vector<World>& worlds, const CheckOptions& options, bool qoi) {
+  const Op& at = trace.ops[op];
+  if (!DecideWhereNeeded(worlds, StepContext{&trace, qoi}, options.max_states,
+                         [&](const State& w) {
+        return MustDecide(w, at, SpecFor(w, at, obs));
+      })) {
+    Explanation e = At(trace, op);
+    e.observed = FormatObservation(at, obs);
+    e.message = absl::StrCat("more than ", options.max_states,
+                             " model states while deciding which requests "
+                             "an aio_cancel or close cancelled");
+    return std::pair{Verdict::kUnresolved, std::move(e)};
+  }
+  WorldSet next;
+  StepResult step = RunStep(trace, op, obs, worlds, options, qoi, next);
+  if (step.unresolved) {
+    Explanation e = At(trace, op);
+    e.observed = FormatObservation(at, obs);
+    e.message = *step.unresolved;
+    return std::pair{Verdict::kUnresolved, std::move(e)};
+  }
+  if (next.size() == 0) {
+    Explanation e = At(trace, op);
+    e.observed = FormatObservation(at, obs);
+    std::vector<std::string> messages;
+    // What every world allowed; but the IDs and the message of the worlds
+    // that took the fewest implementation-defined choices: a branch the
+    // log plainly did not take (an optional error reported, a request
+    // cancelled) would only add the IDs of its own clauses.
+    const size_t fewest =
+        step.rejection_choices.empty()
+            ? 0
+            : *std::min_element(step.rejection_choices.begin(),
+                                step.rejection_choices.end());
+    for (size_t k = 0; k < step.rejections.size(); ++k) {
+      const Rejection& r = step.rejections[k];
+      if (e.allowed.size() < kMaxAllowedShown) AddUnique(e.allowed, r.allowed);
+      if (step.rejection_choices[k] != fewest) continue;
+      for (const std::string& id : r.assertion_ids) AddUnique(e.assertion_ids, id);
+      if (!r.message.empty()) AddUnique(messages, r.message);
+    }
+    e.message = messages.empty()
+                    ? "the model allows no world with this observation"
+                    : messages.front();
+    return std::pair{Verdict::kFail, std::move(e)};
+  }
+  worlds = std::move(next).Take();
+  return std::nullopt;
+}
+
+// The ops of a batch of started ops (threads.h), at its close: each awaited
+// op with its await's observation, in every order; the worlds of all the
+// orders that pass survive. A failure is explained by the order the ops
+// were started in. Then each `cancel` record (AIO-SUSP-17).
+std::optional<std::pair<Verdict, Explanation>> CloseBatch(
+    const Trace& trace, const ObservationLog& log, const ThreadBatch& batch,
+    std::vector<World>& worlds, const CheckOptions& options, bool qoi) {
+  std::vector<ThreadBatch::Member> order;
+  for (const ThreadBatch::Member& m : batch.members) {
+    if (!m.cancelled) order.push_back(m);
+  }
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return a.start < b.start; });
+  WorldSet all;
+  std::optional<std::pair<Verdict, Explanation>> first_failure;
+  do {
+    std::vector<World> w = worlds;
+    std::optional<std::pair<Verdict, Explanation>> failure;
+    for (const ThreadBatch::Member& m : order) {
+      failure = StepAll(trace, m.start, log.steps[m.end], w, options, qoi);
+      if (failure) break;
+    }
+    if (failure) {
+      if (failure->first == Verdict::kUnresolved) return failure;
+      if (!first_failure) first_failure = std::move(failure);
+      continue;
+    }
+    for (World& x : w) all.Add(std::move(x.state), x.choices, {});
+    if (all.size() > options.max_states) {
+      Explanation e = At(trace, batch.close);
+      e.message = absl::StrCat("more than ", options.max_states,
+                               " model states over the orders of the "
+                               "threads' ops");
+      return std::pair{Verdict::kUnresolved, std::move(e)};
+    }
+  } while (std::next_permutation(
+      order.begin(), order.end(),
+      [](const auto& a, const auto& b) { return a.start < b.start; }));
+  if (all.size() == 0) {
+    first_failure->second.message = absl::StrCat(
+        first_failure->second.message,
+        " (in every order of the ops the threads ran at once)");
+    return first_failure;
+  }
+  worlds = std::move(all).Take();
+  for (const ThreadBatch::Member& m : batch.members) {
+    if (!m.cancelled) continue;
+    std::vector<const State*> states;
+    for (const World& w : worlds) states.push_back(&w.state);
+    bool signaled = false;  // a signal may have interrupted the call
+    for (const NotificationObservation& note : log.notifications) {
+      signaled = signaled || (note.kind == NotifyKind::kSignal &&
+                              note.after_op >= batch.first &&
+                              note.after_op <= batch.close);
+    }
+    const auto& suspend = std::get<AioSuspend>(trace.ops[m.start].body);
+    if (std::optional<Rejection> r =
+            JudgeCancel(suspend, log.steps[m.end], states, signaled)) {
+      Explanation e = At(trace, m.end);
+      e.observed = FormatObservation(trace.ops[m.end], log.steps[m.end]);
+      e.allowed = {r->allowed};
+      e.assertion_ids = r->assertion_ids;
+      e.message = r->message;
+      return std::pair{Verdict::kFail, std::move(e)};
+    }
+  }
+  return std::nullopt;
+}
+
 // One pass over the log. `qoi` orders completions per file and stream.
 CheckResult Run(const Trace& trace, const ObservationLog& log,
                 const CheckOptions& options, bool qoi) {
@@ -277,6 +401,7 @@ CheckResult Run(const Trace& trace, const ObservationLog& log,
                      return a->after_op < b->after_op;
                    });
   size_t next_note = 0;
+  const ThreadBatches batches = FindBatches(trace);
   for (size_t i = 0; i < n; ++i) {
     const StepObservation& obs = log.steps[i];
     const int op = static_cast<int>(i);
@@ -285,58 +410,36 @@ CheckResult Run(const Trace& trace, const ObservationLog& log,
       e.message = absl::StrCat("the log's record ", i, " is for op ", obs.op_index);
       return stop(Verdict::kUnresolved, std::move(e));
     }
-    if (!DecideWhereNeeded(worlds, StepContext{&trace, qoi}, options.max_states,
-                           [&](const State& w) {
-          return MustDecide(w, trace.ops[i], SpecFor(w, trace.ops[i], obs));
-        })) {
-      Explanation e = At(trace, op);
-      e.observed = FormatObservation(trace.ops[i], obs);
-      e.message = absl::StrCat("more than ", options.max_states,
-                               " model states while deciding which requests "
-                               "an aio_cancel or close cancelled");
-      return stop(Verdict::kUnresolved, std::move(e));
-    }
-    WorldSet next;
-    StepResult step = RunStep(trace, op, obs, worlds, options, qoi, next);
-    if (step.unresolved) {
-      Explanation e = At(trace, op);
-      e.observed = FormatObservation(trace.ops[i], obs);
-      e.message = *step.unresolved;
-      return stop(Verdict::kUnresolved, std::move(e));
-    }
-    if (next.size() == 0) {
-      Explanation e = At(trace, op);
-      e.observed = FormatObservation(trace.ops[i], obs);
-      std::vector<std::string> messages;
-      // What every world allowed; but the IDs and the message of the worlds
-      // that took the fewest implementation-defined choices: a branch the
-      // log plainly did not take (an optional error reported, a request
-      // cancelled) would only add the IDs of its own clauses.
-      const size_t fewest =
-          step.rejection_choices.empty()
-              ? 0
-              : *std::min_element(step.rejection_choices.begin(),
-                                  step.rejection_choices.end());
-      for (size_t k = 0; k < step.rejections.size(); ++k) {
-        const Rejection& r = step.rejections[k];
-        if (e.allowed.size() < kMaxAllowedShown) AddUnique(e.allowed, r.allowed);
-        if (step.rejection_choices[k] != fewest) continue;
-        for (const std::string& id : r.assertion_ids) AddUnique(e.assertion_ids, id);
-        if (!r.message.empty()) AddUnique(messages, r.message);
+    const ThreadBatch* batch =
+        batches.batch_of[i] >= 0 ? &batches.batches[batches.batch_of[i]] : nullptr;
+    if (batch != nullptr && batch->close != op) {
+      // A `start` (its record says only that the thread took the op) or an
+      // await before the batch's close: judged at the close.
+      if (trace.ops[i].run == RunOn::kStart && obs.ret != 0) {
+        Explanation e = At(trace, op);
+        e.message = "the executor could not hand the op to its thread";
+        return stop(Verdict::kUnresolved, std::move(e));
       }
-      std::string message = messages.empty()
-                                ? "the model allows no world with this observation"
-                                : messages.front();
-      e.message = message;
-      return stop(Verdict::kFail, std::move(e));
+      result.steps_checked = i + 1;
+      continue;
     }
-    worlds = std::move(next).Take();
+    if (batch == nullptr) {
+      std::optional<std::pair<Verdict, Explanation>> failure =
+          StepAll(trace, op, obs, worlds, options, qoi);
+      if (failure) return stop(failure->first, std::move(failure->second));
+    } else {
+      std::optional<std::pair<Verdict, Explanation>> failure =
+          CloseBatch(trace, log, *batch, worlds, options, qoi);
+      if (failure) return stop(failure->first, std::move(failure->second));
+    }
     result.peak_states = std::max(result.peak_states, worlds.size());
     result.steps_checked = i + 1;
 
     // Notifications that arrived during this op (AIO-SIG-04/13/14).
-    while (next_note < notes.size() && notes[next_note]->after_op < op) ++next_note;
-    for (; next_note < notes.size() && notes[next_note]->after_op == op; ++next_note) {
+    // Inside a batch the notify records wait for its close.
+    const int first = batch != nullptr ? batch->first : op;
+    while (next_note < notes.size() && notes[next_note]->after_op < first) ++next_note;
+    for (; next_note < notes.size() && notes[next_note]->after_op <= op; ++next_note) {
       const NotificationObservation& note = *notes[next_note];
       if (!DecideWhereNeeded(worlds, StepContext{&trace, qoi}, options.max_states,
                              [&](const State& w) {
@@ -372,6 +475,12 @@ CheckResult Run(const Trace& trace, const ObservationLog& log,
         wait != nullptr && wait->notified) {
       std::optional<Explanation> failure =
           JudgeNotifiedWait(trace, op, *wait, obs, qoi, worlds);
+      if (failure.has_value() && !failure->assertion_ids.empty()) {
+        // A request of a thread that ended since (AIO-PROC-17).
+        for (const std::string& id : ThreadIdsAt(trace, op)) {
+          AddUnique(failure->assertion_ids, id);
+        }
+      }
       if (failure.has_value()) {
         const Verdict v =
             failure->assertion_ids.empty() ? Verdict::kUnresolved : Verdict::kFail;

@@ -17,6 +17,7 @@
 #include "harness/trace/payload.h"
 #include "model/cancel_choice.h"
 #include "model/holds.h"
+#include "model/threads.h"
 #include "model/process_events.h"
 #include "model/state_set.h"
 
@@ -2067,6 +2068,8 @@ RuleOutcome Dispatch(const State& s, const Op& op, const StepObservation& obs,
           return ApplyProc(s, body, obs, ctx);
         } else if constexpr (std::is_same_v<T, Hold>) {
           return ApplyHold(s, body, obs);
+        } else if constexpr (std::is_same_v<T, ThreadOp>) {
+          return ApplyThreadOp(body, obs);
         } else {
           return Unresolved(
               absl::StrCat("model does not cover ", OpName(op.body), " yet"));
@@ -2085,8 +2088,12 @@ RuleOutcome ApplyRuleKeepingInput(const State& s, const Op& op,
   if (!out.rejections.empty()) {
     // A call that did not behave as itself with garbage in aio_lio_opcode
     // also broke AIO-GEN-19.
-    const std::vector<std::string> ids =
+    std::vector<std::string> ids =
         IgnoredOpcodeIdsAt(*ctx.trace, ctx.op_index, op.body);
+    // Run on a thread, or about a request of a thread that ended since.
+    for (std::string& id : ThreadIdsAt(*ctx.trace, ctx.op_index)) {
+      ids.push_back(std::move(id));
+    }
     for (Rejection& r : out.rejections) {
       r.assertion_ids.insert(r.assertion_ids.end(), ids.begin(), ids.end());
     }

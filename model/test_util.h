@@ -21,7 +21,7 @@
 namespace aiospec::testing {
 
 inline Trace TraceOf(const std::vector<std::string>& lines) {
-  std::string text = "aiospec-trace 1\n";
+  std::string text = absl::StrCat("aiospec-trace ", kTraceVersion, "\n");
   for (const std::string& l : lines) absl::StrAppend(&text, l, "\n");
   absl::StatusOr<Trace> t = ParseTrace(text, "test.trace");
   EXPECT_TRUE(t.ok()) << t.status();

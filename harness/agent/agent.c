@@ -38,6 +38,7 @@
 #include "harness/agent/log_text.h"
 #include "harness/agent/notify.h"
 #include "harness/agent/wire.h"
+#include "harness/agent/workers.h"
 
 #ifndef PIPE_BUF
 #define PIPE_BUF 4096
@@ -80,6 +81,8 @@ struct wire_req {
 
 struct wire_op {
   int code;
+  int run;    /* 0, or AIOSPEC_WIRE_RUN_ON/START: a prefix `25 RUN T` */
+  int thread; /* run: the thread */
   long long a[5];
   struct span hex;
   struct wire_req req;
@@ -229,25 +232,45 @@ static void free_op(struct wire_op *op) {
   op->elems = NULL;
 }
 
+/* The opcode at c (the argument parsers want a leading space, so it is read
+ * by hand), or -1. */
+static long long read_opcode(struct cursor *c) {
+  const char *start = c->p;
+  long long code = 0;
+  while (c->p < c->end && *c->p >= '0' && *c->p <= '9' && code < 1000) {
+    code = code * 10 + (*c->p - '0');
+    ++c->p;
+  }
+  return c->p == start || !at_token_end(c) ? -1 : code;
+}
+
 /* Parses one op line [p, end). Returns 0, or -1 with *why set. */
 static int parse_op(const char *p, const char *end, const struct tables *t,
                     struct wire_op *op, const char **why) {
   memset(op, 0, sizeof *op);
-  /* The opcode is the first token; the argument parsers want a leading
-   * space, so the opcode is read by hand. */
   struct cursor c = {p, end};
-  long long code = 0;
-  while (c.p < end && *c.p >= '0' && *c.p <= '9' && code < 1000) {
-    code = code * 10 + (*c.p - '0');
-    ++c.p;
-  }
-  if (c.p == p || !at_token_end(&c)) {
+  long long code = read_opcode(&c);
+  if (code < 0) {
     *why = "bad opcode";
     return -1;
   }
-  op->code = (int)code;
   *why = "bad arguments";
   int v;
+  if (code == AIOSPEC_WIRE_ON) {
+    if (tok_int_in(&c, &op->run, AIOSPEC_WIRE_RUN_ON,
+                   AIOSPEC_WIRE_RUN_START) != 0 ||
+        tok_int_in(&c, &op->thread, 0, AIOSPEC_WIRE_MAX_THREADS - 1) != 0 ||
+        c.p == end || *c.p != ' ') {
+      return -1;
+    }
+    ++c.p;
+    code = read_opcode(&c);
+    if (code < AIOSPEC_WIRE_AIO_READ || code > AIOSPEC_WIRE_LIO_LISTIO) {
+      *why = "only an AIO call runs on a thread";
+      return -1;
+    }
+  }
+  op->code = (int)code;
   switch (code) {
     case AIOSPEC_WIRE_FILE:
       if (tok_int_in(&c, &v, 0, t->files - 1) != 0) return -1;
@@ -438,6 +461,16 @@ static int parse_op(const char *p, const char *end, const struct tables *t,
         return -1;
       }
       break;
+    case AIOSPEC_WIRE_THREAD:
+      /* a[0] the kind, a[1] the thread */
+      if (tok_int_in(&c, &v, AIOSPEC_WIRE_THREAD_CREATE,
+                     AIOSPEC_WIRE_THREAD_EXIT) != 0) {
+        return -1;
+      }
+      op->a[0] = v;
+      if (tok_int_in(&c, &v, 0, AIOSPEC_WIRE_MAX_THREADS - 1) != 0) return -1;
+      op->a[1] = v;
+      break;
     default:
       *why = "unknown opcode";
       return -1;
@@ -493,6 +526,18 @@ static void note_fd_identity(struct request *r) {
   r->fd_acc = acc & O_ACCMODE;
 }
 
+/* A trace thread (workers.h): its worker, and the op it was given with
+ * the call made of it, owned by the slot until the op's record is
+ * written (`on`: at once; `start`: at `await`). */
+struct thread_slot {
+  struct aiospec_worker w;
+  int alive;     /* created, not ended */
+  int busy;      /* holds op and call */
+  int abandoned; /* did not end when asked: never touched again */
+  struct wire_op op;
+  struct call *call;
+};
+
 struct agent {
   const struct aiospec_aio_ops *ops;
   const char *work_dir;
@@ -522,6 +567,7 @@ struct agent {
   int last_op;
   int oom;
   int hold_err; /* why holds are unavailable (errno), 0 if they work */
+  struct thread_slot *threads; /* per trace thread (AIOSPEC_WIRE_MAX_THREADS) */
 };
 
 static void emit_line(struct agent *ag) {
@@ -1034,64 +1080,6 @@ static void op_dup(struct agent *ag, int k, const struct wire_op *op) {
   put_ret(ag, ret, err);
 }
 
-static void op_io(struct agent *ag, int k, const struct wire_op *op) {
-  const char *name = op->code == AIOSPEC_WIRE_AIO_READ ? "aio_read" : "aio_write";
-  int track;
-  int idx = setup_io(ag, &op->req, &track);
-  long long ret = -1;
-  int err = ENOMEM;
-  if (idx >= 0) {
-    struct aiocb *cb = ag->reqs[idx].cb;
-    errno = 0;
-    ret = op->code == AIOSPEC_WIRE_AIO_READ ? ag->ops->aio_read(cb)
-                                            : ag->ops->aio_write(cb);
-    err = errno;
-    if (ret != 0) {
-      aiospec_notify_untrack(track);
-      ag->reqs[idx].done = 1; /* not queued */
-      ag->reqs[idx].refused = 1;
-    } else if (op->req.notify_kind != AIOSPEC_WIRE_NOTIFY_NONE) {
-      ++ag->expected_notifications;
-    }
-  }
-  put_head(ag, k, name);
-  put_ret(ag, ret, err);
-}
-
-static void op_fsync(struct agent *ag, int k, const struct wire_op *op) {
-  long long ret = -1;
-  int err = ENOMEM;
-  int idx = prepare_request(ag, (int)op->a[0], 1);
-  if (idx >= 0) {
-    struct aiocb *cb = ag->reqs[idx].cb;
-    cb->aio_fildes = resolve_fd(ag, (int)op->a[1]);
-    note_fd_identity(&ag->reqs[idx]);
-    cb->aio_buf = ag->reqs[idx].buf;
-    cb->aio_lio_opcode = lio_opcode_of(&op->req, 0);
-    set_sigevent(&cb->aio_sigevent, op->req.notify_kind,
-                 op->req.notify_value);
-    int track = -1;
-    if (op->req.notify_kind != AIOSPEC_WIRE_NOTIFY_NONE) {
-      track = aiospec_notify_track(op->req.notify_value, cb);
-    }
-    int how = op->a[2] == AIOSPEC_WIRE_FSYNC_SYNC    ? O_SYNC
-              : op->a[2] == AIOSPEC_WIRE_FSYNC_DSYNC ? O_DSYNC
-                                                     : 0;
-    errno = 0;
-    ret = ag->ops->aio_fsync(how, cb);
-    err = errno;
-    if (ret != 0) {
-      aiospec_notify_untrack(track);
-      ag->reqs[idx].done = 1;
-      ag->reqs[idx].refused = 1;
-    } else if (op->req.notify_kind != AIOSPEC_WIRE_NOTIFY_NONE) {
-      ++ag->expected_notifications;
-    }
-  }
-  put_head(ag, k, "aio_fsync");
-  put_ret(ag, ret, err);
-}
-
 /* The public members of an aiocb, copied before an aio_error or aio_cancel
  * and compared after it: the call must not change them (AIO-ERROR-10,
  * AIO-CANCEL-07). The private ones may change, so no memcmp of the whole. */
@@ -1152,51 +1140,6 @@ static void put_changed(struct agent *ag, const struct aiocb *cb,
   }
 }
 
-static void op_error(struct agent *ag, int k, const struct wire_op *op) {
-  struct aiocb *cb = query_cb(ag, (int)op->a[0]);
-  int ret = -1, err = ENOMEM;
-  struct aiocb_public before;
-  if (cb) {
-    aiocb_snapshot(cb, &before);
-    errno = 0;
-    ret = ag->ops->aio_error(cb);
-    err = errno;
-    if (ret >= 0 && ret != EINPROGRESS) {
-      ag->reqs[ag->cb_req[op->a[0]]].done = 1;
-    }
-  }
-  put_head(ag, k, "aio_error");
-  if (ret > 0) {
-    char name[AIOSPEC_NAME_MAX];
-    aiospec_line_printf(&ag->line, " ret=%s", aiospec_errno_name(ret, name));
-  } else {
-    put_ret(ag, ret, err);
-  }
-  if (cb) put_changed(ag, cb, &before);
-}
-
-static void op_return(struct agent *ag, int k, const struct wire_op *op) {
-  struct aiocb *cb = query_cb(ag, (int)op->a[0]);
-  put_head(ag, k, "aio_return");
-  if (!cb) {
-    put_ret(ag, -1, ENOMEM);
-    return;
-  }
-  struct request *r = &ag->reqs[ag->cb_req[op->a[0]]];
-  /* A private status check: the memory may be reused only if the request
-   * had finished (aio_return on a running request is undefined). */
-  int status = ag->ops->aio_error(cb);
-  errno = 0;
-  ssize_t ret = ag->ops->aio_return(cb);
-  int err = errno;
-  if (status >= 0 && status != EINPROGRESS) r->done = 1;
-  put_ret(ag, (long long)ret, err);
-  if (r->is_read && ret > 0) {
-    size_t n = (size_t)ret < r->buf_len ? (size_t)ret : r->buf_len;
-    put_data(ag, r->buf, n);
-  }
-}
-
 /* A negative count gives a negative tv_nsec on purpose: the trace asked
  * for an invalid timeout, and the library must say EINVAL. */
 static struct timespec nanos_to_timespec(long long nanos) {
@@ -1206,109 +1149,277 @@ static struct timespec nanos_to_timespec(long long nanos) {
   return ts;
 }
 
-static void op_suspend(struct agent *ag, int k, const struct wire_op *op) {
-  const struct aiocb **list = calloc((size_t)op->count + 1, sizeof *list);
-  long long ret = -1;
-  int err = ENOMEM;
-  int ok = list != NULL;
-  for (int i = 0; ok && i < op->count; ++i) {
-    if (op->cbs[i] == AIOSPEC_WIRE_NULL) continue;
-    list[i] = query_cb(ag, op->cbs[i]);
-    if (!list[i]) ok = 0;
-  }
-  if (ok) {
-    struct timespec ts = nanos_to_timespec(op->a[0]);
-    errno = 0;
-    ret = ag->ops->aio_suspend((const struct aiocb *const *)list, op->count,
-                               op->a[1] ? NULL : &ts);
-    err = errno;
-  }
-  free(list);
-  put_head(ag, k, "aio_suspend");
-  put_ret(ag, ret, err);
-}
-
-static void op_cancel(struct agent *ag, int k, const struct wire_op *op) {
-  struct aiocb *cb = NULL;
-  int ret = -1, err = ENOMEM;
+/* An AIO call (ops 8 to 15) in three parts, so that another thread can make
+ * it: call_prepare (main thread) sets up the aiocbs and the agent's
+ * bookkeeping; call_run (any thread) makes the C library call and nothing
+ * else, touching only the memory named here; call_report (main thread,
+ * after it) updates the bookkeeping and writes the log record. */
+struct call {
+  const struct aiospec_aio_ops *ops;
+  const struct wire_op *op;
+  int ok;    /* prepared: the call is made */
+  int idx;   /* the request (submissions, aio_error, aio_return) */
+  int track; /* notify slot of a submission, or -1 */
+  struct aiocb *cb;
+  int fd;  /* aio_cancel */
+  int how; /* aio_fsync */
+  const struct aiocb **list; /* aio_suspend */
+  struct timespec ts;
+  struct aiocb **lio; /* lio_listio */
+  int *lio_idx;
+  struct sigevent *sig;
+  unsigned tracked;
   struct aiocb_public before;
-  if (op->a[1] == AIOSPEC_WIRE_NULL || (cb = query_cb(ag, (int)op->a[1]))) {
-    if (cb) aiocb_snapshot(cb, &before);
-    errno = 0;
-    ret = ag->ops->aio_cancel(resolve_fd(ag, (int)op->a[0]), cb);
-    err = errno;
-  }
-  put_head(ag, k, "aio_cancel");
-  if (ret == -1) {
-    put_ret(ag, ret, err);
-  } else {
-    char name[AIOSPEC_NAME_MAX];
-    aiospec_line_printf(&ag->line, " ret=%s",
-                        aiospec_cancel_result_name(ret, name));
-  }
-  if (cb) put_changed(ag, cb, &before);
-}
+  int status; /* aio_return: the private aio_error before it */
+  long long ret;
+  int err;
+};
 
-static void op_lio(struct agent *ag, int k, const struct wire_op *op) {
-  long long ret = -1;
-  int err = ENOMEM;
+static void prepare_lio(struct agent *ag, struct call *c) {
+  const struct wire_op *op = c->op;
   int n = op->count;
   /* The list and the sigevent stay valid until the end of the run: an
    * implementation may read them until the requests complete (LIO-08). */
-  struct aiocb **list = calloc((size_t)n + 1, sizeof *list);
-  int *idx = calloc((size_t)n + 1, sizeof *idx);
-  struct sigevent *sig = NULL;
-  int ok = list && idx && defer_free(ag, list) == 0;
-  if (!ok) free(list);
-  unsigned tracked = 0;
-  for (int i = 0; ok && i < n; ++i) {
+  c->lio = calloc((size_t)n + 1, sizeof *c->lio);
+  c->lio_idx = calloc((size_t)n + 1, sizeof *c->lio_idx);
+  c->ok = c->lio && c->lio_idx && defer_free(ag, c->lio) == 0;
+  if (!c->ok) {
+    free(c->lio);
+    c->lio = NULL;
+  }
+  for (int i = 0; c->lio_idx && i < n; ++i) c->lio_idx[i] = -1;
+  for (int i = 0; c->ok && i < n; ++i) {
     const struct wire_req *e = &op->elems[i];
-    idx[i] = -1;
     if (e->lio_op == AIOSPEC_WIRE_LIO_NULL) continue;
     int track;
-    idx[i] = setup_io(ag, e, &track);
-    if (idx[i] < 0) {
-      ok = 0;
+    c->lio_idx[i] = setup_io(ag, e, &track);
+    if (c->lio_idx[i] < 0) {
+      c->ok = 0;
       break;
     }
-    list[i] = ag->reqs[idx[i]].cb;
-    (void)track;
+    c->lio[i] = ag->reqs[c->lio_idx[i]].cb;
     if (e->notify_kind != AIOSPEC_WIRE_NOTIFY_NONE &&
         e->lio_op != AIOSPEC_WIRE_LIO_NOP) {
-      ++tracked;
+      ++c->tracked;
     }
   }
-  if (ok && op->req.notify_kind != AIOSPEC_WIRE_NOTIFY_NONE) {
-    sig = malloc(sizeof *sig);
-    if (!sig || defer_free(ag, sig) != 0) {
-      free(sig);
-      sig = NULL;
-      ok = 0;
+  if (c->ok && op->req.notify_kind != AIOSPEC_WIRE_NOTIFY_NONE) {
+    c->sig = malloc(sizeof *c->sig);
+    if (!c->sig || defer_free(ag, c->sig) != 0) {
+      free(c->sig);
+      c->sig = NULL;
+      c->ok = 0;
     } else {
-      set_sigevent(sig, op->req.notify_kind, op->req.notify_value);
+      set_sigevent(c->sig, op->req.notify_kind, op->req.notify_value);
       aiospec_notify_track(op->req.notify_value, NULL);
     }
   }
-  if (ok) {
-    errno = 0;
-    ret = ag->ops->lio_listio(op->a[0] ? LIO_WAIT : LIO_NOWAIT, list, n, sig);
-    err = errno;
-    if (ret == 0) {
-      ag->expected_notifications += tracked;
-      if (sig && !op->a[0]) ++ag->expected_notifications;
-    }
+}
+
+static void call_prepare(struct agent *ag, const struct wire_op *op,
+                         struct call *c) {
+  memset(c, 0, sizeof *c);
+  c->ops = ag->ops;
+  c->op = op;
+  c->idx = -1;
+  c->track = -1;
+  c->ret = -1;
+  c->err = ENOMEM;
+  switch (op->code) {
+    case AIOSPEC_WIRE_AIO_READ:
+    case AIOSPEC_WIRE_AIO_WRITE:
+      c->idx = setup_io(ag, &op->req, &c->track);
+      if (c->idx >= 0) c->cb = ag->reqs[c->idx].cb;
+      c->ok = c->idx >= 0;
+      break;
+    case AIOSPEC_WIRE_AIO_FSYNC:
+      c->idx = prepare_request(ag, (int)op->a[0], 1);
+      if (c->idx < 0) break;
+      c->cb = ag->reqs[c->idx].cb;
+      c->cb->aio_fildes = resolve_fd(ag, (int)op->a[1]);
+      note_fd_identity(&ag->reqs[c->idx]);
+      c->cb->aio_buf = ag->reqs[c->idx].buf;
+      c->cb->aio_lio_opcode = lio_opcode_of(&op->req, 0);
+      set_sigevent(&c->cb->aio_sigevent, op->req.notify_kind,
+                   op->req.notify_value);
+      if (op->req.notify_kind != AIOSPEC_WIRE_NOTIFY_NONE) {
+        c->track = aiospec_notify_track(op->req.notify_value, c->cb);
+      }
+      c->how = op->a[2] == AIOSPEC_WIRE_FSYNC_SYNC    ? O_SYNC
+               : op->a[2] == AIOSPEC_WIRE_FSYNC_DSYNC ? O_DSYNC
+                                                      : 0;
+      c->ok = 1;
+      break;
+    case AIOSPEC_WIRE_AIO_ERROR:
+    case AIOSPEC_WIRE_AIO_RETURN:
+      c->cb = query_cb(ag, (int)op->a[0]);
+      if (!c->cb) break;
+      c->idx = ag->cb_req[op->a[0]];
+      aiocb_snapshot(c->cb, &c->before);
+      c->ok = 1;
+      break;
+    case AIOSPEC_WIRE_AIO_SUSPEND:
+      c->list = calloc((size_t)op->count + 1, sizeof *c->list);
+      c->ok = c->list != NULL;
+      for (int i = 0; c->ok && i < op->count; ++i) {
+        if (op->cbs[i] == AIOSPEC_WIRE_NULL) continue;
+        c->list[i] = query_cb(ag, op->cbs[i]);
+        if (!c->list[i]) c->ok = 0;
+      }
+      c->ts = nanos_to_timespec(op->a[0]);
+      break;
+    case AIOSPEC_WIRE_AIO_CANCEL:
+      c->fd = resolve_fd(ag, (int)op->a[0]);
+      if (op->a[1] != AIOSPEC_WIRE_NULL) {
+        c->cb = query_cb(ag, (int)op->a[1]);
+        if (!c->cb) break;
+        aiocb_snapshot(c->cb, &c->before);
+      }
+      c->ok = 1;
+      break;
+    case AIOSPEC_WIRE_LIO_LISTIO:
+      prepare_lio(ag, c);
+      break;
+    default:
+      break;
   }
-  /* Requests the library never saw, or that LIO_WAIT saw finish. */
-  for (int i = 0; idx && i < n; ++i) {
-    if (idx[i] < 0) continue;
-    const struct wire_req *e = &op->elems[i];
-    if (e->lio_op == AIOSPEC_WIRE_LIO_NOP || !ok || (ret == 0 && op->a[0])) {
-      ag->reqs[idx[i]].done = 1;
-    }
+}
+
+/* The C library call alone (a worker's job). */
+static void call_run(void *p) {
+  struct call *c = p;
+  const struct aiospec_aio_ops *ops = c->ops;
+  const struct wire_op *op = c->op;
+  if (!c->ok) return;
+  errno = 0;
+  switch (op->code) {
+    case AIOSPEC_WIRE_AIO_READ: c->ret = ops->aio_read(c->cb); break;
+    case AIOSPEC_WIRE_AIO_WRITE: c->ret = ops->aio_write(c->cb); break;
+    case AIOSPEC_WIRE_AIO_FSYNC: c->ret = ops->aio_fsync(c->how, c->cb); break;
+    case AIOSPEC_WIRE_AIO_ERROR: c->ret = ops->aio_error(c->cb); break;
+    case AIOSPEC_WIRE_AIO_RETURN:
+      /* A private status check: the memory may be reused only if the
+       * request had finished (aio_return on a running request is
+       * undefined). */
+      c->status = ops->aio_error(c->cb);
+      errno = 0;
+      c->ret = (long long)ops->aio_return(c->cb);
+      break;
+    case AIOSPEC_WIRE_AIO_SUSPEND:
+      c->ret = ops->aio_suspend((const struct aiocb *const *)c->list,
+                                op->count, op->a[1] ? NULL : &c->ts);
+      break;
+    case AIOSPEC_WIRE_AIO_CANCEL: c->ret = ops->aio_cancel(c->fd, c->cb); break;
+    case AIOSPEC_WIRE_LIO_LISTIO:
+      c->ret = ops->lio_listio(op->a[0] ? LIO_WAIT : LIO_NOWAIT, c->lio,
+                               op->count, c->sig);
+      break;
+    default:
+      break;
   }
-  free(idx);
-  put_head(ag, k, "lio_listio");
-  put_ret(ag, ret, err);
+  c->err = errno;
+}
+
+static const char *call_name(int code) {
+  switch (code) {
+    case AIOSPEC_WIRE_AIO_READ: return "aio_read";
+    case AIOSPEC_WIRE_AIO_WRITE: return "aio_write";
+    case AIOSPEC_WIRE_AIO_FSYNC: return "aio_fsync";
+    case AIOSPEC_WIRE_AIO_ERROR: return "aio_error";
+    case AIOSPEC_WIRE_AIO_RETURN: return "aio_return";
+    case AIOSPEC_WIRE_AIO_SUSPEND: return "aio_suspend";
+    case AIOSPEC_WIRE_AIO_CANCEL: return "aio_cancel";
+    default: return "lio_listio";
+  }
+}
+
+/* Frees what only the call used; a call still running on an abandoned
+ * worker keeps it. */
+static void call_free(struct call *c) {
+  free(c->list);
+  free(c->lio_idx);
+  c->list = NULL;
+  c->lio_idx = NULL;
+}
+
+/* The bookkeeping after the call, and its record as op k's, named `name`
+ * (the call's own, or `await`). */
+static void call_report(struct agent *ag, int k, const char *name,
+                        struct call *c) {
+  const struct wire_op *op = c->op;
+  struct request *r = c->idx >= 0 ? &ag->reqs[c->idx] : NULL;
+  put_head(ag, k, name);
+  switch (op->code) {
+    case AIOSPEC_WIRE_AIO_READ:
+    case AIOSPEC_WIRE_AIO_WRITE:
+    case AIOSPEC_WIRE_AIO_FSYNC:
+      if (c->ok && c->ret != 0) {
+        aiospec_notify_untrack(c->track);
+        r->done = 1; /* not queued */
+        r->refused = 1;
+      } else if (c->ok && op->req.notify_kind != AIOSPEC_WIRE_NOTIFY_NONE) {
+        ++ag->expected_notifications;
+      }
+      put_ret(ag, c->ret, c->err);
+      break;
+    case AIOSPEC_WIRE_AIO_ERROR:
+      if (c->ok && c->ret >= 0 && c->ret != EINPROGRESS) r->done = 1;
+      if (c->ret > 0) {
+        char ename[AIOSPEC_NAME_MAX];
+        aiospec_line_printf(&ag->line, " ret=%s",
+                            aiospec_errno_name((int)c->ret, ename));
+      } else {
+        put_ret(ag, c->ret, c->err);
+      }
+      if (c->ok) put_changed(ag, c->cb, &c->before);
+      break;
+    case AIOSPEC_WIRE_AIO_RETURN:
+      if (c->ok && c->status >= 0 && c->status != EINPROGRESS) r->done = 1;
+      put_ret(ag, c->ret, c->err);
+      if (c->ok && r->is_read && c->ret > 0) {
+        size_t n = (size_t)c->ret < r->buf_len ? (size_t)c->ret : r->buf_len;
+        put_data(ag, r->buf, n);
+      }
+      break;
+    case AIOSPEC_WIRE_AIO_CANCEL:
+      if (c->ret == -1) {
+        put_ret(ag, c->ret, c->err);
+      } else {
+        char cname[AIOSPEC_NAME_MAX];
+        aiospec_line_printf(&ag->line, " ret=%s",
+                            aiospec_cancel_result_name((int)c->ret, cname));
+      }
+      if (c->cb) put_changed(ag, c->cb, &c->before);
+      break;
+    case AIOSPEC_WIRE_LIO_LISTIO:
+      if (c->ok && c->ret == 0) {
+        ag->expected_notifications += c->tracked;
+        if (c->sig && !op->a[0]) ++ag->expected_notifications;
+      }
+      /* Requests the library never saw, or that LIO_WAIT saw finish. */
+      for (int i = 0; c->lio_idx && i < op->count; ++i) {
+        if (c->lio_idx[i] < 0) continue;
+        const struct wire_req *e = &op->elems[i];
+        if (e->lio_op == AIOSPEC_WIRE_LIO_NOP || !c->ok ||
+            (c->ret == 0 && op->a[0])) {
+          ag->reqs[c->lio_idx[i]].done = 1;
+        }
+      }
+      put_ret(ag, c->ret, c->err);
+      break;
+    default:
+      put_ret(ag, c->ret, c->err);
+      break;
+  }
+  call_free(c);
+}
+
+/* An AIO call on the main thread. */
+static void op_call(struct agent *ag, int k, const struct wire_op *op) {
+  struct call c;
+  call_prepare(ag, op, &c);
+  call_run(&c);
+  call_report(ag, k, call_name(op->code), &c);
 }
 
 static void op_fill(struct agent *ag, int k, const struct wire_op *op) {
@@ -2084,7 +2195,119 @@ static void op_hold(struct agent *ag, int k, const struct wire_op *op) {
   }
 }
 
-static void run_op(struct agent *ag, int k, const struct wire_op *op) {
+/* ------------------------------------------------------------------------ */
+/* Threads (trace ops `thread`, `on`, `start`, `await`, `cancel`, `exit`)   */
+
+enum {
+  kCancelSettleMillis = 20, /* a started call blocks in it by then */
+  kThreadEndMillis = 1000   /* a cancelled or stopped thread ends by then */
+};
+
+/* `on T OP` / `start T OP`: T makes the call; the slot takes the op over
+ * (the caller's copy no longer owns its lists). */
+static void op_on(struct agent *ag, int k, struct wire_op *op) {
+  struct thread_slot *t = &ag->threads[op->thread];
+  struct call *c = malloc(sizeof *c);
+  if (!t->alive || t->busy || !c) {
+    free(c);
+    put_head(ag, k, op->run == AIOSPEC_WIRE_RUN_START ? "start"
+                                                      : call_name(op->code));
+    put_ret(ag, -1, c ? ESRCH : ENOMEM);
+    return;
+  }
+  t->op = *op;
+  op->cbs = NULL;
+  op->elems = NULL;
+  t->call = c;
+  t->busy = 1;
+  call_prepare(ag, &t->op, c);
+  if (op->run == AIOSPEC_WIRE_RUN_START) {
+    aiospec_worker_give(&t->w, call_run, c, /*held=*/1);
+    put_head(ag, k, "start");
+    put_ret(ag, 0, 0);
+    return;
+  }
+  aiospec_worker_give(&t->w, call_run, c, /*held=*/0);
+  aiospec_worker_wait(&t->w);
+  call_report(ag, k, call_name(op->code), c);
+  free_op(&t->op);
+  free(c);
+  t->busy = 0;
+}
+
+/* Lets every started call begin: they begin together, when the first op
+ * after a run of `start`s comes. */
+static void release_started(struct agent *ag) {
+  for (int i = 0; i < AIOSPEC_WIRE_MAX_THREADS; ++i) {
+    if (ag->threads[i].busy) aiospec_worker_go(&ag->threads[i].w);
+  }
+}
+
+static void op_thread(struct agent *ag, int k, const struct wire_op *op) {
+  struct thread_slot *t = &ag->threads[op->a[1]];
+  int kind = (int)op->a[0];
+  long long ret = 0;
+  int err = 0;
+  if (kind == AIOSPEC_WIRE_THREAD_CREATE) {
+    if (t->alive || aiospec_worker_start(&t->w) != 0) {
+      ret = -1;
+      err = t->alive ? EBUSY : errno;
+    } else {
+      t->alive = 1;
+    }
+    put_head(ag, k, "thread");
+  } else if (kind == AIOSPEC_WIRE_THREAD_AWAIT && t->busy) {
+    aiospec_worker_wait(&t->w);
+    call_report(ag, k, "await", t->call);
+    free_op(&t->op);
+    free(t->call);
+    t->busy = 0;
+    return;
+  } else if (kind == AIOSPEC_WIRE_THREAD_CANCEL && t->busy) {
+    err = aiospec_worker_cancel(&t->w, kCancelSettleMillis, kThreadEndMillis);
+    ret = err == 0 ? 0 : -1;
+    t->alive = 0;
+    t->abandoned = err == ETIMEDOUT;
+    if (!t->abandoned) {
+      call_free(t->call);
+      free_op(&t->op);
+      free(t->call);
+      t->busy = 0;
+    }
+    put_head(ag, k, "cancel");
+  } else if (kind == AIOSPEC_WIRE_THREAD_EXIT && t->alive && !t->busy) {
+    t->alive = 0;
+    if (aiospec_worker_stop(&t->w, kThreadEndMillis) != 0) {
+      t->abandoned = 1;
+      ret = -1;
+      err = ETIMEDOUT;
+    }
+    put_head(ag, k, "exit");
+  } else {
+    /* The parser never sends these. */
+    ret = -1;
+    err = EINVAL;
+    put_head(ag, k, "thread");
+  }
+  put_ret(ag, ret, err);
+}
+
+/* The threads still alive at the end return; abandoned ones stay. */
+static void stop_threads(struct agent *ag) {
+  for (int i = 0; ag->threads && i < AIOSPEC_WIRE_MAX_THREADS; ++i) {
+    struct thread_slot *t = &ag->threads[i];
+    if (!t->alive || t->busy) continue;
+    t->alive = 0;
+    t->abandoned = aiospec_worker_stop(&t->w, kThreadEndMillis) != 0;
+  }
+}
+
+static void run_op(struct agent *ag, int k, struct wire_op *op) {
+  if (op->run != 0) {
+    op_on(ag, k, op);
+    emit_line(ag);
+    return;
+  }
   switch (op->code) {
     case AIOSPEC_WIRE_FILE: op_file(ag, k, op); break;
     case AIOSPEC_WIRE_PIPE:
@@ -2094,13 +2317,13 @@ static void run_op(struct agent *ag, int k, const struct wire_op *op) {
     case AIOSPEC_WIRE_DUP:
     case AIOSPEC_WIRE_DUP2: op_dup(ag, k, op); break;
     case AIOSPEC_WIRE_AIO_READ:
-    case AIOSPEC_WIRE_AIO_WRITE: op_io(ag, k, op); break;
-    case AIOSPEC_WIRE_AIO_FSYNC: op_fsync(ag, k, op); break;
-    case AIOSPEC_WIRE_AIO_ERROR: op_error(ag, k, op); break;
-    case AIOSPEC_WIRE_AIO_RETURN: op_return(ag, k, op); break;
-    case AIOSPEC_WIRE_AIO_SUSPEND: op_suspend(ag, k, op); break;
-    case AIOSPEC_WIRE_AIO_CANCEL: op_cancel(ag, k, op); break;
-    case AIOSPEC_WIRE_LIO_LISTIO: op_lio(ag, k, op); break;
+    case AIOSPEC_WIRE_AIO_WRITE:
+    case AIOSPEC_WIRE_AIO_FSYNC:
+    case AIOSPEC_WIRE_AIO_ERROR:
+    case AIOSPEC_WIRE_AIO_RETURN:
+    case AIOSPEC_WIRE_AIO_SUSPEND:
+    case AIOSPEC_WIRE_AIO_CANCEL:
+    case AIOSPEC_WIRE_LIO_LISTIO: op_call(ag, k, op); break;
     case AIOSPEC_WIRE_FILL: op_fill(ag, k, op); break;
     case AIOSPEC_WIRE_DRAIN: op_drain(ag, k, op); break;
     case AIOSPEC_WIRE_WRITE: op_write(ag, k, op); break;
@@ -2109,6 +2332,7 @@ static void run_op(struct agent *ag, int k, const struct wire_op *op) {
     case AIOSPEC_WIRE_STORM: op_storm(ag, k, op); break;
     case AIOSPEC_WIRE_PROC: op_proc(ag, k, op); break;
     case AIOSPEC_WIRE_HOLD: op_hold(ag, k, op); break;
+    case AIOSPEC_WIRE_THREAD: op_thread(ag, k, op); break;
     default: break; /* parse_op rejects unknown codes */
   }
   emit_line(ag);
@@ -2179,6 +2403,7 @@ static void release_round(struct agent *ag) {
 static void come_to_rest(struct agent *ag) {
   /* A run cut short with the storm on: no handler may outlive the run. */
   aiospec_storm_stop(NULL);
+  stop_threads(ag);
   reap_children(ag);
   const int64_t deadline = now_millis() + kCleanupMillis;
   int in_flight = count_in_flight(ag);
@@ -2257,6 +2482,7 @@ static void free_agent(struct agent *ag) {
   free(ag->fd_num);
   free(ag->file_made);
   free(ag->cb_req);
+  free(ag->threads);
   aiospec_line_free(&ag->line);
 }
 
@@ -2336,10 +2562,12 @@ int aiospec_agent_run(const struct aiospec_aio_ops *ops, const char *wire,
   ag.fd_num = malloc(((size_t)ag.t.fds + 1) * sizeof *ag.fd_num);
   ag.file_made = calloc((size_t)ag.t.files + 1, 1);
   ag.cb_req = malloc(((size_t)ag.t.cbs + 1) * sizeof *ag.cb_req);
-  if (!ag.fd_num || !ag.file_made || !ag.cb_req) {
+  ag.threads = calloc(AIOSPEC_WIRE_MAX_THREADS, sizeof *ag.threads);
+  if (!ag.fd_num || !ag.file_made || !ag.cb_req || !ag.threads) {
     free(ag.fd_num);
     free(ag.file_made);
     free(ag.cb_req);
+    free(ag.threads);
     return wire_error(&ag, 0, "out of memory");
   }
   for (int i = 0; i < ag.t.fds; ++i) ag.fd_num[i] = -1;
@@ -2375,6 +2603,7 @@ int aiospec_agent_run(const struct aiospec_aio_ops *ops, const char *wire,
       emit_text(&ag, "# error: out of memory parsing an op");
       break;
     }
+    if (op.run != AIOSPEC_WIRE_RUN_START) release_started(&ag);
     run_op(&ag, k, &op);
     free_op(&op);
     ag.last_op = k;

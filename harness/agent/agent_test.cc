@@ -47,8 +47,9 @@ constexpr bool kUnderTsan = false;
 constexpr bool kUnderTsan = false;
 #endif
 
-Trace MustParse(const std::string& body) {
-  absl::StatusOr<Trace> trace = ParseTrace("aiospec-trace 1\n" + body, "t");
+Trace MustParse(const std::string& body, int version = 1) {
+  absl::StatusOr<Trace> trace =
+      ParseTrace(absl::StrCat("aiospec-trace ", version, "\n", body), "t");
   EXPECT_TRUE(trace.ok()) << trace.status();
   return trace.ok() ? *std::move(trace) : Trace{};
 }
@@ -209,6 +210,25 @@ TEST(WireEncodeTest, LioOpcodeIsAnOptionalTail) {
   EXPECT_EQ(lines[3], "8 0 0 0 2 0 0 0 - 1 0");
   EXPECT_EQ(lines[4], "9 1 0 0 2 0 0 0 6162 4 12345");
   EXPECT_EQ(lines[5], "10 2 0 0 0 0 2 0");
+}
+
+TEST(WireEncodeTest, ThreadOpsAndTheOnPrefix) {
+  Trace t = MustParse(
+      "pipe rd wr\n"
+      "thread a\n"
+      "on a aio_read r fd=rd offset=0 nbytes=2\n"
+      "start a aio_suspend r\n"
+      "cancel a\n"
+      "thread a\n"
+      "exit a\n",
+      2);
+  std::vector<std::string> lines = WireLines(t);
+  ASSERT_EQ(lines.size(), 9u);
+  EXPECT_EQ(lines[2], "24 0 0");
+  EXPECT_EQ(lines[3], "25 1 0 8 0 0 0 2 0 0 0 -");
+  EXPECT_EQ(lines[4], "25 2 0 13 1 0 1 0");
+  EXPECT_EQ(lines[5], "24 2 0");
+  EXPECT_EQ(lines[7], "24 3 0");
 }
 
 TEST(WireEncodeTest, ListsTimeoutsAndNulls) {
@@ -591,6 +611,37 @@ TEST_P(AgentBinaryTest, RunsTracesLikeTheInProcessAgent) {
       "(# late )?notify after=[0-9]+ kind=signal signo=SIGRTMIN\\+1 "
       "code=SI_ASYNCIO value=7 status=0"))
       << absl::StrJoin(run.lines, "\n");
+}
+
+// Threads: a request submitted on a thread that then exits completes and
+// is collected by the main thread (AIO-PROC-17); started calls are
+// awaited; a thread blocked in aio_suspend is cancelled (AIO-SUSP-17).
+TEST_P(AgentBinaryTest, RunsOpsOnThreadsAwaitsAndCancels) {
+  if (Binary().empty()) GTEST_SKIP() << "musl-gcc was not found at build time";
+  AgentRun run = RunBinary(Binary(), EncodeWire(MustParse(
+                                         "pipe rd wr\n"
+                                         "thread a\n"
+                                         "thread b\n"
+                                         "on a aio_read r fd=rd offset=0 nbytes=2\n"
+                                         "exit a\n"
+                                         "start b aio_suspend r\n"
+                                         "cancel b\n"
+                                         "thread b\n"
+                                         "start b aio_error r\n"
+                                         "await b\n"
+                                         "write wr data=\"hi\"\n"
+                                         "wait r\n"
+                                         "on b aio_return r\n",
+                                         2)));
+  EXPECT_EQ(run.rc, 0);
+  EXPECT_THAT(run.records, Contains("1 thread ret=0"));
+  EXPECT_THAT(run.records, Contains("3 aio_read ret=0"));
+  EXPECT_THAT(run.records, Contains("4 exit ret=0"));
+  EXPECT_THAT(run.records, Contains("5 start ret=0"));
+  EXPECT_THAT(run.records, Contains("6 cancel ret=0"));
+  EXPECT_THAT(run.records, Contains("9 await ret=EINPROGRESS"));
+  EXPECT_THAT(run.records, Contains("12 aio_return ret=2 data=\"hi\""));
+  EXPECT_THAT(run.records, Contains("end completed"));
 }
 
 TEST_P(AgentBinaryTest, ReleasesHeldRequestsAndExits) {

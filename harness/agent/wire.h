@@ -68,6 +68,14 @@
  *                  >= 0); 1: `hold release` (ERR: AIOSPEC_WIRE_HOLD_*, ALL
  *                  1/0). The fields the kind does not use are as the
  *                  Trace has them.
+ *   24 thread      KIND T
+ *                  KIND: AIOSPEC_WIRE_THREAD_* (`thread T`, `await T`,
+ *                  `cancel T`, `exit T`); T < AIOSPEC_WIRE_MAX_THREADS.
+ *   25 on          RUN T OP...
+ *                  A prefix: the rest of the line is an AIO call (ops 8 to
+ *                  15) that thread T runs. RUN: AIOSPEC_WIRE_RUN_ON (`on T`,
+ *                  the agent waits for it) or AIOSPEC_WIRE_RUN_START
+ *                  (`start T`, its result comes with `await T`).
  *
  * Example (file f="hello world"; open fd rdonly; read 5 bytes at 6):
  *
@@ -118,6 +126,8 @@ enum aiospec_wire_op {
   AIOSPEC_WIRE_STORM = 21,
   AIOSPEC_WIRE_PROC = 22,
   AIOSPEC_WIRE_HOLD = 23,
+  AIOSPEC_WIRE_THREAD = 24,
+  AIOSPEC_WIRE_ON = 25,
   AIOSPEC_WIRE_OP_LIMIT /* one past the last opcode */
 };
 
@@ -172,5 +182,15 @@ enum aiospec_wire_hold_error {
   AIOSPEC_WIRE_HOLD_ENOSPC = 2
 };
 #define AIOSPEC_WIRE_HOLD_MAX_COUNT 64 /* kMaxHoldCount */
+
+/* KIND of thread (ThreadKind of trace.h) and RUN of on. */
+enum aiospec_wire_thread {
+  AIOSPEC_WIRE_THREAD_CREATE = 0,
+  AIOSPEC_WIRE_THREAD_AWAIT = 1,
+  AIOSPEC_WIRE_THREAD_CANCEL = 2,
+  AIOSPEC_WIRE_THREAD_EXIT = 3
+};
+enum aiospec_wire_run { AIOSPEC_WIRE_RUN_ON = 1, AIOSPEC_WIRE_RUN_START = 2 };
+#define AIOSPEC_WIRE_MAX_THREADS 16 /* kMaxThreads */
 
 #endif /* AIOSPEC_HARNESS_AGENT_WIRE_H_ */

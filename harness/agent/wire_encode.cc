@@ -23,6 +23,7 @@ static_assert(AIOSPEC_WIRE_OPEN_READ == kAccessRead &&
               AIOSPEC_WIRE_OPEN_SYNC == kFlagSync &&
               AIOSPEC_WIRE_OPEN_DSYNC == kFlagDsync);
 static_assert(AIOSPEC_WIRE_OPEN_HOLD == kFlagHold);
+static_assert(AIOSPEC_WIRE_MAX_THREADS == kMaxThreads);
 
 void AppendHex(std::string_view bytes, std::string* out) {
   if (bytes.empty()) {
@@ -188,6 +189,13 @@ void AppendOp(const Trace& trace, int op_index, const OpBody& body,
                           op.kind == HoldKind::kWait ? 0 : 1, " ", op.fd, " ",
                           op.count, " ", op.timeout.nanos, " ", err, " ",
                           op.all ? 1 : 0);
+        } else if constexpr (std::is_same_v<T, ThreadOp>) {
+          const int kind = op.kind == ThreadKind::kCreate  ? AIOSPEC_WIRE_THREAD_CREATE
+                           : op.kind == ThreadKind::kAwait ? AIOSPEC_WIRE_THREAD_AWAIT
+                           : op.kind == ThreadKind::kCancel
+                               ? AIOSPEC_WIRE_THREAD_CANCEL
+                               : AIOSPEC_WIRE_THREAD_EXIT;
+          absl::StrAppend(out, AIOSPEC_WIRE_THREAD, " ", kind, " ", op.thread);
         } else {
           static_assert(!sizeof(T), "op without a wire encoding");
         }
@@ -204,7 +212,14 @@ std::string EncodeWire(const Trace& trace) {
                    trace.file_names.size(), " ", trace.fd_names.size(), " ",
                    trace.cb_names.size(), " ", trace.ops.size(), "\n");
   for (size_t i = 0; i < trace.ops.size(); ++i) {
-    AppendOp(trace, static_cast<int>(i), trace.ops[i].body, &out);
+    const Op& op = trace.ops[i];
+    if (op.run != RunOn::kMain) {
+      absl::StrAppend(&out, AIOSPEC_WIRE_ON, " ",
+                      op.run == RunOn::kOn ? AIOSPEC_WIRE_RUN_ON
+                                           : AIOSPEC_WIRE_RUN_START,
+                      " ", op.thread, " ");
+    }
+    AppendOp(trace, static_cast<int>(i), op.body, &out);
   }
   out.append("end\n");
   return out;

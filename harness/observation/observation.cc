@@ -607,6 +607,11 @@ class LogParser {
 };
 
 std::string RetText(int64_t ret, const Trace& trace, int op_index) {
+  // An await records the result of the op its thread started.
+  if (op_index >= 0 && op_index < static_cast<int>(trace.ops.size())) {
+    const auto* t = std::get_if<ThreadOp>(&trace.ops[op_index].body);
+    if (t != nullptr && t->kind == ThreadKind::kAwait) op_index = t->started;
+  }
   if (op_index >= 0 && op_index < static_cast<int>(trace.ops.size()) &&
       ret > 0 && ret <= INT_MAX) {
     const OpBody& body = trace.ops[op_index].body;
@@ -650,7 +655,7 @@ void PrintStep(const StepObservation& step, const Trace& trace,
                std::string* out) {
   const char* name =
       step.op_index >= 0 && step.op_index < static_cast<int>(trace.ops.size())
-          ? OpName(trace.ops[step.op_index].body)
+          ? RecordName(trace.ops[step.op_index])
           : "op";
   absl::StrAppend(out, step.op_index, " ", name,
                   " ret=", RetText(step.ret, trace, step.op_index));

@@ -89,6 +89,13 @@
 // none changed (aio_cancel with a null aiocb compares nothing):
 //   4 aio_error ret=EINPROGRESS changed=aio_nbytes,aio_sigevent
 //
+// Threads (docs/TRACE_FORMAT.md, "Threads"): `on T OP` records OP's own
+// record; `start T OP` records `start ret=0` and the `await T` after it
+// OP's result, named `await` (its ret= symbolic as OP's would be); `thread`
+// and `exit` record ret=0; `cancel` records ret=0 (the thread ended inside
+// its aio_suspend), or -1 with errno=ETIMEDOUT (still in it) or EALREADY
+// (the call returned first).
+//
 // A notify record says a notification arrived while op `after` ran (or
 // before it, after the previous op): kind, signal number, si_code, si_value,
 // and `status=` the aio_error() value of the request with that value, read

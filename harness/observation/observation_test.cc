@@ -158,6 +158,24 @@ TEST(ParseLogTest, ChangedAiocbMembersRoundTrip) {
   EXPECT_EQ(*again, *log);
 }
 
+TEST(ParseLogTest, StartAndAwaitRecordsNameTheStartedOp) {
+  const std::string text =
+      "aiospec-log 1\n"
+      "target glibc\n"
+      "0 start ret=0\n"
+      "1 await ret=EINPROGRESS\n"
+      "end completed\n";
+  absl::StatusOr<ObservationLog> log = ParseLog(text, "t.log");
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(log->steps[1].ret, EINPROGRESS);
+  Trace trace;
+  trace.thread_names = {"t"};
+  trace.ops = {Op{AioError{0}, {}, RunOn::kStart, 0},
+               Op{ThreadOp{ThreadKind::kAwait, 0, 0}, {}}};
+  // The await's ret= is the aio_error's status, by name.
+  EXPECT_EQ(PrintLog(*log, trace), text);
+}
+
 TEST(ParseLogTest, ErrorsCarryPositions) {
   const ErrorCase cases[] = {
       {"", "e.log:1:1: empty log"},

@@ -56,6 +56,23 @@ TEST(Repro, FailFindingNamesTheOpAllowedAndBuildLine) {
   EXPECT_THAT(*c, ::testing::Not(HasSubstr("fill(")));  // helpers only when needed
 }
 
+TEST(Repro, ThreadsAreRefusedWithAReason) {
+  Finding f = Judge(R"(aiospec-trace 2
+pipe rd wr
+aio_read r fd=rd offset=0 nbytes=2
+thread t
+start t aio_suspend r
+cancel t
+)",
+                    "aiospec-log 1\ntarget t\n0 pipe ret=0\n1 aio_read ret=0\n"
+                    "2 thread ret=0\n3 start ret=0\n4 cancel ret=-1 errno=ETIMEDOUT\n"
+                    "end completed\n");
+  ASSERT_EQ(f.result.verdict, Verdict::kFail);
+  absl::StatusOr<std::string> c = Emit(f);
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(std::string(c.status().message()), HasSubstr("does not replay threads"));
+}
+
 TEST(Repro, PassIsNothingToReproduce) {
   Finding f = Judge(kReadTrace,
                     "aiospec-log 1\ntarget t\n0 file ret=0\n1 open ret=3\n2 aio_read ret=0\n"

@@ -60,7 +60,12 @@ std::vector<absl::Duration> OpBounds(const Trace& trace,
     absl::Duration own = absl::ZeroDuration();
     const Timeout* timeout = nullptr;
     if (const auto* w = std::get_if<Wait>(&op.body)) timeout = &w->timeout;
-    if (const auto* s = std::get_if<AioSuspend>(&op.body)) timeout = &s->timeout;
+    // An await takes as long as the op its thread started.
+    const auto* t = std::get_if<ThreadOp>(&op.body);
+    const OpBody& body = t != nullptr && t->kind == ThreadKind::kAwait
+                             ? trace.ops[t->started].body
+                             : op.body;
+    if (const auto* s = std::get_if<AioSuspend>(&body)) timeout = &s->timeout;
     if (timeout != nullptr) {
       own = timeout->infinite ? options.watchdog
                               : absl::Nanoseconds(timeout->nanos);

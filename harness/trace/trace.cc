@@ -32,8 +32,32 @@ const char* OpName(const OpBody& body) {
         if constexpr (std::is_same_v<T, Storm>) return "storm";
         if constexpr (std::is_same_v<T, Proc>) return "proc";
         if constexpr (std::is_same_v<T, Hold>) return "hold";
+        if constexpr (std::is_same_v<T, ThreadOp>) {
+          switch (op.kind) {
+            case ThreadKind::kCreate: return "thread";
+            case ThreadKind::kAwait: return "await";
+            case ThreadKind::kCancel: return "cancel";
+            case ThreadKind::kExit: return "exit";
+          }
+          return "thread";
+        }
       },
       body);
+}
+
+const char* RecordName(const Op& op) {
+  return op.run == RunOn::kStart ? "start" : OpName(op.body);
+}
+
+bool RunsOnThreads(const OpBody& body) {
+  return std::holds_alternative<AioRead>(body) ||
+         std::holds_alternative<AioWrite>(body) ||
+         std::holds_alternative<AioFsync>(body) ||
+         std::holds_alternative<AioError>(body) ||
+         std::holds_alternative<AioReturn>(body) ||
+         std::holds_alternative<AioSuspend>(body) ||
+         std::holds_alternative<AioCancel>(body) ||
+         std::holds_alternative<LioListio>(body);
 }
 
 }  // namespace aiospec

@@ -31,7 +31,14 @@
 
 namespace aiospec {
 
-inline constexpr int kTraceVersion = 1;
+// The newest version this code reads and writes; a trace says which one
+// it is written in (`aiospec-trace N`), and version 1 traces stay version 1.
+inline constexpr int kTraceVersion = 2;
+// The oldest version the parser reads.
+inline constexpr int kMinTraceVersion = 1;
+// The first version with threads (`thread`, `on`, `start`, `await`,
+// `cancel`, `exit`).
+inline constexpr int kThreadsVersion = 2;
 
 // Position of an op in its source text, 1-based. {0,0} for generated ops.
 struct SourceLoc {
@@ -43,6 +50,7 @@ struct SourceLoc {
 using FileId = int;  // index into Trace::file_names
 using FdId = int;    // index into Trace::fd_names
 using CbId = int;    // index into Trace::cb_names
+using ThreadId = int;  // index into Trace::thread_names
 
 inline constexpr int kNullHandle = -1;  // `null` in a list or aio_cancel
 inline constexpr FdId kBadFd = -2;      // `badfd`: a number that is never open
@@ -328,37 +336,81 @@ struct Hold {
   friend bool operator==(const Hold&, const Hold&) = default;
 };
 
+// --- Threads (AIO-PROC-17, AIO-PROC-18, AIO-SUSP-17) -------------------------
+
+// The trace's own thread, which runs every op without `on`/`start`.
+inline constexpr ThreadId kMainThread = -1;
+inline constexpr int kMaxThreads = 16;
+
+// `thread T` creates thread T (it waits for work); `await T` waits for the
+// op `start T` gave it and records that op's result; `cancel T` calls
+// pthread_cancel on T while its started aio_suspend blocks and joins it;
+// `exit T` makes T return and joins it. After `cancel T` or `exit T` the
+// name may be declared again.
+// The parser keeps: T is declared (and not ended) before use; a thread runs
+// one op at a time; while any thread has a started op, only `start`,
+// `await` and `cancel` come, and the trace does not end; an aiocb that a
+// started op submits or returns is named by no other op in flight; `cancel`
+// is only for a started `aio_suspend ... timeout=none`.
+enum class ThreadKind { kCreate, kAwait, kCancel, kExit };
+struct ThreadOp {
+  ThreadKind kind = ThreadKind::kCreate;
+  ThreadId thread = 0;
+  // await, cancel: the index of the op `start` gave the thread (set by the
+  // parser, not printed).
+  int started = -1;
+  friend bool operator==(const ThreadOp&, const ThreadOp&) = default;
+};
+
 using OpBody =
     std::variant<DeclareFile, DeclarePipe, DeclareSocketpair, Open, Close, Dup,
                  Dup2, AioRead, AioWrite, AioFsync, AioError, AioReturn,
                  AioSuspend, AioCancel, LioListio, Fill, Drain, Write, Readback,
-                 Wait, Storm, Proc, Hold>;
+                 Wait, Storm, Proc, Hold, ThreadOp>;
+
+// How an op runs: on the trace's own thread; `on T OP`, on thread T while
+// the trace waits; `start T OP`, begun on T, its result recorded by the
+// `await T` that follows. Only the AIO calls (aio_read ... lio_listio) run
+// on a thread.
+enum class RunOn { kMain, kOn, kStart };
 
 struct Op {
   OpBody body;
   SourceLoc loc;  // not part of equality: printing renumbers lines
-  friend bool operator==(const Op& a, const Op& b) { return a.body == b.body; }
+  RunOn run = RunOn::kMain;
+  ThreadId thread = kMainThread;  // kOn, kStart: the thread
+  friend bool operator==(const Op& a, const Op& b) {
+    return a.body == b.body && a.run == b.run && a.thread == b.thread;
+  }
 };
 
 struct Trace {
-  int version = kTraceVersion;
+  int version = kMinTraceVersion;  // the header's; threads need 2
   std::string source;                     // file name, for messages
   std::vector<std::string> covers;        // `covers AIO-READ-07 ...`
   std::string about;                      // `about "..."`: what it shows
   std::vector<std::string> file_names;    // FileId -> name
   std::vector<std::string> fd_names;      // FdId -> name
   std::vector<std::string> cb_names;      // CbId -> name
+  std::vector<std::string> thread_names;  // ThreadId -> name
   std::vector<Op> ops;
   friend bool operator==(const Trace& a, const Trace& b) {
     return a.version == b.version && a.covers == b.covers &&
            a.about == b.about && a.file_names == b.file_names &&
            a.fd_names == b.fd_names && a.cb_names == b.cb_names &&
-           a.ops == b.ops;
+           a.thread_names == b.thread_names && a.ops == b.ops;
   }
 };
 
 // The op's keyword in the text format ("aio_read", "fill", ...).
 const char* OpName(const OpBody& body);
+
+// The name of the op's log record: OpName, or "start" for a started op
+// (its result is the `await` record's).
+const char* RecordName(const Op& op);
+
+// Whether the body is an AIO call that `on`/`start` may run on a thread.
+bool RunsOnThreads(const OpBody& body);
 
 }  // namespace aiospec
 

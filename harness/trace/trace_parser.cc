@@ -64,7 +64,7 @@ struct Args {
   }
 };
 
-enum class HandleKind { kFile, kFd, kCb };
+enum class HandleKind { kFile, kFd, kCb, kThread };
 
 struct Handle {
   HandleKind kind;
@@ -76,6 +76,7 @@ const char* KindNoun(HandleKind kind) {
     case HandleKind::kFile: return "file";
     case HandleKind::kFd: return "descriptor";
     case HandleKind::kCb: return "aiocb";
+    case HandleKind::kThread: return "thread";
   }
   return "handle";
 }
@@ -224,6 +225,11 @@ class Parser {
   absl::Status CheckProcUse(const OpBody& body, int col);
   // The storm invariants of trace.h, for an op just parsed.
   absl::Status CheckStormUse(const OpBody& body, int col);
+  // Threads (trace.h, ThreadOp): `thread T`, `await T`, `cancel T`,
+  // `exit T`, and the `on T` / `start T` prefixes of `op`.
+  absl::StatusOr<ThreadOp> ParseThreadOp(absl::Span<const Token> tokens);
+  absl::StatusOr<ThreadId> UseThread(const Token& tok) const;
+  absl::Status CheckThreadUse(const Op& op, int col);
 
   Trace trace_;
   int line_no_ = 0;
@@ -240,6 +246,10 @@ class Parser {
   FdId fork_cancel_fd_ = kNullHandle;    // ... and its child's cancel=
   absl::flat_hash_set<CbId> child_cbs_;  // aiocbs of `proc exit` children
   absl::flat_hash_set<FdId> hold_fds_;   // open with the hold flag
+  std::vector<bool> thread_alive_;       // per thread: declared, not ended
+  std::vector<int> thread_started_;      // per thread: its started op, or -1
+  int busy_threads_ = 0;                 // threads with a started op
+  int started_line_ = 0;                 // the first unawaited `start`
 };
 
 absl::StatusOr<Trace> Parser::Parse(absl::string_view text) {
@@ -273,6 +283,10 @@ absl::StatusOr<Trace> Parser::Parse(absl::string_view text) {
   if (fork_line_ != 0) {
     line_no_ = fork_line_;
     return Error(1, "the forked child is never joined (add 'proc join')");
+  }
+  if (busy_threads_ > 0) {
+    line_no_ = started_line_;
+    return Error(1, "a started op is never awaited (add 'await')");
   }
   return std::move(trace_);
 }
@@ -348,11 +362,11 @@ absl::Status Parser::ParseHeader() {
     return Error(version.col, absl::StrCat("expected a version number, got '",
                                            Shown(version.text), "'"));
   }
-  if (*v != kTraceVersion) {
+  if (*v < kMinTraceVersion || *v > kTraceVersion) {
     return Error(version.col,
                  absl::StrFormat("unsupported trace version %d (this parser "
-                                 "reads version %d)",
-                                 *v, kTraceVersion));
+                                 "reads versions %d to %d)",
+                                 *v, kMinTraceVersion, kTraceVersion));
   }
   if (tokens_.size() > 2) {
     return Error(tokens_[2].col, absl::StrCat("unexpected '",
@@ -360,7 +374,7 @@ absl::Status Parser::ParseHeader() {
                                               "' after the header"));
   }
   seen_header_ = true;
-  trace_.version = kTraceVersion;
+  trace_.version = static_cast<int>(*v);
   return absl::OkStatus();
 }
 
@@ -409,7 +423,35 @@ absl::Status Parser::ParseLine() {
   }
   Op op;
   op.loc = SourceLoc{line_no_, keyword.col};
-  if (absl::Status s = ParseOp(tokens_, &op.body); !s.ok()) return s;
+  absl::Span<const Token> tokens = tokens_;
+  if (keyword.text == "on" || keyword.text == "start") {
+    if (trace_.version < kThreadsVersion) {
+      return Error(keyword.col, absl::StrCat("'", keyword.text,
+                                             "' needs 'aiospec-trace 2'"));
+    }
+    if (tokens.size() < 3 || tokens[1].kind != TokenKind::kWord) {
+      return Error(keyword.col, absl::StrCat(keyword.text,
+                                             " needs a thread and an op"));
+    }
+    op.run = keyword.text == "on" ? RunOn::kOn : RunOn::kStart;
+    absl::StatusOr<ThreadId> t = UseThread(tokens[1]);
+    if (!t.ok()) return t.status();
+    op.thread = *t;
+    tokens = tokens.subspan(2);
+    if (tokens[0].kind != TokenKind::kWord) {
+      return Error(tokens[0].col, absl::StrCat("expected an op, got '",
+                                               Shown(tokens[0].text), "'"));
+    }
+  }
+  if (absl::Status s = ParseOp(tokens, &op.body); !s.ok()) return s;
+  if (op.run != RunOn::kMain && !RunsOnThreads(op.body)) {
+    return Error(tokens[0].col,
+                 absl::StrCat("'", Shown(tokens[0].text),
+                              "' cannot run on a thread: only aio_read, "
+                              "aio_write, aio_fsync, aio_error, aio_return, "
+                              "aio_suspend, aio_cancel and lio_listio can"));
+  }
+  if (absl::Status s = CheckThreadUse(op, keyword.col); !s.ok()) return s;
   if (absl::Status s = CheckStormUse(op.body, keyword.col); !s.ok()) return s;
   if (absl::Status s = CheckProcUse(op.body, keyword.col); !s.ok()) return s;
   trace_.ops.push_back(std::move(op));
@@ -677,10 +719,8 @@ absl::StatusOr<FileId> Parser::DeclareFileName(const Token& tok) {
       return Error(tok.col,
                    absl::StrCat("file '", tok.text, "' is already declared"));
     }
-    return Error(tok.col, absl::StrCat("'", tok.text, "' is already ",
-                                       it->second.kind == HandleKind::kFd
-                                           ? "a descriptor"
-                                           : "an aiocb"));
+    return Error(tok.col, absl::StrCat("'", tok.text, "' is already a ",
+                                       KindNoun(it->second.kind)));
   }
   trace_.file_names.emplace_back(tok.text);
   return it->second.index;
@@ -693,10 +733,8 @@ absl::StatusOr<FileId> Parser::UseFile(const Token& tok) const {
     return Error(tok.col, absl::StrCat("unknown file '", tok.text, "'"));
   }
   if (it->second.kind != HandleKind::kFile) {
-    return Error(tok.col, absl::StrCat("'", tok.text, "' is ",
-                                       it->second.kind == HandleKind::kFd
-                                           ? "a descriptor"
-                                           : "an aiocb",
+    return Error(tok.col, absl::StrCat("'", tok.text, "' is a ",
+                                       KindNoun(it->second.kind),
                                        ", not a file"));
   }
   return it->second.index;
@@ -1244,6 +1282,9 @@ absl::Status Parser::ParseOp(absl::Span<const Token> tokens, OpBody* body) {
   } else if (name == "hold") {
     AIOSPEC_ASSIGN(args, split({"count", "timeout", "errno"}));
     AIOSPEC_ASSIGN(*body, ParseHold(args, keyword));
+  } else if (name == "thread" || name == "await" || name == "cancel" ||
+             name == "exit") {
+    AIOSPEC_ASSIGN(*body, ParseThreadOp(tokens));
   } else {
     return Error(keyword.col,
                  absl::StrCat("unknown op '", Shown(name), "'"));
@@ -1625,6 +1666,197 @@ absl::Status Parser::CheckStormUse(const OpBody& body, int col) {
 absl::StatusOr<Trace> ParseTrace(std::string_view text,
                                  std::string_view source_name) {
   return Parser(source_name).Parse(absl::string_view(text.data(), text.size()));
+}
+
+}  // namespace aiospec
+
+namespace aiospec {
+namespace {
+// The aiocbs an AIO call names, and among them the ones it submits or
+// returns (which no other op in flight may name).
+void CbsOf(const OpBody& body, std::vector<CbId>* named,
+           std::vector<CbId>* owned) {
+  std::visit(
+      [&](const auto& op) {
+        using T = std::decay_t<decltype(op)>;
+        if constexpr (std::is_same_v<T, AioRead> || std::is_same_v<T, AioWrite>) {
+          owned->push_back(op.req.cb);
+        } else if constexpr (std::is_same_v<T, AioFsync> ||
+                             std::is_same_v<T, AioReturn>) {
+          owned->push_back(op.cb);
+        } else if constexpr (std::is_same_v<T, AioError>) {
+          named->push_back(op.cb);
+        } else if constexpr (std::is_same_v<T, AioCancel>) {
+          if (op.cb != kNullHandle) named->push_back(op.cb);
+        } else if constexpr (std::is_same_v<T, AioSuspend>) {
+          for (CbId cb : op.list) {
+            if (cb != kNullHandle) named->push_back(cb);
+          }
+        } else if constexpr (std::is_same_v<T, LioListio>) {
+          for (const LioElement& e : op.list) {
+            if (!e.is_null) owned->push_back(e.req.cb);
+          }
+        }
+      },
+      body);
+  named->insert(named->end(), owned->begin(), owned->end());
+}
+}  // namespace
+
+absl::StatusOr<ThreadId> Parser::UseThread(const Token& tok) const {
+  if (absl::Status s = CheckName(tok.text, tok.col, "thread"); !s.ok()) {
+    return s;
+  }
+  auto it = names_.find(tok.text);
+  if (it == names_.end()) {
+    return Error(tok.col, absl::StrCat("unknown thread '", tok.text, "'"));
+  }
+  if (it->second.kind != HandleKind::kThread) {
+    return Error(tok.col, absl::StrCat("'", tok.text, "' is a ",
+                                       KindNoun(it->second.kind),
+                                       ", not a thread"));
+  }
+  if (!thread_alive_[it->second.index]) {
+    return Error(tok.col, absl::StrCat("thread '", tok.text,
+                                       "' has ended (declare it again with "
+                                       "'thread ", tok.text, "')"));
+  }
+  return it->second.index;
+}
+
+absl::StatusOr<ThreadOp> Parser::ParseThreadOp(absl::Span<const Token> tokens) {
+  const Token& keyword = tokens[0];
+  if (trace_.version < kThreadsVersion) {
+    return Error(keyword.col, absl::StrCat("'", keyword.text,
+                                           "' needs 'aiospec-trace 2'"));
+  }
+  absl::StatusOr<Args> args = SplitArgs(tokens.subspan(1), keyword.text, {});
+  if (!args.ok()) return args.status();
+  if (absl::Status s = ExpectPositional(*args, keyword, 1, "a thread");
+      !s.ok()) {
+    return s;
+  }
+  const Token& name = *args->positional[0];
+  ThreadOp op;
+  if (keyword.text != "thread") {
+    absl::StatusOr<ThreadId> t = UseThread(name);
+    if (!t.ok()) return t.status();
+    op.thread = *t;
+    op.kind = keyword.text == "await"    ? ThreadKind::kAwait
+              : keyword.text == "cancel" ? ThreadKind::kCancel
+                                         : ThreadKind::kExit;
+    op.started = thread_started_[op.thread];
+    return op;
+  }
+  if (absl::Status s = CheckName(name.text, name.col, "thread"); !s.ok()) {
+    return s;
+  }
+  auto [it, inserted] = names_.try_emplace(
+      std::string(name.text),
+      Handle{HandleKind::kThread, static_cast<int>(trace_.thread_names.size())});
+  if (it->second.kind != HandleKind::kThread) {
+    return Error(name.col, absl::StrCat("'", name.text, "' is already a ",
+                                        KindNoun(it->second.kind)));
+  }
+  if (inserted) {
+    if (trace_.thread_names.size() >= kMaxThreads) {
+      names_.erase(it);
+      return Error(name.col, absl::StrFormat("more than %d threads",
+                                             kMaxThreads));
+    }
+    trace_.thread_names.emplace_back(name.text);
+    thread_alive_.push_back(false);
+    thread_started_.push_back(-1);
+  } else if (thread_alive_[it->second.index]) {
+    return Error(name.col, absl::StrCat("thread '", name.text,
+                                        "' is already running"));
+  }
+  op.kind = ThreadKind::kCreate;
+  op.thread = it->second.index;
+  return op;
+}
+
+absl::Status Parser::CheckThreadUse(const Op& op, int col) {
+  const int index = static_cast<int>(trace_.ops.size());
+  const auto* t = std::get_if<ThreadOp>(&op.body);
+  if (busy_threads_ > 0 && op.run != RunOn::kStart &&
+      (t == nullptr || (t->kind != ThreadKind::kAwait &&
+                        t->kind != ThreadKind::kCancel))) {
+    return Error(col, "a thread has a started op: only 'start', 'await' and "
+                      "'cancel' may come until every started op is awaited");
+  }
+  if (t != nullptr) {
+    const std::string& name = trace_.thread_names[t->thread];
+    switch (t->kind) {
+      case ThreadKind::kCreate:
+        thread_alive_[t->thread] = true;
+        break;
+      case ThreadKind::kAwait:
+      case ThreadKind::kCancel:
+        if (t->started < 0) {
+          return Error(col, absl::StrCat("thread '", name,
+                                         "' has no started op"));
+        }
+        if (t->kind == ThreadKind::kCancel) {
+          const auto* su = std::get_if<AioSuspend>(&trace_.ops[t->started].body);
+          if (su == nullptr || !su->timeout.infinite) {
+            return Error(col, absl::StrCat(
+                                  "cancel needs thread '", name,
+                                  "' blocked in a started aio_suspend with "
+                                  "timeout=none (a required cancellation "
+                                  "point)"));
+          }
+          thread_alive_[t->thread] = false;
+        }
+        thread_started_[t->thread] = -1;
+        --busy_threads_;
+        break;
+      case ThreadKind::kExit:
+        if (thread_started_[t->thread] >= 0) {
+          return Error(col, absl::StrCat("thread '", name,
+                                         "' has a started op (await it first)"));
+        }
+        thread_alive_[t->thread] = false;
+        break;
+    }
+    return absl::OkStatus();
+  }
+  if (op.run == RunOn::kMain) return absl::OkStatus();
+  const std::string& name = trace_.thread_names[op.thread];
+  if (thread_started_[op.thread] >= 0) {
+    return Error(col, absl::StrCat("thread '", name,
+                                   "' is still running a started op (await "
+                                   "it first)"));
+  }
+  if (storm_.has_value()) {
+    return Error(col, "threads run no ops while a storm is on");
+  }
+  if (op.run == RunOn::kOn) return absl::OkStatus();
+  // Ops in flight at once name different aiocbs, except for queries.
+  std::vector<CbId> named, owned;
+  CbsOf(op.body, &named, &owned);
+  for (size_t other = 0; other < thread_started_.size(); ++other) {
+    if (thread_started_[other] < 0) continue;
+    std::vector<CbId> other_named, other_owned;
+    CbsOf(trace_.ops[thread_started_[other]].body, &other_named, &other_owned);
+    for (CbId cb : named) {
+      const bool mine = absl::c_find(owned, cb) != owned.end();
+      const bool theirs =
+          absl::c_find(other_owned, cb) != other_owned.end();
+      const bool shared =
+          absl::c_find(other_named, cb) != other_named.end();
+      if (shared && (mine || theirs)) {
+        return Error(col, absl::StrCat("aiocb '", trace_.cb_names[cb],
+                                       "' is in use by the op started on "
+                                       "thread '", trace_.thread_names[other],
+                                       "'"));
+      }
+    }
+  }
+  if (busy_threads_ == 0) started_line_ = line_no_;
+  thread_started_[op.thread] = index;
+  ++busy_threads_;
+  return absl::OkStatus();
 }
 
 }  // namespace aiospec

@@ -257,9 +257,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"# only\n  pipe r w\n",
                  "e.trace:2:3: expected the header 'aiospec-trace 1', got "
                  "'pipe'"},
-        BadInput{"aiospec-trace 2\n",
-                 "e.trace:1:15: unsupported trace version 2 (this parser "
-                 "reads version 1)"},
+        BadInput{"aiospec-trace 3\n",
+                 "e.trace:1:15: unsupported trace version 3 (this parser "
+                 "reads versions 1 to 2)"},
+        BadInput{"aiospec-trace 2\npipe r w\nthread t\n"
+                 "on t aio_read a fd=r offset=0 nbytes=1 bogus=1\n",
+                 "e.trace:4:40: unknown argument 'bogus' for aio_read"},
         BadInput{"aiospec-trace 1\npipe r w\naio_read a fd=r offset=0 nbytes=1\n"
                  "wait a until=sent\n",
                  "e.trace:4:14: until= must be complete or notified"},

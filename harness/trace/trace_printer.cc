@@ -258,6 +258,10 @@ class OpPrinter {
     if (op.error == HoldError::kEnospc) out += " errno=ENOSPC";
     return out;
   }
+  std::string operator()(const ThreadOp& op) const {
+    return absl::StrCat(OpName(op), " ",
+                        NameIn(trace_.thread_names, op.thread, "thread"));
+  }
 
  private:
   const Trace& trace_;
@@ -276,7 +280,11 @@ std::string PrintTimeout(const Timeout& timeout) {
 }
 
 std::string PrintOp(const Trace& trace, const Op& op) {
-  return std::visit(OpPrinter(trace), op.body);
+  std::string body = std::visit(OpPrinter(trace), op.body);
+  if (op.run == RunOn::kMain) return body;
+  return absl::StrCat(op.run == RunOn::kOn ? "on " : "start ",
+                      NameIn(trace.thread_names, op.thread, "thread"), " ",
+                      body);
 }
 
 std::string PrintTrace(const Trace& trace) {

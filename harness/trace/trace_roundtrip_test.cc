@@ -94,14 +94,15 @@ TEST(TraceRoundTripTest, RandomTracesCoverEveryOpKind) {
     std::mt19937_64 rng(seed);
     for (const Op& op : RandomTrace(rng, 40).ops) seen[op.body.index()] = true;
   }
-  // Storms, process events and holds are kept out of RandomTrace on
+  // Storms, process events, holds and threads are kept out of RandomTrace on
   // purpose: the fuzzer's in-process targets would storm, fork or filter
   // the fuzzer (see docs/TRACE_FORMAT.md).
   const size_t storm = OpBody(Storm{}).index();
   const size_t proc = OpBody(Proc{}).index();
   const size_t hold = OpBody(Hold{}).index();
+  const size_t thread = OpBody(ThreadOp{}).index();
   for (size_t i = 0; i < seen.size(); ++i) {
-    if (i == storm || i == proc || i == hold) {
+    if (i == storm || i == proc || i == hold || i == thread) {
       EXPECT_FALSE(seen[i]) << "RandomTrace generated kind " << i;
       continue;
     }
@@ -188,6 +189,96 @@ TEST(TraceRoundTripTest, ProcInvariants) {
               ::testing::HasSubstr("belongs to a proc exit child"));
   EXPECT_THAT(error("proc exec write c fd=badfd offset=0 data=\"x\"\n"),
               ::testing::HasSubstr("proc exec needs an open descriptor"));
+}
+
+TEST(TraceRoundTripTest, ThreadsRoundTripAndAwaitKnowsItsOp) {
+  const std::string text =
+      "aiospec-trace 2\n"
+      "pipe rd wr\n"
+      "thread a\n"
+      "thread b\n"
+      "on a aio_read r fd=rd offset=0 nbytes=4 notify=signal(3)\n"
+      "exit a\n"
+      "start b aio_suspend r timeout=none\n"
+      "start c_thread_less_name_is_not_a_thread aio_error r\n";
+  // A name that is not a thread is an error; the rest round-trips.
+  absl::StatusOr<Trace> bad = ParseTrace(text, "t.trace");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              ::testing::HasSubstr("t.trace:8:7: unknown thread"));
+  const std::string good =
+      "aiospec-trace 2\n"
+      "pipe rd wr\n"
+      "thread a\n"
+      "thread b\n"
+      "on a aio_read r fd=rd offset=0 nbytes=4 notify=signal(3)\n"
+      "exit a\n"
+      "thread a\n"
+      "start b aio_suspend r\n"
+      "start a aio_error r\n"
+      "cancel b\n"
+      "await a\n"
+      "start a lio_listio nowait [write w fd=wr offset=0 data=\"x\"]\n"
+      "await a\n";
+  absl::StatusOr<Trace> t = ParseTrace(good, "t.trace");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(PrintTrace(*t), good);
+  EXPECT_EQ(t->version, 2);
+  EXPECT_EQ(t->thread_names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(t->ops[3].run, RunOn::kOn);
+  EXPECT_EQ(t->ops[3].thread, 0);
+  EXPECT_EQ(t->ops[6].run, RunOn::kStart);
+  EXPECT_STREQ(RecordName(t->ops[6]), "start");
+  EXPECT_STREQ(RecordName(t->ops[3]), "aio_read");
+  EXPECT_EQ(std::get<ThreadOp>(t->ops[8].body).started, 6);  // cancel b
+  EXPECT_EQ(std::get<ThreadOp>(t->ops[9].body).started, 7);  // await a
+}
+
+TEST(TraceRoundTripTest, ThreadRulesAreEnforced) {
+  auto error = [](const std::string& body) {
+    absl::StatusOr<Trace> t = ParseTrace(
+        "aiospec-trace 2\npipe rd wr\naio_read r fd=rd offset=0 nbytes=1\n"
+        "thread a\nthread b\n" + body,
+        "t.trace");
+    return t.ok() ? std::string("ok") : std::string(t.status().message());
+  };
+  EXPECT_EQ(error("start a aio_error r\nawait a\n"), "ok");
+  EXPECT_THAT(error("start a aio_error r\n"),
+              ::testing::HasSubstr("t.trace:6:1: a started op is never awaited"));
+  EXPECT_THAT(error("start a aio_error r\naio_error r\nawait a\n"),
+              ::testing::HasSubstr("t.trace:7:1: a thread has a started op"));
+  EXPECT_THAT(error("start a aio_error r\nstart a aio_error r\n"),
+              ::testing::HasSubstr("still running a started op"));
+  EXPECT_THAT(error("await a\n"), ::testing::HasSubstr("has no started op"));
+  EXPECT_THAT(error("start a aio_error r\ncancel a\n"),
+              ::testing::HasSubstr("cancel needs thread 'a' blocked"));
+  EXPECT_THAT(error("start a aio_suspend r timeout=1s\ncancel a\n"),
+              ::testing::HasSubstr("timeout=none"));
+  EXPECT_THAT(error("start a aio_suspend r\ncancel a\non a aio_error r\n"),
+              ::testing::HasSubstr("thread 'a' has ended"));
+  EXPECT_THAT(error("exit a\nexit a\n"), ::testing::HasSubstr("has ended"));
+  EXPECT_THAT(error("exit a\nthread a\non a aio_error r\n"), "ok");
+  EXPECT_THAT(error("thread a\n"), ::testing::HasSubstr("already running"));
+  EXPECT_THAT(error("on a write wr data=\"x\"\n"),
+              ::testing::HasSubstr("t.trace:6:6: 'write' cannot run on a thread"));
+  EXPECT_THAT(error("on r aio_error r\n"),
+              ::testing::HasSubstr("'r' is a aiocb, not a thread"));
+  EXPECT_THAT(error("thread rd\n"),
+              ::testing::HasSubstr("'rd' is already a descriptor"));
+  EXPECT_THAT(error("start a aio_return r\nstart b aio_error r\n"),
+              ::testing::HasSubstr("aiocb 'r' is in use by the op started on "
+                                   "thread 'a'"));
+  EXPECT_EQ(error("start a aio_error r\nstart b aio_suspend r timeout=0\n"
+                  "await b\nawait a\n"),
+            "ok");
+  EXPECT_THAT(error("start a aio_error r\nawait a\nstorm on r rate=10\n"
+                    "on a aio_error r\nstorm off\n"),
+              ::testing::HasSubstr("while a storm is on"));
+  absl::StatusOr<Trace> v1 =
+      ParseTrace("aiospec-trace 1\nthread a\n", "v1.trace");
+  ASSERT_FALSE(v1.ok());
+  EXPECT_EQ(v1.status().message(),
+            "v1.trace:2:1: 'thread' needs 'aiospec-trace 2'");
 }
 
 TEST(TraceRoundTripTest, StormRoundTripsAndOffCarriesItsLists) {
