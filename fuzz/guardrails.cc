@@ -439,7 +439,7 @@ class Walker {
       wait.timeout = Timeout{
           false, TakeLongWait({b.cb})
                      ? std::min(kInsertedWaitNanos, options_.max_wait_nanos)
-                     : options_.max_short_wait_nanos};
+                     : options_.ShortWaitNanos()};
       out_.ops.push_back(Op{std::move(wait), {}});
     }
     cb_state_[b.cb] = CbState::kReturned;
@@ -481,13 +481,13 @@ class Walker {
       if (Violation("aio_suspend without a short bound")) return false;
       ClampTimeout(b.timeout, /*allow_negative=*/true);
     }
-    if (b.timeout.nanos > options_.max_short_wait_nanos && !TakeLongWait(b.list)) {
+    if (b.timeout.nanos > options_.ShortWaitNanos() && !TakeLongWait(b.list)) {
       if (Violation(absl::StrCat("a long timeout on a request on a pipe or "
                                  "socket, or more than ",
                                  options_.max_long_waits, " long waits"))) {
         return false;
       }
-      b.timeout.nanos = options_.max_short_wait_nanos;
+      b.timeout.nanos = options_.ShortWaitNanos();
     }
     return true;
   }
@@ -746,14 +746,15 @@ class Walker {
     }
     b.cbs = std::move(kept);
     const bool is_short = !b.timeout.infinite && b.timeout.nanos >= 0 &&
-                          b.timeout.nanos <= options_.max_short_wait_nanos;
+                          b.timeout.nanos <= options_.ShortWaitNanos();
     const bool is_long = !b.timeout.infinite &&
                          b.timeout.nanos >= options_.min_wait_nanos &&
                          b.timeout.nanos <= options_.max_wait_nanos;
     if (!is_short && !(is_long && TakeLongWait(b.cbs))) {
       if (Violation(absl::StrCat(
               "wait bound neither short (<= ",
-              options_.max_short_wait_nanos / 1'000'000, "ms) nor one of ",
+              PrintTimeout(Timeout{false, options_.ShortWaitNanos()}),
+              ") nor one of ",
               options_.max_long_waits, " long ones in [",
               options_.min_wait_nanos / 1'000'000, "ms, ",
               options_.max_wait_nanos / 1'000'000,
@@ -764,7 +765,7 @@ class Walker {
         ClampTimeout(b.timeout, /*allow_negative=*/false);
         b.timeout.nanos = std::max(b.timeout.nanos, options_.min_wait_nanos);
       } else {
-        b.timeout = Timeout{false, options_.max_short_wait_nanos};
+        b.timeout = Timeout{false, options_.ShortWaitNanos()};
       }
     }
     for (CbId cb : b.cbs) {

@@ -41,7 +41,7 @@ TEST(CheckRunnableTest, AcceptsAGuardedReadAndReuse) {
   EXPECT_EQ(Why(std::string(kFileRead) +
                 "wait r timeout=100ms\naio_error r\naio_return r\n"
                 "aio_read r fd=d offset=1 nbytes=4\n"
-                "aio_suspend r null timeout=2ms\n"),
+                "aio_suspend r null timeout=500us\n"),
             "ok");
 }
 
@@ -79,7 +79,7 @@ TEST(CheckRunnableTest, RejectsUnboundedOrLongWaits) {
   EXPECT_THAT(Why(std::string(kFileRead) + "aio_suspend r\n"),
               HasSubstr("without a short bound"));
   EXPECT_THAT(Why(std::string(kFileRead) + "wait r\n"),  // 5s default
-              HasSubstr("wait bound neither short (<= 2ms) nor one of 4 long "
+              HasSubstr("wait bound neither short (<= 500us) nor one of 4 long "
                         "ones in [100ms, 200ms] on requests to regular files"));
   EXPECT_THAT(Why(std::string(kFileRead) + "wait r timeout=50ms\n"),
               HasSubstr("wait bound neither short"));
@@ -88,7 +88,7 @@ TEST(CheckRunnableTest, RejectsUnboundedOrLongWaits) {
   const std::string four_long =
       "wait r timeout=150ms\naio_suspend r timeout=150ms\n"
       "wait r timeout=100ms\nwait r timeout=200ms\n";
-  EXPECT_EQ(Why(std::string(kFileRead) + "wait r timeout=0\nwait r timeout=2ms\n" +
+  EXPECT_EQ(Why(std::string(kFileRead) + "wait r timeout=0\nwait r timeout=500us\n" +
                 four_long),
             "ok");
   EXPECT_THAT(Why(std::string(kFileRead) + four_long + "wait r timeout=150ms\n"),
@@ -96,7 +96,12 @@ TEST(CheckRunnableTest, RejectsUnboundedOrLongWaits) {
   EXPECT_THAT(Why(std::string(kFileRead) + four_long + "aio_suspend r timeout=150ms\n"),
               HasSubstr("more than 4 long waits"));
   const std::string pipe_read = "pipe a b\naio_read p fd=a offset=0 nbytes=1\n";
-  EXPECT_EQ(Why(pipe_read + "wait p timeout=2ms\n"), "ok");
+  EXPECT_EQ(Why(pipe_read + "wait p timeout=500us\n"), "ok");
+  EXPECT_THAT(Why(pipe_read + "wait p timeout=2ms\n"),
+              HasSubstr("wait bound neither short (<= 500us)"));
+  GuardrailOptions agent;  // an agent process polls for 2 ms
+  agent.out_of_process = true;
+  EXPECT_TRUE(CheckRunnable(Parse(pipe_read + "wait p timeout=2ms\n"), agent).ok());
   EXPECT_THAT(Why(pipe_read + "wait p timeout=150ms\n"),
               HasSubstr("on requests to regular files"));
   EXPECT_THAT(Why(pipe_read + "aio_suspend p timeout=150ms\n"),

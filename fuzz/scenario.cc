@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "harness/trace/trace_parser.h"
+#include "harness/trace/trace_printer.h"
 
 namespace aiospec {
 namespace {
@@ -504,7 +505,11 @@ class ScenarioBuilder {
       }
     }
     if (!stream.empty()) {
-      Line(absl::StrCat("wait ", absl::StrJoin(stream, " "), " timeout=2ms"));
+      // A poll: the short bound where the scenario runs (guardrails.h).
+      GuardrailOptions where;
+      where.out_of_process = out_of_process_;
+      Line(absl::StrCat("wait ", absl::StrJoin(stream, " "), " timeout=",
+                        PrintTimeout(Timeout{false, where.ShortWaitNanos()})));
     }
     if (storm_on_) Line("storm off");
     for (const Request& r : polled) {
