@@ -729,6 +729,10 @@ class Walker {
     Violation("thread op (threads are not fuzzed)");
     return false;
   }
+  bool Apply(Op&, Sigmask&) {
+    Violation("sigmask (signal masks are not fuzzed)");
+    return false;
+  }
   bool Apply(Op&, Wait& b) {
     std::vector<CbId> kept;
     for (CbId cb : b.cbs) {

@@ -254,6 +254,15 @@ StepResult RunStep(const Trace& trace, int i, const StepObservation& obs,
   return result;
 }
 
+// The explanation of a rejection judged at op `op` outside the rules.
+Explanation Rejected(const Trace& trace, int op, Rejection r) {
+  Explanation e = At(trace, op);
+  e.allowed = {std::move(r.allowed)};
+  e.assertion_ids = std::move(r.assertion_ids);
+  e.message = std::move(r.message);
+  return e;
+}
+
 // Op `i` with observation `obs` over every world: `worlds` becomes the
 // accepted successors, or the verdict and explanation of the failure.
 std::optional<std::pair<Verdict, Explanation>> StepAll(
@@ -366,11 +375,8 @@ std::optional<std::pair<Verdict, Explanation>> CloseBatch(
     const auto& suspend = std::get<AioSuspend>(trace.ops[m.start].body);
     if (std::optional<Rejection> r =
             JudgeCancel(suspend, log.steps[m.end], states, signaled)) {
-      Explanation e = At(trace, m.end);
+      Explanation e = Rejected(trace, m.end, *std::move(r));
       e.observed = FormatObservation(trace.ops[m.end], log.steps[m.end]);
-      e.allowed = {r->allowed};
-      e.assertion_ids = r->assertion_ids;
-      e.message = r->message;
       return std::pair{Verdict::kFail, std::move(e)};
     }
   }
@@ -439,8 +445,13 @@ CheckResult Run(const Trace& trace, const ObservationLog& log,
     // Inside a batch the notify records wait for its close.
     const int first = batch != nullptr ? batch->first : op;
     while (next_note < notes.size() && notes[next_note]->after_op < first) ++next_note;
+    std::vector<const NotificationObservation*> during;  // this op's records
     for (; next_note < notes.size() && notes[next_note]->after_op <= op; ++next_note) {
       const NotificationObservation& note = *notes[next_note];
+      if (note.after_op == op) during.push_back(&note);
+      if (std::optional<Rejection> r = JudgeDeliveryThread(trace, note)) {
+        return stop(Verdict::kFail, Rejected(trace, op, std::move(*r)));
+      }
       if (!DecideWhereNeeded(worlds, StepContext{&trace, qoi}, options.max_states,
                              [&](const State& w) {
             return MustDecideForNotification(w, note);
@@ -471,13 +482,21 @@ CheckResult Run(const Trace& trace, const ObservationLog& log,
       }
       worlds = std::move(notified).Take();
     }
+    if (std::optional<Rejection> r = JudgeRtOrder(trace, op, obs, during)) {
+      return stop(Verdict::kFail, Rejected(trace, op, std::move(*r)));
+    }
     if (const auto* wait = std::get_if<Wait>(&trace.ops[i].body);
         wait != nullptr && wait->notified) {
       std::optional<Explanation> failure =
           JudgeNotifiedWait(trace, op, *wait, obs, qoi, worlds);
       if (failure.has_value() && !failure->assertion_ids.empty()) {
-        // A request of a thread that ended since (AIO-PROC-17).
+        // A request of a thread that ended since (AIO-PROC-17); a signal
+        // the submitting thread blocks though another would take it
+        // (AIO-SIG-06).
         for (const std::string& id : ThreadIdsAt(trace, op)) {
+          AddUnique(failure->assertion_ids, id);
+        }
+        for (const std::string& id : SignalIdsAt(trace, op)) {
           AddUnique(failure->assertion_ids, id);
         }
       }

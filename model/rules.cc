@@ -2070,6 +2070,8 @@ RuleOutcome Dispatch(const State& s, const Op& op, const StepObservation& obs,
           return ApplyHold(s, body, obs);
         } else if constexpr (std::is_same_v<T, ThreadOp>) {
           return ApplyThreadOp(body, obs);
+        } else if constexpr (std::is_same_v<T, Sigmask>) {
+          return ApplySigmask(obs);
         } else {
           return Unresolved(
               absl::StrCat("model does not cover ", OpName(op.body), " yet"));

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
+#include <cstdint>
 #include <variant>
 
 #include "absl/strings/str_cat.h"
@@ -138,6 +140,131 @@ std::vector<std::string> ThreadIdsAt(const Trace& trace, int index) {
     }
   }
   return ids;
+}
+
+RuleOutcome ApplySigmask(const StepObservation& obs) {
+  RuleOutcome out;
+  if (obs.ret != 0) {
+    out.unresolved = "the executor could not change the signal mask";
+    return out;
+  }
+  out.accepted.push_back({State{}, {}, /*same=*/true});
+  return out;
+}
+
+SignalMasks MasksBefore(const Trace& trace, int index) {
+  SignalMasks m;
+  m.thread.assign(trace.thread_names.size(), 0);
+  m.alive.assign(trace.thread_names.size(), false);
+  for (int i = 0; i < index && i < static_cast<int>(trace.ops.size()); ++i) {
+    const Op& op = trace.ops[i];
+    if (const auto* t = std::get_if<ThreadOp>(&op.body)) {
+      if (t->kind == ThreadKind::kCreate) {
+        m.thread[t->thread] = m.main;
+        m.alive[t->thread] = true;
+      } else if (t->kind == ThreadKind::kExit || t->kind == ThreadKind::kCancel) {
+        m.alive[t->thread] = false;
+      }
+    }
+    if (const auto* sm = std::get_if<Sigmask>(&op.body)) {
+      uint32_t& mask = op.run == RunOn::kMain ? m.main : m.thread[op.thread];
+      for (int rt : sm->rts) {
+        mask = sm->block ? mask | (1u << rt) : mask & ~(1u << rt);
+      }
+    }
+  }
+  return m;
+}
+
+namespace {
+
+// N of a SIGRTMIN+N notification signal, or -1.
+int RtOf(int signo) {
+  const int rt = signo - SIGRTMIN;
+  return rt >= 1 && rt <= kMaxRtSignal ? rt : -1;
+}
+
+// The mask of the thread a record names, or nullopt (other, or unknown).
+std::optional<uint32_t> MaskOf(const Trace& trace, const SignalMasks& m,
+                               const std::string& name) {
+  if (name == "main") return m.main;
+  for (size_t t = 0; t < trace.thread_names.size(); ++t) {
+    if (trace.thread_names[t] == name) return m.thread[t];
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Rejection> JudgeDeliveryThread(const Trace& trace,
+                                             const NotificationObservation& n) {
+  const int rt = RtOf(n.signo);
+  if (n.kind != NotifyKind::kSignal || rt < 0 || n.thread.empty()) {
+    return std::nullopt;
+  }
+  const std::optional<uint32_t> before =
+      MaskOf(trace, MasksBefore(trace, n.after_op), n.thread);
+  const std::optional<uint32_t> after =
+      MaskOf(trace, MasksBefore(trace, n.after_op + 1), n.thread);
+  if (!before || !after || !(*before & *after & (1u << rt))) return std::nullopt;
+  return Rejection{{"AIO-SIG-06"},
+                   "a notify record on a thread that leaves the signal unblocked",
+                   absl::StrCat("the notification signal ran its handler on thread ",
+                                n.thread, ", which blocks it")};
+}
+
+std::optional<Rejection> JudgeRtOrder(
+    const Trace& trace, int index, const StepObservation& obs,
+    const std::vector<const NotificationObservation*>& during) {
+  const auto* sm = std::get_if<Sigmask>(&trace.ops[index].body);
+  if (sm == nullptr || sm->block || obs.pending.size() < 2) return std::nullopt;
+  int last = 0;
+  for (const NotificationObservation* n : during) {
+    if (n->kind != NotifyKind::kSignal ||
+        std::find(obs.pending.begin(), obs.pending.end(), n->signo) ==
+            obs.pending.end()) {
+      continue;
+    }
+    if (n->signo < last) {
+      return Rejection{{"AIO-SIG-15"},
+                       "the pending real-time signals delivered lowest-numbered first",
+                       absl::StrCat(SignalName(n->signo), " was delivered after ",
+                                    SignalName(last),
+                                    " although both were pending when unblocked")};
+    }
+    last = n->signo;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> SignalIdsAt(const Trace& trace, int index) {
+  const auto* wait = std::get_if<Wait>(&trace.ops[index].body);
+  if (wait == nullptr) return {};
+  const SignalMasks m = MasksBefore(trace, index);
+  for (CbId cb : wait->cbs) {
+    for (int i = index - 1; i >= 0; --i) {
+      const Op& op = trace.ops[i];
+      const std::vector<CbId> submitted = CbsOf(op.body, /*submits=*/true);
+      if (std::find(submitted.begin(), submitted.end(), cb) == submitted.end()) {
+        continue;
+      }
+      const Notify* notify = nullptr;
+      if (const auto* r = std::get_if<AioRead>(&op.body)) notify = &r->req.notify;
+      if (const auto* w = std::get_if<AioWrite>(&op.body)) notify = &w->req.notify;
+      if (const auto* f = std::get_if<AioFsync>(&op.body)) notify = &f->notify;
+      if (notify == nullptr || notify->kind != NotifyKind::kSignal) break;
+      const uint32_t bit = 1u << notify->rt;
+      const uint32_t own = op.run == RunOn::kMain ? m.main : m.thread[op.thread];
+      bool elsewhere = op.run != RunOn::kMain && !(m.main & bit);
+      for (size_t t = 0; t < m.thread.size(); ++t) {
+        const bool self = op.run != RunOn::kMain && static_cast<int>(t) == op.thread;
+        elsewhere = elsewhere || (!self && m.alive[t] && !(m.thread[t] & bit));
+      }
+      if ((own & bit) && elsewhere) return {"AIO-SIG-06"};
+      break;
+    }
+  }
+  return {};
 }
 
 }  // namespace aiospec

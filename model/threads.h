@@ -67,6 +67,37 @@ std::optional<Rejection> JudgeCancel(const AioSuspend& suspend,
 // that has ended since.
 std::vector<std::string> ThreadIdsAt(const Trace& trace, int index);
 
+// `sigmask` changes no request: ret=0 is accepted, ret=-1 unresolved.
+RuleOutcome ApplySigmask(const StepObservation& obs);
+
+// The notification signals (bit N for SIGRTMIN+N) each thread blocks
+// before op `index`: the trace's own thread starts with none, `thread T`
+// copies its mask, `sigmask` blocks or unblocks. `alive` per trace thread.
+struct SignalMasks {
+  uint32_t main = 0;
+  std::vector<uint32_t> thread;
+  std::vector<bool> alive;
+};
+SignalMasks MasksBefore(const Trace& trace, int index);
+
+// AIO-SIG-06: a signal notification runs its handler on a thread that does
+// not block it (`thread=` of the record, judged before and after its op).
+std::optional<Rejection> JudgeDeliveryThread(const Trace& trace,
+                                             const NotificationObservation& n);
+
+// AIO-SIG-15: at a `sigmask unblock` whose record lists several pending
+// signals, the records of those signals delivered during it (in log
+// order) come lowest-numbered first.
+std::optional<Rejection> JudgeRtOrder(
+    const Trace& trace, int index, const StepObservation& obs,
+    const std::vector<const NotificationObservation*>& during);
+
+// The IDs a `wait ... until=notified` that timed out also cites: AIO-SIG-06
+// when a listed request's signal is blocked by the thread that submitted it
+// while another live thread leaves it unblocked (the signal is the
+// process's: it had a thread to go to).
+std::vector<std::string> SignalIdsAt(const Trace& trace, int index);
+
 }  // namespace aiospec
 
 #endif  // AIOSPEC_MODEL_THREADS_H_

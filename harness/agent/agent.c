@@ -76,6 +76,7 @@ struct wire_req {
   int cb, fd;
   long long offset, nbytes;
   int reqprio, notify_kind, notify_value;
+  int notify_rt; /* SIGEV_SIGNAL: SIGRTMIN+notify_rt */
   struct span data; /* hex */
 };
 
@@ -195,6 +196,20 @@ static int cb_arg(struct cursor *c, const struct tables *t, int *out,
   return *out == AIOSPEC_WIRE_NULL && !allow_null ? -1 : 0;
 }
 
+/* NOTIFY_KIND: the kind, and for a signal its SIGRTMIN offset above it. */
+static int tok_notify(struct cursor *c, struct wire_req *r) {
+  int v;
+  if (tok_int_in(c, &v, 0, AIOSPEC_WIRE_NOTIFY_RT_MAX << 4 | 15) != 0) {
+    return -1;
+  }
+  r->notify_kind = v & 15;
+  r->notify_rt = v >> 4;
+  if (r->notify_kind > AIOSPEC_WIRE_NOTIFY_THREAD) return -1;
+  if (r->notify_kind != AIOSPEC_WIRE_NOTIFY_SIGNAL) return r->notify_rt ? -1 : 0;
+  if (r->notify_rt == 0) r->notify_rt = 1;
+  return aiospec_notify_rt_valid(r->notify_rt) ? 0 : -1;
+}
+
 static int parse_req(struct cursor *c, const struct tables *t,
                      struct wire_req *r, int is_write) {
   long long v;
@@ -207,10 +222,7 @@ static int parse_req(struct cursor *c, const struct tables *t,
   }
   if (tok_int(c, &r->offset) != 0 || tok_int(c, &r->nbytes) != 0) return -1;
   if (tok_int_in(c, &r->reqprio, INT_MIN, INT_MAX) != 0) return -1;
-  if (tok_int_in(c, &r->notify_kind, AIOSPEC_WIRE_NOTIFY_NONE,
-                 AIOSPEC_WIRE_NOTIFY_THREAD) != 0) {
-    return -1;
-  }
+  if (tok_notify(c, r) != 0) return -1;
   if (tok_int_in(c, &r->notify_value, INT32_MIN, INT32_MAX) != 0) return -1;
   if (tok_hex(c, &r->data) != 0) return -1;
   if (!is_write && r->data.n != 0) return -1;
@@ -281,8 +293,9 @@ static int parse_op(const char *p, const char *end, const struct tables *t,
     }
     ++c.p;
     code = read_opcode(&c);
-    if (code < AIOSPEC_WIRE_AIO_READ || code > AIOSPEC_WIRE_LIO_LISTIO) {
-      *why = "only an AIO call runs on a thread";
+    if ((code < AIOSPEC_WIRE_AIO_READ || code > AIOSPEC_WIRE_LIO_LISTIO) &&
+        !(code == AIOSPEC_WIRE_SIGMASK && op->run == AIOSPEC_WIRE_RUN_ON)) {
+      *why = "only an AIO call or sigmask runs on a thread";
       return -1;
     }
   }
@@ -337,8 +350,7 @@ static int parse_op(const char *p, const char *end, const struct tables *t,
         return -1;
       }
       op->a[2] = v;
-      if (tok_int_in(&c, &op->req.notify_kind, AIOSPEC_WIRE_NOTIFY_NONE,
-                     AIOSPEC_WIRE_NOTIFY_THREAD) != 0 ||
+      if (tok_notify(&c, &op->req) != 0 ||
           tok_int_in(&c, &op->req.notify_value, INT32_MIN, INT32_MAX) != 0 ||
           parse_lio_opcode(&c, &op->req) != 0) {
         return -1;
@@ -371,8 +383,7 @@ static int parse_op(const char *p, const char *end, const struct tables *t,
     case AIOSPEC_WIRE_LIO_LISTIO:
       if (tok_int_in(&c, &v, 0, 1) != 0) return -1;
       op->a[0] = v;
-      if (tok_int_in(&c, &op->req.notify_kind, AIOSPEC_WIRE_NOTIFY_NONE,
-                     AIOSPEC_WIRE_NOTIFY_THREAD) != 0 ||
+      if (tok_notify(&c, &op->req) != 0 ||
           tok_int_in(&c, &op->req.notify_value, INT32_MIN, INT32_MAX) != 0) {
         return -1;
       }
@@ -486,6 +497,29 @@ static int parse_op(const char *p, const char *end, const struct tables *t,
       op->a[0] = v;
       if (tok_int_in(&c, &v, 0, AIOSPEC_WIRE_MAX_THREADS - 1) != 0) return -1;
       op->a[1] = v;
+      if (op->a[0] == AIOSPEC_WIRE_THREAD_CREATE &&
+          tok_hex(&c, &op->hex) != 0) {
+        return -1;
+      }
+      break;
+    case AIOSPEC_WIRE_SIGMASK:
+      /* a[0] block; count and cbs: the SIGRTMIN offsets */
+      if (tok_int_in(&c, &v, 0, 1) != 0) return -1;
+      op->a[0] = v;
+      if (tok_int_in(&c, &op->count, 1, AIOSPEC_WIRE_NOTIFY_RT_MAX) != 0) {
+        return -1;
+      }
+      op->cbs = calloc((size_t)op->count, sizeof *op->cbs);
+      if (!op->cbs) {
+        *why = "out of memory";
+        return -1;
+      }
+      for (int i = 0; i < op->count; ++i) {
+        if (tok_int_in(&c, &op->cbs[i], 1, AIOSPEC_WIRE_NOTIFY_RT_MAX) != 0 ||
+            !aiospec_notify_rt_valid(op->cbs[i])) {
+          return -1;
+        }
+      }
       break;
     default:
       *why = "unknown opcode";
@@ -547,6 +581,8 @@ static void note_fd_identity(struct request *r) {
  * written (`on`: at once; `start`: at `await`). */
 struct thread_slot {
   struct aiospec_worker w;
+  char name[64]; /* the trace's name for it (notify records say it) */
+  int index;
   int alive;     /* created, not ended */
   int busy;      /* holds op and call */
   int abandoned; /* did not end when asked: never touched again */
@@ -584,6 +620,7 @@ struct agent {
   int oom;
   int hold_err; /* why holds are unavailable (errno), 0 if they work */
   struct thread_slot *threads; /* per trace thread (AIOSPEC_WIRE_MAX_THREADS) */
+  int name_threads; /* threads or masks in the trace: records say thread= */
 };
 
 static void emit_line(struct agent *ag) {
@@ -742,12 +779,12 @@ static struct aiocb *query_cb(struct agent *ag, int cb) {
   return ag->reqs[ag->cb_req[cb]].cb;
 }
 
-static void set_sigevent(struct sigevent *se, int kind, int value) {
+static void set_sigevent(struct sigevent *se, int kind, int rt, int value) {
   memset(se, 0, sizeof *se);
   switch (kind) {
     case AIOSPEC_WIRE_NOTIFY_SIGNAL:
       se->sigev_notify = SIGEV_SIGNAL;
-      se->sigev_signo = aiospec_notify_signo();
+      se->sigev_signo = SIGRTMIN + rt;
       break;
     case AIOSPEC_WIRE_NOTIFY_THREAD:
       se->sigev_notify = SIGEV_THREAD;
@@ -807,7 +844,8 @@ static int setup_io(struct agent *ag, const struct wire_req *w, int *track) {
       w, w->lio_op == AIOSPEC_WIRE_LIO_READ    ? LIO_READ
          : w->lio_op == AIOSPEC_WIRE_LIO_WRITE ? LIO_WRITE
                                                : LIO_NOP);
-  set_sigevent(&cb->aio_sigevent, w->notify_kind, w->notify_value);
+  set_sigevent(&cb->aio_sigevent, w->notify_kind, w->notify_rt,
+               w->notify_value);
   if (w->notify_kind != AIOSPEC_WIRE_NOTIFY_NONE &&
       w->lio_op != AIOSPEC_WIRE_LIO_NOP) {
     *track = aiospec_notify_track(w->notify_value, cb);
@@ -848,6 +886,14 @@ static void emit_notifications(struct agent *ag, int after, int as_comment) {
                           "value=%d",
                           after, aiospec_signal_name(r.signo, signo),
                           aiospec_si_code_name(r.code, code), r.value);
+      if (ag->name_threads) {
+        aiospec_line_printf(
+            &ag->line, " thread=%s",
+            r.thread == AIOSPEC_NOTIFY_MAIN ? "main"
+            : r.thread >= 0 && r.thread < AIOSPEC_WIRE_MAX_THREADS
+                ? ag->threads[r.thread].name
+                : "other");
+      }
     } else {
       aiospec_line_printf(&ag->line,
                           "notify after=%d kind=thread signo=0 code=0 value=%d",
@@ -1227,7 +1273,8 @@ static void prepare_lio(struct agent *ag, struct call *c) {
       c->sig = NULL;
       c->ok = 0;
     } else {
-      set_sigevent(c->sig, op->req.notify_kind, op->req.notify_value);
+      set_sigevent(c->sig, op->req.notify_kind, op->req.notify_rt,
+                   op->req.notify_value);
       aiospec_notify_track(op->req.notify_value, NULL);
     }
   }
@@ -1258,7 +1305,7 @@ static void call_prepare(struct agent *ag, const struct wire_op *op,
       c->cb->aio_buf = ag->reqs[c->idx].buf;
       c->cb->aio_lio_opcode = lio_opcode_of(&op->req, 0);
       set_sigevent(&c->cb->aio_sigevent, op->req.notify_kind,
-                   op->req.notify_value);
+                   op->req.notify_rt, op->req.notify_value);
       if (op->req.notify_kind != AIOSPEC_WIRE_NOTIFY_NONE) {
         c->track = aiospec_notify_track(op->req.notify_value, c->cb);
       }
@@ -2220,10 +2267,64 @@ enum {
   kThreadEndMillis = 1000   /* a cancelled or stopped thread ends by then */
 };
 
+/* sigmask: pthread_sigmask of the listed signals on the thread that runs
+ * it, and which of them were pending just before (AIO-SIG-15). */
+struct sigmask_call {
+  const struct wire_op *op;
+  int pending[AIOSPEC_WIRE_NOTIFY_RT_MAX + 1];
+  int npending;
+  int err; /* pthread_sigmask's result */
+};
+
+static void sigmask_run(void *p) {
+  struct sigmask_call *m = p;
+  const struct wire_op *op = m->op;
+  sigset_t set, pending;
+  sigemptyset(&set);
+  for (int i = 0; i < op->count; ++i) sigaddset(&set, SIGRTMIN + op->cbs[i]);
+  sigpending(&pending);
+  m->npending = 0;
+  for (int i = 0; i < op->count; ++i) {
+    if (sigismember(&pending, SIGRTMIN + op->cbs[i]) == 1) {
+      m->pending[m->npending++] = op->cbs[i];
+    }
+  }
+  m->err = pthread_sigmask(op->a[0] ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+/* On the main thread, or (`on T sigmask`) on worker w. */
+static void op_sigmask(struct agent *ag, int k, const struct wire_op *op,
+                       struct aiospec_worker *w) {
+  struct sigmask_call m;
+  memset(&m, 0, sizeof m);
+  m.op = op;
+  if (w) {
+    aiospec_worker_give(w, sigmask_run, &m, /*held=*/0);
+    aiospec_worker_wait(w);
+  } else {
+    sigmask_run(&m);
+  }
+  put_head(ag, k, "sigmask");
+  put_ret(ag, m.err ? -1 : 0, m.err);
+  for (int i = 0; i < m.npending; ++i) {
+    aiospec_line_printf(&ag->line, "%sSIGRTMIN+%d", i ? "," : " pending=",
+                        m.pending[i]);
+  }
+}
+
+/* A worker's first job: say which trace thread it is. */
+static void name_thread(void *p) {
+  aiospec_notify_name_thread(((struct thread_slot *)p)->index);
+}
+
 /* `on T OP` / `start T OP`: T makes the call; the slot takes the op over
  * (the caller's copy no longer owns its lists). */
 static void op_on(struct agent *ag, int k, struct wire_op *op) {
   struct thread_slot *t = &ag->threads[op->thread];
+  if (op->code == AIOSPEC_WIRE_SIGMASK && t->alive && !t->busy) {
+    op_sigmask(ag, k, op, &t->w);
+    return;
+  }
   struct call *c = malloc(sizeof *c);
   if (!t->alive || t->busy || !c) {
     free(c);
@@ -2271,6 +2372,13 @@ static void op_thread(struct agent *ag, int k, const struct wire_op *op) {
       err = t->alive ? EBUSY : errno;
     } else {
       t->alive = 1;
+      t->index = (int)op->a[1];
+      size_t n = hex_bytes(op->hex);
+      if (n >= sizeof t->name) n = sizeof t->name - 1;
+      hex_decode((struct span){op->hex.p, 2 * n}, (unsigned char *)t->name);
+      t->name[n] = '\0';
+      aiospec_worker_give(&t->w, name_thread, t, /*held=*/0);
+      aiospec_worker_wait(&t->w);
     }
     put_head(ag, k, "thread");
   } else if (kind == AIOSPEC_WIRE_THREAD_AWAIT && t->busy) {
@@ -2350,6 +2458,7 @@ static void run_op(struct agent *ag, int k, struct wire_op *op) {
     case AIOSPEC_WIRE_PROC: op_proc(ag, k, op); break;
     case AIOSPEC_WIRE_HOLD: op_hold(ag, k, op); break;
     case AIOSPEC_WIRE_THREAD: op_thread(ag, k, op); break;
+    case AIOSPEC_WIRE_SIGMASK: op_sigmask(ag, k, op, NULL); break;
     default: break; /* parse_op rejects unknown codes */
   }
   emit_line(ag);
@@ -2552,6 +2661,10 @@ static int validate(struct agent *ag, const char *wire, size_t len,
     if (!bad && op.code == AIOSPEC_WIRE_OPEN &&
         (op.a[2] & AIOSPEC_WIRE_OPEN_HOLD)) {
       ag->hold_err = -1; /* holds wanted: installed before any thread */
+    }
+    if (!bad && (op.code == AIOSPEC_WIRE_THREAD ||
+                 op.code == AIOSPEC_WIRE_SIGMASK || op.run != 0)) {
+      ag->name_threads = 1;
     }
     free_op(&op);
     if (bad) return wire_error(ag, k + 2, why);

@@ -224,11 +224,25 @@ TEST(WireEncodeTest, ThreadOpsAndTheOnPrefix) {
       2);
   std::vector<std::string> lines = WireLines(t);
   ASSERT_EQ(lines.size(), 9u);
-  EXPECT_EQ(lines[2], "24 0 0");
+  EXPECT_EQ(lines[2], "24 0 0 61");
   EXPECT_EQ(lines[3], "25 1 0 8 0 0 0 2 0 0 0 -");
   EXPECT_EQ(lines[4], "25 2 0 13 1 0 1 0");
   EXPECT_EQ(lines[5], "24 2 0");
   EXPECT_EQ(lines[7], "24 3 0");
+  EXPECT_EQ(lines[6], "24 0 0 61");  // `thread a`: the name in hex
+}
+
+TEST(WireEncodeTest, SigmaskAndNotificationSignal) {
+  Trace t = MustParse(
+      "pipe rd wr\n"
+      "thread a\n"
+      "on a sigmask block SIGRTMIN+3,SIGRTMIN+5\n"
+      "aio_read r fd=rd offset=0 nbytes=2 notify=signal(7,SIGRTMIN+4)\n",
+      2);
+  std::vector<std::string> lines = WireLines(t);
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[3], "25 1 0 26 1 2 3 5");
+  EXPECT_EQ(lines[4], "8 0 0 0 2 0 65 7 -");  // SIGNAL | 4 << 4
 }
 
 TEST(WireEncodeTest, ListsTimeoutsAndNulls) {
@@ -642,6 +656,40 @@ TEST_P(AgentBinaryTest, RunsOpsOnThreadsAwaitsAndCancels) {
   EXPECT_THAT(run.records, Contains("9 await ret=EINPROGRESS"));
   EXPECT_THAT(run.records, Contains("12 aio_return ret=2 data=\"hi\""));
   EXPECT_THAT(run.records, Contains("end completed"));
+}
+
+// Signal masks per thread: the signal goes to the thread that leaves it
+// unblocked, and the record says which (AIO-SIG-06); pending signals are
+// listed by the sigmask that unblocks them, and delivered lowest first
+// (AIO-SIG-15).
+TEST_P(AgentBinaryTest, SignalMasksNameTheThreadAndThePendingSignals) {
+  if (Binary().empty()) GTEST_SKIP() << "musl-gcc was not found at build time";
+  AgentRun run = RunBinary(Binary(), EncodeWire(MustParse(
+                                         "pipe rd wr\n"
+                                         "thread t\n"
+                                         "sigmask block SIGRTMIN+3,SIGRTMIN+4\n"
+                                         "aio_read a fd=rd offset=0 nbytes=1 "
+                                         "notify=signal(4,SIGRTMIN+4)\n"
+                                         "aio_read b fd=rd offset=0 nbytes=1 "
+                                         "notify=signal(3,SIGRTMIN+3)\n"
+                                         "on t sigmask block SIGRTMIN+3,SIGRTMIN+4\n"
+                                         "write wr data=\"xy\"\n"
+                                         "wait a b\n"
+                                         "wait a b until=notified timeout=50ms\n"
+                                         "sigmask unblock SIGRTMIN+3,SIGRTMIN+4\n",
+                                         2)));
+  EXPECT_EQ(run.rc, 0);
+  EXPECT_THAT(run.records,
+              Contains("9 sigmask ret=0 pending=SIGRTMIN+3,SIGRTMIN+4"));
+  EXPECT_THAT(run.records,
+              Contains("notify after=9 kind=signal signo=SIGRTMIN+3 "
+                       "code=SI_ASYNCIO value=3 thread=main status=0"));
+  const auto first = std::find_if(run.records.begin(), run.records.end(),
+                                  [](const std::string& l) {
+                                    return absl::StartsWith(l, "notify");
+                                  });
+  ASSERT_NE(first, run.records.end());
+  EXPECT_THAT(*first, ::testing::HasSubstr("SIGRTMIN+3"));
 }
 
 TEST_P(AgentBinaryTest, ReleasesHeldRequestsAndExits) {

@@ -68,6 +68,35 @@ static const struct aiospec_aio_ops *g_ops;
 
 int aiospec_notify_signo(void) { return SIGRTMIN + 1; }
 
+int aiospec_notify_rt_valid(int rt) {
+  return rt == 1 || (rt >= 3 && rt <= AIOSPEC_WIRE_NOTIFY_RT_MAX);
+}
+
+/* Trace threads by index: written by each thread for itself before the
+ * trace gives it work, read by handlers (pthread_equal only). */
+enum { kMaxNamedThreads = AIOSPEC_WIRE_MAX_THREADS };
+static pthread_t g_main;
+static pthread_t g_threads[kMaxNamedThreads];
+static int g_thread_named[kMaxNamedThreads];
+
+void aiospec_notify_name_thread(int k) {
+  if (k < 0 || k >= kMaxNamedThreads) return;
+  g_threads[k] = pthread_self();
+  __atomic_store_n(&g_thread_named[k], 1, __ATOMIC_RELEASE);
+}
+
+static int which_thread(void) {
+  pthread_t self = pthread_self();
+  if (pthread_equal(self, g_main)) return AIOSPEC_NOTIFY_MAIN;
+  for (int k = 0; k < kMaxNamedThreads; ++k) {
+    if (__atomic_load_n(&g_thread_named[k], __ATOMIC_ACQUIRE) &&
+        pthread_equal(self, g_threads[k])) {
+      return k;
+    }
+  }
+  return AIOSPEC_NOTIFY_OTHER;
+}
+
 /* The status of the one live request that notifies with `value`. */
 static void lookup_status(int value, struct aiospec_notify_record *r) {
   __atomic_add_fetch(&g_handlers_active, 1, __ATOMIC_SEQ_CST);
@@ -106,6 +135,7 @@ static void on_signal(int signo, siginfo_t *info, void *uctx) {
   memset(&r, 0, sizeof r);
   r.kind = AIOSPEC_NOTIFY_SIGNAL;
   r.signo = signo;
+  r.thread = which_thread();
   r.code = info ? info->si_code : 0;
   r.value = info ? info->si_value.sival_int : 0;
   lookup_status(r.value, &r);
@@ -137,6 +167,10 @@ int aiospec_notify_begin(const struct aiospec_aio_ops *ops) {
   __atomic_store_n(&g_track_count, 0, __ATOMIC_SEQ_CST);
   __atomic_store_n(&g_table_overflow, 0, __ATOMIC_SEQ_CST);
   __atomic_store_n(&g_ops, ops, __ATOMIC_RELEASE);
+  g_main = pthread_self();
+  for (int k = 0; k < kMaxNamedThreads; ++k) {
+    __atomic_store_n(&g_thread_named[k], 0, __ATOMIC_RELEASE);
+  }
 
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -144,17 +178,27 @@ int aiospec_notify_begin(const struct aiospec_aio_ops *ops) {
   /* SA_RESTART: an in-process host's own blocking calls must not see EINTR
    * because of us. aio_suspend with a timeout still reports EINTR. */
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  if (sigaction(aiospec_notify_signo(), &sa, NULL) != 0) return -1;
+  sigset_t set;
+  sigemptyset(&set);
+  for (int rt = 1; rt <= AIOSPEC_WIRE_NOTIFY_RT_MAX; ++rt) {
+    if (aiospec_notify_rt_valid(rt)) sigaddset(&set, SIGRTMIN + rt);
+  }
+  /* A handler runs with the other notification signals blocked, so records
+   * are appended in the order the signals are delivered: otherwise each
+   * pending one would interrupt the last at its first instruction, and the
+   * handlers' bodies would run in the reverse order (AIO-SIG-15). */
+  sa.sa_mask = set;
+  for (int rt = 1; rt <= AIOSPEC_WIRE_NOTIFY_RT_MAX; ++rt) {
+    if (aiospec_notify_rt_valid(rt) && sigaction(SIGRTMIN + rt, &sa, NULL) != 0) {
+      return -1;
+    }
+  }
   struct sigaction ignore;
   memset(&ignore, 0, sizeof ignore);
   ignore.sa_handler = SIG_IGN;
   sigemptyset(&ignore.sa_mask);
   if (sigaction(SIGPIPE, &ignore, NULL) != 0) return -1;
   /* The handler must run: make sure this thread does not block it. */
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, aiospec_notify_signo());
   pthread_sigmask(SIG_UNBLOCK, &set, NULL);
   return 0;
 }

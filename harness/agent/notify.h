@@ -36,20 +36,34 @@ enum aiospec_notify_kind {
   AIOSPEC_NOTIFY_THREAD = 2
 };
 
+/* aiospec_notify_record.thread of a signal that interrupted a thread the
+ * trace did not name (a C library's own thread). */
+enum { AIOSPEC_NOTIFY_MAIN = -1, AIOSPEC_NOTIFY_OTHER = -2 };
+
 struct aiospec_notify_record {
   int kind; /* enum aiospec_notify_kind */
   int signo; /* 0 for thread notifications */
+  int thread; /* signals: the trace thread the handler ran on (K), MAIN or
+                 OTHER */
   int code;  /* si_code; 0 for thread notifications */
   int value; /* si_value.sival_int */
   int has_status;
   int status; /* aio_error() read in the handler, when has_status */
 };
 
-/* The signal SIGEV_SIGNAL requests use: SIGRTMIN+1. */
+/* The signal SIGEV_SIGNAL requests use by default: SIGRTMIN+1. */
 int aiospec_notify_signo(void);
+/* Whether SIGRTMIN+rt is a notification signal (1, or 3 to
+ * AIOSPEC_WIRE_NOTIFY_RT_MAX: 2 is the storm's). */
+int aiospec_notify_rt_valid(int rt);
 
-/* Installs the SA_SIGINFO handler for aiospec_notify_signo() and ignores
- * SIGPIPE; clears the record log and the value table. Returns 0, or -1 with
+/* Records that the calling thread is trace thread k (< 16): the handler
+ * names it in its records. */
+void aiospec_notify_name_thread(int k);
+
+/* Installs the SA_SIGINFO handler for every notification signal, unblocked
+ * in the calling thread (the main thread), and ignores SIGPIPE; clears the
+ * record log, the value table and the thread names. Returns 0, or -1 with
  * errno if sigaction failed. */
 int aiospec_notify_begin(const struct aiospec_aio_ops *ops);
 

@@ -19,7 +19,9 @@
  * A request (REQ, used by aio_read, aio_write and each lio_listio element)
  * is the seven integers and one HEX
  *   CB FD OFFSET NBYTES REQPRIO NOTIFY_KIND NOTIFY_VALUE DATA
- * where NOTIFY_KIND is an enum aiospec_wire_notify and DATA is the bytes a
+ * where NOTIFY_KIND is an enum aiospec_wire_notify, plus (SIGNAL only) N << 4
+ * for a signal SIGRTMIN+N other than SIGRTMIN+1 (N 3..AIOSPEC_WIRE_NOTIFY_RT_MAX;
+ * 0 or 1: SIGRTMIN+1), and DATA is the bytes a
  * write sends (exactly min(NBYTES, 16 MiB) of them; `-` for reads).
  * A TIMEOUT is the two integers INFINITE NANOS: `1 0` for none (a NULL
  * timespec), else `0 N` with N in nanoseconds, negative ones included (they
@@ -68,14 +70,19 @@
  *                  >= 0); 1: `hold release` (ERR: AIOSPEC_WIRE_HOLD_*, ALL
  *                  1/0). The fields the kind does not use are as the
  *                  Trace has them.
- *   24 thread      KIND T
+ *   24 thread      KIND T [NAME(HEX)]
  *                  KIND: AIOSPEC_WIRE_THREAD_* (`thread T`, `await T`,
- *                  `cancel T`, `exit T`); T < AIOSPEC_WIRE_MAX_THREADS.
+ *                  `cancel T`, `exit T`); T < AIOSPEC_WIRE_MAX_THREADS;
+ *                  CREATE adds the thread's name (notify records name it).
  *   25 on          RUN T OP...
  *                  A prefix: the rest of the line is an AIO call (ops 8 to
  *                  15) that thread T runs. RUN: AIOSPEC_WIRE_RUN_ON (`on T`,
  *                  the agent waits for it) or AIOSPEC_WIRE_RUN_START
- *                  (`start T`, its result comes with `await T`).
+ *                  (`start T`, its result comes with `await T`); RUN_ON
+ *                  also takes a sigmask (26).
+ *   26 sigmask     BLOCK COUNT N...
+ *                  pthread_sigmask(SIG_BLOCK if BLOCK else SIG_UNBLOCK) of
+ *                  the signals SIGRTMIN+N, on the thread that runs it.
  *
  * Example (file f="hello world"; open fd rdonly; read 5 bytes at 6):
  *
@@ -128,15 +135,17 @@ enum aiospec_wire_op {
   AIOSPEC_WIRE_HOLD = 23,
   AIOSPEC_WIRE_THREAD = 24,
   AIOSPEC_WIRE_ON = 25,
+  AIOSPEC_WIRE_SIGMASK = 26,
   AIOSPEC_WIRE_OP_LIMIT /* one past the last opcode */
 };
 
 /* NOTIFY_KIND: how a request or list reports completion. */
 enum aiospec_wire_notify {
   AIOSPEC_WIRE_NOTIFY_NONE = 0,   /* SIGEV_NONE */
-  AIOSPEC_WIRE_NOTIFY_SIGNAL = 1, /* SIGEV_SIGNAL, SIGRTMIN+1, sival_int */
+  AIOSPEC_WIRE_NOTIFY_SIGNAL = 1, /* SIGEV_SIGNAL, SIGRTMIN+N, sival_int */
   AIOSPEC_WIRE_NOTIFY_THREAD = 2  /* SIGEV_THREAD, attributes NULL */
 };
+#define AIOSPEC_WIRE_NOTIFY_RT_MAX 8 /* kMaxRtSignal */
 
 /* FSYNC_OP of aio_fsync. */
 enum aiospec_wire_fsync {

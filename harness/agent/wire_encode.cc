@@ -24,6 +24,7 @@ static_assert(AIOSPEC_WIRE_OPEN_READ == kAccessRead &&
               AIOSPEC_WIRE_OPEN_DSYNC == kFlagDsync);
 static_assert(AIOSPEC_WIRE_OPEN_HOLD == kFlagHold);
 static_assert(AIOSPEC_WIRE_MAX_THREADS == kMaxThreads);
+static_assert(AIOSPEC_WIRE_NOTIFY_RT_MAX == kMaxRtSignal);
 
 void AppendHex(std::string_view bytes, std::string* out) {
   if (bytes.empty()) {
@@ -41,10 +42,13 @@ void AppendHex(std::string_view bytes, std::string* out) {
   }
 }
 
-int NotifyCode(NotifyKind kind) {
-  switch (kind) {
+// NOTIFY_KIND: the kind, and a signal's SIGRTMIN offset (other than 1).
+int NotifyCode(const Notify& notify) {
+  switch (notify.kind) {
     case NotifyKind::kNone: return AIOSPEC_WIRE_NOTIFY_NONE;
-    case NotifyKind::kSignal: return AIOSPEC_WIRE_NOTIFY_SIGNAL;
+    case NotifyKind::kSignal:
+      return AIOSPEC_WIRE_NOTIFY_SIGNAL |
+             (notify.rt == kDefaultRtSignal ? 0 : notify.rt << 4);
     case NotifyKind::kThread: return AIOSPEC_WIRE_NOTIFY_THREAD;
   }
   return AIOSPEC_WIRE_NOTIFY_NONE;
@@ -59,7 +63,7 @@ std::string TimeoutText(const Timeout& t) {
 void AppendRequest(const Trace& trace, int op_index, const IoRequest& req,
                    bool is_write, std::string* out) {
   absl::StrAppend(out, " ", req.cb, " ", req.fd, " ", req.offset, " ",
-                  req.nbytes, " ", req.reqprio, " ", NotifyCode(req.notify.kind),
+                  req.nbytes, " ", req.reqprio, " ", NotifyCode(req.notify),
                   " ", req.notify.value);
   AppendHex(is_write ? RequestBytes(trace, op_index, req) : std::string(), out);
 }
@@ -112,7 +116,7 @@ void AppendOp(const Trace& trace, int op_index, const OpBody& body,
                          : op.op == FsyncOp::kDsync ? AIOSPEC_WIRE_FSYNC_DSYNC
                                                     : AIOSPEC_WIRE_FSYNC_INVALID;
           absl::StrAppend(out, AIOSPEC_WIRE_AIO_FSYNC, " ", op.cb, " ", op.fd,
-                          " ", fsync_op, " ", NotifyCode(op.notify.kind), " ",
+                          " ", fsync_op, " ", NotifyCode(op.notify), " ",
                           op.notify.value);
           AppendLioOpcode(op.lio_opcode, out);
         } else if constexpr (std::is_same_v<T, AioError>) {
@@ -127,7 +131,7 @@ void AppendOp(const Trace& trace, int op_index, const OpBody& body,
           absl::StrAppend(out, AIOSPEC_WIRE_AIO_CANCEL, " ", op.fd, " ", op.cb);
         } else if constexpr (std::is_same_v<T, LioListio>) {
           absl::StrAppend(out, AIOSPEC_WIRE_LIO_LISTIO, " ", op.wait ? 1 : 0,
-                          " ", NotifyCode(op.notify.kind), " ", op.notify.value,
+                          " ", NotifyCode(op.notify), " ", op.notify.value,
                           " ", op.list.size());
           for (const LioElement& e : op.list) {
             if (e.is_null) {
@@ -196,6 +200,13 @@ void AppendOp(const Trace& trace, int op_index, const OpBody& body,
                                ? AIOSPEC_WIRE_THREAD_CANCEL
                                : AIOSPEC_WIRE_THREAD_EXIT;
           absl::StrAppend(out, AIOSPEC_WIRE_THREAD, " ", kind, " ", op.thread);
+          if (op.kind == ThreadKind::kCreate) {
+            AppendHex(trace.thread_names[op.thread], out);
+          }
+        } else if constexpr (std::is_same_v<T, Sigmask>) {
+          absl::StrAppend(out, AIOSPEC_WIRE_SIGMASK, " ", op.block ? 1 : 0, " ",
+                          op.rts.size());
+          for (int rt : op.rts) absl::StrAppend(out, " ", rt);
         } else {
           static_assert(!sizeof(T), "op without a wire encoding");
         }

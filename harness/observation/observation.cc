@@ -420,6 +420,12 @@ class LogParser {
         } else {
           return BadValue(f, "AIO_CANCELED, AIO_NOTCANCELED, AIO_ALLDONE or an errno name");
         }
+      } else if (f.key == "pending") {
+        for (std::string_view name : Split(f.raw, ',')) {
+          std::optional<int> v = SignalFromName(name);
+          if (!v) return BadValue(f, "signal names joined by ','");
+          step.pending.push_back(*v);
+        }
       } else if (f.key == "changed") {
         std::optional<uint32_t> members = ParseAiocbMembers(f.raw);
         if (!members) return BadValue(f, "aiocb members like aio_offset,aio_nbytes");
@@ -550,6 +556,9 @@ class LogParser {
         std::optional<int> v = ErrnoFromName(f.raw);
         if (!v) return BadValue(f, "a number or errno name");
         n.status_in_handler = *v;
+      } else if (f.key == "thread") {
+        if (f.raw.empty()) return BadValue(f, "a thread name, main or other");
+        n.thread = std::string(f.raw);
       } else {
         return UnknownField(f, "a notify");
       }
@@ -670,6 +679,9 @@ void PrintStep(const StepObservation& step, const Trace& trace,
   if (step.aiocb_changed != 0) {
     absl::StrAppend(out, " changed=", AiocbMembersText(step.aiocb_changed));
   }
+  for (size_t i = 0; i < step.pending.size(); ++i) {
+    absl::StrAppend(out, i == 0 ? " pending=" : ",", SignalName(step.pending[i]));
+  }
   if (step.storm.has_value()) {
     const StormObservation& st = *step.storm;
     auto status = [](int s) {
@@ -715,6 +727,7 @@ void PrintNotification(const NotificationObservation& n, std::string* out) {
                   n.kind == NotifyKind::kSignal ? SiCodeName(n.code)
                                                 : absl::StrCat(n.code),
                   " value=", n.value);
+  if (!n.thread.empty()) absl::StrAppend(out, " thread=", n.thread);
   if (n.status_in_handler.has_value()) {
     const int s = *n.status_in_handler;
     absl::StrAppend(out, " status=", s > 0 ? ErrnoName(s) : absl::StrCat(s));

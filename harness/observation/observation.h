@@ -98,8 +98,13 @@
 //
 // A notify record says a notification arrived while op `after` ran (or
 // before it, after the previous op): kind, signal number, si_code, si_value,
-// and `status=` the aio_error() value of the request with that value, read
-// inside the handler (omitted when no single request has that value).
+// `thread=` the thread whose handler ran (signals, in traces with threads
+// or signal masks: a trace thread's name, main, or other), and `status=` the aio_error() value of the request with
+// that value, read inside the handler (omitted when no single request has
+// that value). Records are in the order the handlers ran.
+//
+// A `sigmask` record lists the signals it names that were pending just
+// before it changed the mask: `6 sigmask ret=0 pending=SIGRTMIN+3,SIGRTMIN+5`.
 #ifndef AIOSPEC_HARNESS_OBSERVATION_OBSERVATION_H_
 #define AIOSPEC_HARNESS_OBSERVATION_OBSERVATION_H_
 
@@ -175,6 +180,7 @@ struct StepObservation {
   std::optional<ChildObservation> child;  // `proc join` only
   std::vector<HeldCall> calls;            // `hold` only
   uint32_t aiocb_changed = 0;  // AiocbMember bits; aio_error, aio_cancel
+  std::vector<int> pending;    // sigmask: its signals pending before it
   friend bool operator==(const StepObservation&,
                          const StepObservation&) = default;
 };
@@ -186,6 +192,9 @@ struct NotificationObservation {
   int code = 0;  // si_code; 0 for thread notifications
   int32_t value = 0;
   std::optional<int> status_in_handler;  // aio_error() seen in the handler
+  // kSignal: the thread the handler ran on, by the trace's name, `main`
+  // (the trace's own) or `other` (one the C library made); empty: not said.
+  std::string thread;
   friend bool operator==(const NotificationObservation&,
                          const NotificationObservation&) = default;
 };

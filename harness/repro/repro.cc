@@ -549,8 +549,9 @@ void Emitter::EmitOp(int k, const Op& op) {
                                   : absl::StrCat("  hold_release(", k, ", ", Fd(o.fd), ", ",
                                                  o.all ? 1 : 0, ", ", err, ");\n"));
           if (o.kind == HoldKind::kWait) bound += Millis(o.timeout);
-        } else if constexpr (std::is_same_v<T, ThreadOp>) {
-          // Emit refuses traces with threads before any op is written.
+        } else if constexpr (std::is_same_v<T, ThreadOp> ||
+                             std::is_same_v<T, Sigmask>) {
+          // Emit refuses version 2 traces before any op is written.
         } else {
           static_assert(kAlwaysFalse<T>, "an op the reproducer does not write");
         }
@@ -797,10 +798,11 @@ absl::StatusOr<std::string> Emitter::Emit() {
   if (r.verdict == Verdict::kFail && (!r.failure.has_value() || r.failure->op_index < 0)) {
     return absl::UnimplementedError("the FAIL names no op to judge");
   }
-  if (!trace_.thread_names.empty()) {
+  if (trace_.version >= kThreadsVersion) {
     return absl::UnimplementedError(
-        "the C reproducer does not replay threads (thread, on, start, await, "
-        "cancel, exit): rerun the trace with aiospec run");
+        "the C reproducer does not replay threads, signal masks or chosen "
+        "notification signals (version 2 traces): rerun the trace with "
+        "aiospec run");
   }
   for (int k = 0; k < static_cast<int>(trace_.ops.size()); ++k) EmitOp(k, trace_.ops[k]);
   std::string c = Header();

@@ -34,11 +34,13 @@ COMPILERS = {"glibc": ["gcc", "-std=c99", "-Wall", "-Werror", "-pthread", "-O1"]
              "musl": ["musl-gcc", "-std=c99", "-Wall", "-Werror", "-static", "-O1"]}
 RUNS = 3
 # trace -> why the emitter may refuse it.
-_THREADS = "threads (thread, on, start, await, cancel, exit) are not replayed in C"
+_THREADS = "threads and signal masks (version 2 traces) are not replayed in C"
 ALLOWED_REFUSALS = {
     "suspend_cancel_point": _THREADS,
     "thread_exit_keeps_requests": _THREADS,
     "threads_concurrent_calls": _THREADS,
+    "signal_to_unblocked_thread": _THREADS,
+    "signal_rt_lowest_first": _THREADS,
 }
 
 

@@ -138,6 +138,10 @@ absl::Status RefuseInProcess(const Trace& trace, std::string_view target,
       why = " runs no aio_suspend with a negative timeout: a library may abort on "
             "it (AIO-SUSP-16), and in process that would end aiospec itself";
     }
+    if (std::holds_alternative<Sigmask>(op.body)) {
+      why = " changes no signal mask (sigmask): it would block signals in "
+            "this process";
+    }
     if (std::holds_alternative<ThreadOp>(op.body) || op.run != RunOn::kMain) {
       why = " runs no trace threads (thread, on, start): a thread blocked or "
             "cancelled in the library cannot be stopped in this process, and "

@@ -32,6 +32,7 @@ const char* OpName(const OpBody& body) {
         if constexpr (std::is_same_v<T, Storm>) return "storm";
         if constexpr (std::is_same_v<T, Proc>) return "proc";
         if constexpr (std::is_same_v<T, Hold>) return "hold";
+        if constexpr (std::is_same_v<T, Sigmask>) return "sigmask";
         if constexpr (std::is_same_v<T, ThreadOp>) {
           switch (op.kind) {
             case ThreadKind::kCreate: return "thread";
@@ -57,7 +58,8 @@ bool RunsOnThreads(const OpBody& body) {
          std::holds_alternative<AioReturn>(body) ||
          std::holds_alternative<AioSuspend>(body) ||
          std::holds_alternative<AioCancel>(body) ||
-         std::holds_alternative<LioListio>(body);
+         std::holds_alternative<LioListio>(body) ||
+         std::holds_alternative<Sigmask>(body);
 }
 
 }  // namespace aiospec

@@ -57,9 +57,16 @@ inline constexpr FdId kBadFd = -2;      // `badfd`: a number that is never open
 
 // How a request reports completion (aio_sigevent).
 enum class NotifyKind { kNone, kSignal, kThread };
+// The real-time signals a trace may name, as N of SIGRTMIN+N: the
+// notification signal (1, the default), and 3 to 8 (`signal(V,SIGRTMIN+N)`,
+// version 2). 2 is the storm's (Storm).
+inline constexpr int kDefaultRtSignal = 1;
+inline constexpr int kMinRtSignal = 3;
+inline constexpr int kMaxRtSignal = 8;
 struct Notify {
   NotifyKind kind = NotifyKind::kNone;
   int32_t value = 0;  // sigev_value.sival_int
+  int rt = kDefaultRtSignal;  // kSignal: sigev_signo is SIGRTMIN+rt
   friend bool operator==(const Notify&, const Notify&) = default;
 };
 
@@ -362,11 +369,22 @@ struct ThreadOp {
   friend bool operator==(const ThreadOp&, const ThreadOp&) = default;
 };
 
+// `sigmask block|unblock SIGRTMIN+N,...` (version 2; `on T sigmask ...`
+// on thread T): pthread_sigmask of the thread that runs it, for the
+// notification signals (AIO-SIG-06, AIO-SIG-15). Its record lists the
+// named signals pending just before the change. A thread starts with the
+// mask the trace's own thread had when `thread T` created it.
+struct Sigmask {
+  bool block = true;
+  std::vector<int> rts;  // N of SIGRTMIN+N, each 1 or 3..8, no repeats
+  friend bool operator==(const Sigmask&, const Sigmask&) = default;
+};
+
 using OpBody =
     std::variant<DeclareFile, DeclarePipe, DeclareSocketpair, Open, Close, Dup,
                  Dup2, AioRead, AioWrite, AioFsync, AioError, AioReturn,
                  AioSuspend, AioCancel, LioListio, Fill, Drain, Write, Readback,
-                 Wait, Storm, Proc, Hold, ThreadOp>;
+                 Wait, Storm, Proc, Hold, ThreadOp, Sigmask>;
 
 // How an op runs: on the trace's own thread; `on T OP`, on thread T while
 // the trace waits; `start T OP`, begun on T, its result recorded by the
@@ -409,7 +427,8 @@ const char* OpName(const OpBody& body);
 // (its result is the `await` record's).
 const char* RecordName(const Op& op);
 
-// Whether the body is an AIO call that `on`/`start` may run on a thread.
+// Whether `on`/`start` may run the body on a thread: the AIO calls, and
+// (`on` only) sigmask.
 bool RunsOnThreads(const OpBody& body);
 
 }  // namespace aiospec

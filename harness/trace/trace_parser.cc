@@ -183,6 +183,8 @@ class Parser {
   absl::StatusOr<int32_t> Int32Value(absl::string_view text, int col) const;
   absl::StatusOr<std::string> BytesValue(const KeyValue& kv) const;
   absl::StatusOr<Notify> NotifyValue(const KeyValue& kv) const;
+  // N of `SIGRTMIN+N`, a signal a trace may name (trace.h, Notify).
+  absl::StatusOr<int> RtSignal(absl::string_view text, int col) const;
   // `lio_opcode=`, if given (nullopt when absent).
   absl::StatusOr<std::optional<LioOpcodeValue>> LioOpcodeArg(
       const Args& args) const;
@@ -444,12 +446,16 @@ absl::Status Parser::ParseLine() {
     }
   }
   if (absl::Status s = ParseOp(tokens, &op.body); !s.ok()) return s;
+  if (op.run == RunOn::kStart && std::holds_alternative<Sigmask>(op.body)) {
+    return Error(tokens[0].col, "sigmask runs with 'on', not 'start'");
+  }
   if (op.run != RunOn::kMain && !RunsOnThreads(op.body)) {
     return Error(tokens[0].col,
                  absl::StrCat("'", Shown(tokens[0].text),
                               "' cannot run on a thread: only aio_read, "
                               "aio_write, aio_fsync, aio_error, aio_return, "
-                              "aio_suspend, aio_cancel and lio_listio can"));
+                              "aio_suspend, aio_cancel, lio_listio and "
+                              "sigmask can"));
   }
   if (absl::Status s = CheckThreadUse(op, keyword.col); !s.ok()) return s;
   if (absl::Status s = CheckStormUse(op.body, keyword.col); !s.ok()) return s;
@@ -577,10 +583,34 @@ absl::StatusOr<Notify> Parser::NotifyValue(const KeyValue& kv) const {
     return Error(kv.value_col + static_cast<int>(kv.value.size()),
                  "expected ')' to close the notification value");
   }
+  if (const size_t comma = v.find(',');
+      notify.kind == NotifyKind::kSignal && comma != absl::string_view::npos) {
+    const int rt_col = number_col + static_cast<int>(comma) + 1;
+    if (trace_.version < kThreadsVersion) {
+      return Error(rt_col, "a notification signal needs 'aiospec-trace 2'");
+    }
+    absl::StatusOr<int> rt = RtSignal(v.substr(comma + 1), rt_col);
+    if (!rt.ok()) return rt.status();
+    notify.rt = *rt;
+    v = v.substr(0, comma);
+  }
   absl::StatusOr<int32_t> value = Int32Value(v, number_col);
   if (!value.ok()) return value.status();
   notify.value = *value;
   return notify;
+}
+
+absl::StatusOr<int> Parser::RtSignal(absl::string_view text, int col) const {
+  absl::string_view n = text;
+  std::optional<int64_t> v;
+  if (absl::ConsumePrefix(&n, "SIGRTMIN+")) v = ParseInt64(n);
+  if (!v.has_value() ||
+      (*v != kDefaultRtSignal && (*v < kMinRtSignal || *v > kMaxRtSignal))) {
+    return Error(col, absl::StrCat("expected SIGRTMIN+1 or SIGRTMIN+3 to "
+                                   "SIGRTMIN+8, got '",
+                                   Shown(text), "'"));
+  }
+  return static_cast<int>(*v);
 }
 
 absl::StatusOr<std::optional<LioOpcodeValue>> Parser::LioOpcodeArg(
@@ -1282,6 +1312,32 @@ absl::Status Parser::ParseOp(absl::Span<const Token> tokens, OpBody* body) {
   } else if (name == "hold") {
     AIOSPEC_ASSIGN(args, split({"count", "timeout", "errno"}));
     AIOSPEC_ASSIGN(*body, ParseHold(args, keyword));
+  } else if (name == "sigmask") {
+    if (trace_.version < kThreadsVersion) {
+      return Error(keyword.col, "'sigmask' needs 'aiospec-trace 2'");
+    }
+    AIOSPEC_ASSIGN(args, split({}));
+    AIOSPEC_CHECK(ExpectPositional(args, keyword, 2,
+                                   "block or unblock, and signals"));
+    const Token& how = *args.positional[0];
+    if (how.text != "block" && how.text != "unblock") {
+      return Error(how.col, absl::StrCat("expected block or unblock, got '",
+                                         Shown(how.text), "'"));
+    }
+    Sigmask op;
+    op.block = how.text == "block";
+    const Token& list = *args.positional[1];
+    int col = list.col;
+    for (absl::string_view item : absl::StrSplit(list.text, ',')) {
+      int rt;
+      AIOSPEC_ASSIGN(rt, RtSignal(item, col));
+      if (absl::c_find(op.rts, rt) != op.rts.end()) {
+        return Error(col, absl::StrCat("signal '", Shown(item), "' is listed twice"));
+      }
+      op.rts.push_back(rt);
+      col += static_cast<int>(item.size()) + 1;
+    }
+    *body = std::move(op);
   } else if (name == "thread" || name == "await" || name == "cancel" ||
              name == "exit") {
     AIOSPEC_ASSIGN(*body, ParseThreadOp(tokens));

@@ -40,7 +40,11 @@ class OpPrinter {
   static std::string NotifyText(const Notify& notify) {
     switch (notify.kind) {
       case NotifyKind::kNone: return "none";
-      case NotifyKind::kSignal: return absl::StrCat("signal(", notify.value, ")");
+      case NotifyKind::kSignal:
+        return notify.rt == kDefaultRtSignal
+                   ? absl::StrCat("signal(", notify.value, ")")
+                   : absl::StrCat("signal(", notify.value, ",SIGRTMIN+",
+                                  notify.rt, ")");
       case NotifyKind::kThread: return absl::StrCat("thread(", notify.value, ")");
     }
     return "none";
@@ -257,6 +261,12 @@ class OpPrinter {
     if (op.error == HoldError::kEio) out += " errno=EIO";
     if (op.error == HoldError::kEnospc) out += " errno=ENOSPC";
     return out;
+  }
+  std::string operator()(const Sigmask& op) const {
+    std::vector<std::string> names;
+    for (int rt : op.rts) names.push_back(absl::StrCat("SIGRTMIN+", rt));
+    return absl::StrCat("sigmask ", op.block ? "block " : "unblock ",
+                        absl::StrJoin(names, ","));
   }
   std::string operator()(const ThreadOp& op) const {
     return absl::StrCat(OpName(op), " ",

@@ -94,15 +94,16 @@ TEST(TraceRoundTripTest, RandomTracesCoverEveryOpKind) {
     std::mt19937_64 rng(seed);
     for (const Op& op : RandomTrace(rng, 40).ops) seen[op.body.index()] = true;
   }
-  // Storms, process events, holds and threads are kept out of RandomTrace on
+  // Storms, process events, holds, threads and signal masks are kept out of RandomTrace on
   // purpose: the fuzzer's in-process targets would storm, fork or filter
   // the fuzzer (see docs/TRACE_FORMAT.md).
   const size_t storm = OpBody(Storm{}).index();
   const size_t proc = OpBody(Proc{}).index();
   const size_t hold = OpBody(Hold{}).index();
   const size_t thread = OpBody(ThreadOp{}).index();
+  const size_t sigmask = OpBody(Sigmask{}).index();
   for (size_t i = 0; i < seen.size(); ++i) {
-    if (i == storm || i == proc || i == hold || i == thread) {
+    if (i == storm || i == proc || i == hold || i == thread || i == sigmask) {
       EXPECT_FALSE(seen[i]) << "RandomTrace generated kind " << i;
       continue;
     }
@@ -279,6 +280,53 @@ TEST(TraceRoundTripTest, ThreadRulesAreEnforced) {
   ASSERT_FALSE(v1.ok());
   EXPECT_EQ(v1.status().message(),
             "v1.trace:2:1: 'thread' needs 'aiospec-trace 2'");
+}
+
+TEST(TraceRoundTripTest, SigmaskAndNotificationSignalsRoundTrip) {
+  const std::string text =
+      "aiospec-trace 2\n"
+      "pipe rd wr\n"
+      "thread t\n"
+      "sigmask block SIGRTMIN+3,SIGRTMIN+1\n"
+      "on t sigmask unblock SIGRTMIN+8\n"
+      "aio_read r fd=rd offset=0 nbytes=1 notify=signal(5,SIGRTMIN+3)\n"
+      "aio_read q fd=rd offset=0 nbytes=1 notify=signal(6)\n";
+  absl::StatusOr<Trace> t = ParseTrace(text, "s.trace");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(PrintTrace(*t), text);
+  EXPECT_EQ(std::get<Sigmask>(t->ops[2].body).rts, (std::vector<int>{3, 1}));
+  EXPECT_EQ(std::get<AioRead>(t->ops[4].body).req.notify.rt, 3);
+  // SIGRTMIN+1 is the default: printed without it.
+  absl::StatusOr<Trace> d = ParseTrace(
+      "aiospec-trace 2\npipe rd wr\n"
+      "aio_read r fd=rd offset=0 nbytes=1 notify=signal(5,SIGRTMIN+1)\n",
+      "d.trace");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_THAT(PrintTrace(*d), ::testing::HasSubstr("notify=signal(5)\n"));
+  auto error = [](const std::string& body) {
+    absl::StatusOr<Trace> x =
+        ParseTrace("aiospec-trace 2\npipe rd wr\nthread t\n" + body, "s.trace");
+    return x.ok() ? std::string("ok") : std::string(x.status().message());
+  };
+  EXPECT_EQ(error("sigmask block SIGRTMIN+2\n"),
+            "s.trace:4:15: expected SIGRTMIN+1 or SIGRTMIN+3 to SIGRTMIN+8, got "
+            "'SIGRTMIN+2'");
+  EXPECT_EQ(error("sigmask block SIGRTMIN+3,SIGRTMIN+3\n"),
+            "s.trace:4:26: signal 'SIGRTMIN+3' is listed twice");
+  EXPECT_EQ(error("sigmask hide SIGRTMIN+3\n"),
+            "s.trace:4:9: expected block or unblock, got 'hide'");
+  EXPECT_EQ(error("start t sigmask block SIGRTMIN+3\n"),
+            "s.trace:4:9: sigmask runs with 'on', not 'start'");
+  EXPECT_EQ(error("aio_read r fd=rd offset=0 nbytes=1 notify=signal(5,SIGRTMIN+9)\n"),
+            "s.trace:4:52: expected SIGRTMIN+1 or SIGRTMIN+3 to SIGRTMIN+8, got "
+            "'SIGRTMIN+9'");
+  absl::StatusOr<Trace> v1 = ParseTrace(
+      "aiospec-trace 1\npipe rd wr\n"
+      "aio_read r fd=rd offset=0 nbytes=1 notify=signal(5,SIGRTMIN+3)\n",
+      "v1.trace");
+  ASSERT_FALSE(v1.ok());
+  EXPECT_EQ(v1.status().message(),
+            "v1.trace:3:52: a notification signal needs 'aiospec-trace 2'");
 }
 
 TEST(TraceRoundTripTest, StormRoundTripsAndOffCarriesItsLists) {
