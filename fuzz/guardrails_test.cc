@@ -255,9 +255,9 @@ TEST(MakeRunnableTest, ConformanceTracesKeepEveryOp) {
     EXPECT_TRUE(CheckRunnable(r).ok()) << path;
     // Exempt: the {AIO_MAX} and {AIO_LISTIO_MAX} traces (limit_*), longer
     // than any fuzz input may be (max_ops, max_lio_requests), and traces
-    // with signal storms, process events or threads, whose other ops may
-    // only make sense with them (a handler's close, then the reuse of its
-    // number; a request a thread submitted).
+    // with signal storms, process events, threads or signal masks, whose
+    // other ops may only make sense with them (a handler's close, then the
+    // reuse of its number; a request a thread submitted).
     const GuardrailOptions bounds;
     const bool exempt =
         static_cast<int>(t->ops.size()) > bounds.max_ops ||
@@ -266,6 +266,7 @@ TEST(MakeRunnableTest, ConformanceTracesKeepEveryOp) {
           return std::holds_alternative<Storm>(op.body) ||
                  std::holds_alternative<Proc>(op.body) ||
                  std::holds_alternative<ThreadOp>(op.body) ||
+                 std::holds_alternative<Sigmask>(op.body) ||
                  (lio != nullptr &&
                   static_cast<int>(lio->list.size()) > bounds.max_lio_requests);
         });
