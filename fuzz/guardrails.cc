@@ -424,6 +424,9 @@ class Walker {
     return true;
   }
   bool Apply(Op&, AioReturn& b) {
+    // A scribbled aiocb is garbage until resubmitted, a rule these repairs
+    // (drops, reorders) do not keep: the fuzzer does not scribble.
+    b.scribble = false;
     if (!Queryable(b.cb)) {
       Violation("aio_return on an aiocb never submitted (AIO-ERROR-05)");
       return false;

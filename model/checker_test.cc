@@ -1258,6 +1258,38 @@ TEST(CheckerTest, AioCancelMustNotChangeTheAiocbItLeaves) {
   ExpectPassBoth(kHeldReadQueries, cancelled);
 }
 
+TEST(CheckerTest, TimedOutSuspendWaitsItsWholeTimeout) {
+  const Lines trace = {"pipe rd wr", "aio_read r fd=rd offset=0 nbytes=2",
+                       "aio_suspend r timeout=5ms", "write wr data=\"ab\"", "wait r",
+                       "aio_return r"};
+  const Lines log = {"pipe ret=0", "aio_read ret=0", "aio_suspend ret=-1 errno=EAGAIN",
+                     "write ret=2", "wait ret=0", "aio_return ret=2 data=\"ab\""};
+  ExpectPassBoth(trace, log);
+  Lines early = log;
+  early[2] = "aio_suspend early=4000000 ret=-1 errno=EAGAIN";
+  ExpectFailBoth(trace, early, {"AIO-SUSP-06"});
+  CheckResult r = Check(trace, early, Profile::kPosix);
+  ASSERT_TRUE(r.failure.has_value());
+  EXPECT_EQ(r.failure->op_index, 2);
+}
+
+TEST(CheckerTest, ScribbledAiocbAndBufferStayUntouched) {
+  const Lines trace = {"pipe rd wr", "aio_read r fd=rd offset=0 nbytes=2", "write wr data=\"ab\"",
+                       "wait r", "aio_return r scribble"};
+  const Lines log = {"pipe ret=0", "aio_read ret=0", "write ret=2", "wait ret=0",
+                     "aio_return ret=2 data=\"ab\""};
+  ExpectPassBoth(trace, log);
+  Lines touched = log;
+  touched[4] = "aio_return ret=2 data=\"ab\" touched=8";
+  ExpectFailBoth(trace, touched, {"AIO-GEN-21"});
+  CheckResult r = Check(trace, touched, Profile::kPosix);
+  ASSERT_TRUE(r.failure.has_value());
+  EXPECT_EQ(r.failure->op_index, 4);
+  // A wrong result still cites its own clause, and AIO-GEN-21 too.
+  touched[4] = "aio_return ret=1 data=\"a\" touched=8";
+  ExpectFailBoth(trace, touched, {"AIO-RETURN-01", "AIO-GEN-21"});
+}
+
 // --- Verdicts other than PASS/FAIL ----------------------------------------------
 
 TEST(CheckerTest, TooManyStatesIsUnresolved) {

@@ -15,6 +15,7 @@
 #include "harness/common/byte_literal.h"
 #include "harness/observation/host_names.h"
 #include "harness/trace/payload.h"
+#include "harness/trace/trace_printer.h"
 #include "model/cancel_choice.h"
 #include "model/holds.h"
 #include "model/threads.h"
@@ -1140,9 +1141,10 @@ RuleOutcome ApplyAioReturn(const State& s, CbId cb, const StepObservation& obs,
 
 // --- Waiting: aio_suspend, wait ----------------------------------------------
 
-// AIO-SUSP-01/02/03/05/07/08/09/11/12/14: 0 once a listed request is complete;
-// -1/EAGAIN only when the bound passed with none complete (never when one
-// was complete at the call); -1/EINTR on a signal. NULL entries are skipped.
+// AIO-SUSP-01/02/03/05/06/07/08/09/11/12/14: 0 once a listed request is
+// complete; -1/EAGAIN only when the bound passed with none complete (never
+// when one was complete at the call, never before the relative timeout had
+// passed); -1/EINTR on a signal. NULL entries are skipped.
 RuleOutcome ApplySuspend(const State& s, const AioSuspend& op,
                          const StepObservation& obs, const RuleContext& ctx) {
   bool any_complete = false;
@@ -1178,6 +1180,14 @@ RuleOutcome ApplySuspend(const State& s, const AioSuspend& op,
   }
   if (obs.ret == -1 && obs.err == EINTR) return AcceptSame();
   if (obs.ret == -1 && obs.err == EAGAIN) {
+    if (obs.suspend_early_ns > 0 && !op.timeout.infinite) {
+      // The allowed text has no early=: the reproducer matches it.
+      return Reject({"AIO-SUSP-06"}, "aio_suspend ret=-1 errno=EAGAIN",
+                    absl::StrCat("it timed out ", obs.suspend_early_ns,
+                                 " ns before its relative timeout of ",
+                                 PrintTimeout(op.timeout),
+                                 " had passed on CLOCK_MONOTONIC"));
+    }
     if (any_complete) {
       // A cancelled request is complete too (AIO-SUSP-14).
       std::vector<std::string> ids = {"AIO-SUSP-02"};
@@ -1915,13 +1925,23 @@ std::vector<std::string> IgnoredOpcodeIdsAt(const Trace& trace, int index,
   return {};
 }
 
+// A fact the executor reported besides the call's result breaks `id`: the
+// rest of the observation (`rest`) is judged as usual, and a world that
+// accepts it is turned into a rejection citing the clause.
+void RejectWhereTheRestIsAccepted(const char* id, const Op& op,
+                                  const StepObservation& rest, std::string why,
+                                  RuleOutcome& out) {
+  for (Rejection& r : out.rejections) r.assertion_ids.push_back(id);
+  if (out.accepted.empty()) return;
+  out.accepted.clear();
+  out.rejections.push_back({{id}, FormatObservation(op, rest), std::move(why)});
+}
+
 // AIO-ERROR-10: aio_error takes a const aiocb and changes none of its
 // public members. AIO-CANCEL-07: aio_cancel changes none of them on a
 // request it did not cancel (ret other than AIO_CANCELED: the named
 // request was in progress, already done, or the call failed). The
-// executor's `changed=` says which members differed after the call; the
-// rest of the observation is judged as usual, and a world that accepts it
-// is turned into a rejection citing the clause.
+// executor's `changed=` says which members differed after the call.
 void JudgeAiocbUnchanged(const Op& op, const StepObservation& obs,
                          RuleOutcome& out) {
   if (obs.aiocb_changed == 0 || out.unresolved) return;
@@ -1932,19 +1952,33 @@ void JudgeAiocbUnchanged(const Op& op, const StepObservation& obs,
     id = "AIO-CANCEL-07";
   }
   if (id == nullptr) return;
-  for (Rejection& r : out.rejections) r.assertion_ids.push_back(id);
-  if (out.accepted.empty()) return;
-  out.accepted.clear();
   StepObservation unchanged = obs;
   unchanged.aiocb_changed = 0;
-  out.rejections.push_back(
-      {{id},
-       FormatObservation(op, unchanged),
-       absl::StrCat("the call changed the aiocb's ",
-                    AiocbMembersText(obs.aiocb_changed),
-                    std::holds_alternative<AioError>(op.body)
-                        ? ", which aio_error only reads"
-                        : " of a request it did not cancel")});
+  RejectWhereTheRestIsAccepted(
+      id, op, unchanged,
+      absl::StrCat("the call changed the aiocb's ",
+                   AiocbMembersText(obs.aiocb_changed),
+                   std::holds_alternative<AioError>(op.body)
+                       ? ", which aio_error only reads"
+                       : " of a request it did not cancel"),
+      out);
+}
+
+// AIO-GEN-21: the library uses an aiocb and its buffer only while the
+// error status is EINPROGRESS. After `aio_return CB scribble` the executor
+// overwrote both; `touched=` counts the bytes something changed since.
+void JudgeScribbleUntouched(const Op& op, const StepObservation& obs,
+                            RuleOutcome& out) {
+  if (obs.scribble_touched == 0 || out.unresolved) return;
+  StepObservation untouched = obs;
+  untouched.scribble_touched = 0;
+  RejectWhereTheRestIsAccepted(
+      "AIO-GEN-21", op, untouched,
+      absl::StrCat(obs.scribble_touched,
+                   " bytes of the aiocb and its buffer changed after the "
+                   "request had finished and aio_return had returned, when "
+                   "they were the application's again"),
+      out);
 }
 
 }  // namespace
@@ -2087,6 +2121,7 @@ RuleOutcome ApplyRuleKeepingInput(const State& s, const Op& op,
                                   const RuleContext& ctx) {
   RuleOutcome out = Dispatch(s, op, obs, ctx);
   JudgeAiocbUnchanged(op, obs, out);
+  JudgeScribbleUntouched(op, obs, out);
   if (!out.rejections.empty()) {
     // A call that did not behave as itself with garbage in aio_lio_opcode
     // also broke AIO-GEN-19.
@@ -2111,13 +2146,20 @@ std::string FormatObservation(const Op& op, const StepObservation& obs) {
   } else {
     ret = RetText(obs.ret, obs.err);
   }
-  // changed= before ret=: a text the model allows ("aio_error ret=0") must
-  // not be a prefix of a rejected one (the reproducer matches prefixes).
-  std::string out =
-      obs.aiocb_changed == 0
-          ? absl::StrCat(name, " ", ret)
-          : absl::StrCat(name, " changed=", AiocbMembersText(obs.aiocb_changed),
-                         " ", ret);
+  // changed=, early= and touched= before ret=: a text the model allows ("aio_error
+  // ret=0") must not be a prefix of a rejected one (the reproducer matches
+  // prefixes).
+  std::string out = name;
+  if (obs.aiocb_changed != 0) {
+    absl::StrAppend(&out, " changed=", AiocbMembersText(obs.aiocb_changed));
+  }
+  if (obs.suspend_early_ns != 0) {
+    absl::StrAppend(&out, " early=", obs.suspend_early_ns);
+  }
+  if (obs.scribble_touched != 0) {
+    absl::StrAppend(&out, " touched=", obs.scribble_touched);
+  }
+  absl::StrAppend(&out, " ", ret);
   if (obs.data.has_value()) absl::StrAppend(&out, " data=", ShowBytes(*obs.data));
   if (obs.child.has_value()) absl::StrAppend(&out, " ", ChildFieldsText(*obs.child));
   return out;

@@ -357,9 +357,14 @@ static int parse_op(const char *p, const char *end, const struct tables *t,
       }
       break;
     case AIOSPEC_WIRE_AIO_ERROR:
+      if (cb_arg(&c, t, &v, 0) != 0) return -1;
+      op->a[0] = v;
+      break;
     case AIOSPEC_WIRE_AIO_RETURN:
       if (cb_arg(&c, t, &v, 0) != 0) return -1;
       op->a[0] = v;
+      if (tok_int_in(&c, &v, 0, 1) != 0) return -1;
+      op->a[1] = v;
       break;
     case AIOSPEC_WIRE_AIO_SUSPEND:
     case AIOSPEC_WIRE_WAIT:
@@ -1212,6 +1217,27 @@ static struct timespec nanos_to_timespec(long long nanos) {
   return ts;
 }
 
+/* AIO-GEN-21: once its request has finished, an aiocb and its buffer are
+ * the application's. Overwrites both with kScribbleByte, gives a late store
+ * or copy a moment to happen, and counts the bytes no longer scribbled. A
+ * late notification's handler must not read the aiocb: it is untracked. */
+static const unsigned char kScribbleByte = '~';
+
+static size_t count_unscribbled(const unsigned char *p, size_t n) {
+  size_t changed = 0;
+  for (size_t i = 0; i < n; ++i) changed += p[i] != kScribbleByte;
+  return changed;
+}
+
+static size_t scribble(struct request *r) {
+  aiospec_notify_untrack_cb(r->cb);
+  memset(r->cb, kScribbleByte, sizeof *r->cb);
+  memset(r->buf, kScribbleByte, r->buf_len);
+  sleep_millis(1);
+  return count_unscribbled((const unsigned char *)r->cb, sizeof *r->cb) +
+         count_unscribbled(r->buf, r->buf_len);
+}
+
 /* An AIO call (ops 8 to 15) in three parts, so that another thread can make
  * it: call_prepare (main thread) sets up the aiocbs and the agent's
  * bookkeeping; call_run (any thread) makes the C library call and nothing
@@ -1234,6 +1260,7 @@ struct call {
   unsigned tracked;
   struct aiocb_public before;
   int status; /* aio_return: the private aio_error before it */
+  long long early; /* aio_suspend: ns it timed out before its timeout */
   long long ret;
   int err;
 };
@@ -1369,10 +1396,20 @@ static void call_run(void *p) {
       errno = 0;
       c->ret = (long long)ops->aio_return(c->cb);
       break;
-    case AIOSPEC_WIRE_AIO_SUSPEND:
+    case AIOSPEC_WIRE_AIO_SUSPEND: {
+      const int64_t start = now_nanos();
       c->ret = ops->aio_suspend((const struct aiocb *const *)c->list,
                                 op->count, op->a[1] ? NULL : &c->ts);
+      /* A timeout is a relative interval on CLOCK_MONOTONIC (AIO-SUSP-06):
+       * measured around the call, a timed-out wait is never shorter. */
+      const int err = errno;
+      const int64_t elapsed = now_nanos() - start;
+      if (!op->a[1] && c->ret == -1 && err == EAGAIN && elapsed < op->a[0]) {
+        c->early = op->a[0] - elapsed;
+      }
+      errno = err;
       break;
+    }
     case AIOSPEC_WIRE_AIO_CANCEL: c->ret = ops->aio_cancel(c->fd, c->cb); break;
     case AIOSPEC_WIRE_LIO_LISTIO:
       c->ret = ops->lio_listio(op->a[0] ? LIO_WAIT : LIO_NOWAIT, c->lio,
@@ -1444,6 +1481,14 @@ static void call_report(struct agent *ag, int k, const char *name,
         size_t n = (size_t)c->ret < r->buf_len ? (size_t)c->ret : r->buf_len;
         put_data(ag, r->buf, n);
       }
+      if (c->ok && op->a[1] && r->done) {
+        size_t touched = scribble(r);
+        if (touched) aiospec_line_printf(&ag->line, " touched=%zu", touched);
+      }
+      break;
+    case AIOSPEC_WIRE_AIO_SUSPEND:
+      if (c->early > 0) aiospec_line_printf(&ag->line, " early=%lld", c->early);
+      put_ret(ag, c->ret, c->err);
       break;
     case AIOSPEC_WIRE_AIO_CANCEL:
       if (c->ret == -1) {

@@ -43,7 +43,8 @@
  *                  AIOSPEC_WIRE_LIO_NUMBER with VALUE (int32) stored as
  *                  given in aio_lio_opcode.
  *   11 aio_error   CB
- *   12 aio_return  CB
+ *   12 aio_return  CB SCRIBBLE                (SCRIBBLE 1: then overwrite
+ *                  the aiocb and its buffer and report what touched them)
  *   13 aio_suspend TIMEOUT COUNT CB...
  *   14 aio_cancel  FD CB
  *   15 lio_listio  WAIT(0|1) NOTIFY_KIND NOTIFY_VALUE COUNT (LIO_OP REQ)...

@@ -122,7 +122,8 @@ void AppendOp(const Trace& trace, int op_index, const OpBody& body,
         } else if constexpr (std::is_same_v<T, AioError>) {
           absl::StrAppend(out, AIOSPEC_WIRE_AIO_ERROR, " ", op.cb);
         } else if constexpr (std::is_same_v<T, AioReturn>) {
-          absl::StrAppend(out, AIOSPEC_WIRE_AIO_RETURN, " ", op.cb);
+          absl::StrAppend(out, AIOSPEC_WIRE_AIO_RETURN, " ", op.cb, " ",
+                          op.scribble ? 1 : 0);
         } else if constexpr (std::is_same_v<T, AioSuspend>) {
           absl::StrAppend(out, AIOSPEC_WIRE_AIO_SUSPEND, " ",
                           TimeoutText(op.timeout), " ", op.list.size());

@@ -430,6 +430,14 @@ class LogParser {
         std::optional<uint32_t> members = ParseAiocbMembers(f.raw);
         if (!members) return BadValue(f, "aiocb members like aio_offset,aio_nbytes");
         step.aiocb_changed = *members;
+      } else if (f.key == "touched") {
+        std::optional<int64_t> v = ParseRetValue(f.raw);
+        if (!v || *v <= 0) return BadValue(f, "a positive count of bytes");
+        step.scribble_touched = *v;
+      } else if (f.key == "early") {
+        std::optional<int64_t> v = ParseRetValue(f.raw);
+        if (!v || *v <= 0) return BadValue(f, "a positive count of nanoseconds");
+        step.suspend_early_ns = *v;
       } else if (f.key == "calls") {
         std::optional<std::vector<HeldCall>> calls = ParseHeldCalls(f.raw);
         if (!calls) return BadValue(f, "calls like write@0:8,fsync");
@@ -681,6 +689,12 @@ void PrintStep(const StepObservation& step, const Trace& trace,
   }
   for (size_t i = 0; i < step.pending.size(); ++i) {
     absl::StrAppend(out, i == 0 ? " pending=" : ",", SignalName(step.pending[i]));
+  }
+  if (step.suspend_early_ns != 0) {
+    absl::StrAppend(out, " early=", step.suspend_early_ns);
+  }
+  if (step.scribble_touched != 0) {
+    absl::StrAppend(out, " touched=", step.scribble_touched);
   }
   if (step.storm.has_value()) {
     const StormObservation& st = *step.storm;

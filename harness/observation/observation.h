@@ -96,6 +96,16 @@
 // its aio_suspend), or -1 with errno=ETIMEDOUT (still in it) or EALREADY
 // (the call returned first).
 //
+// An aio_suspend record that timed out (-1/EAGAIN) sooner than its timeout,
+// measured by the executor on CLOCK_MONOTONIC around the call, says by how
+// many nanoseconds (AIO-SUSP-06); absent when the wait was long enough:
+//   5 aio_suspend early=1830211 ret=-1 errno=EAGAIN
+//
+// After `aio_return CB scribble` the executor overwrote the aiocb and its
+// buffer with '~' bytes and, a millisecond later, counted those that had
+// changed (AIO-GEN-21); absent when none had:
+//   7 aio_return ret=4 data="abcd" touched=4
+//
 // A notify record says a notification arrived while op `after` ran (or
 // before it, after the previous op): kind, signal number, si_code, si_value,
 // `thread=` the thread whose handler ran (signals, in traces with threads
@@ -181,6 +191,12 @@ struct StepObservation {
   std::vector<HeldCall> calls;            // `hold` only
   uint32_t aiocb_changed = 0;  // AiocbMember bits; aio_error, aio_cancel
   std::vector<int> pending;    // sigmask: its signals pending before it
+  // aio_suspend that timed out: how many ns before its relative timeout had
+  // elapsed on CLOCK_MONOTONIC it returned (`early=`); 0 when it did not.
+  int64_t suspend_early_ns = 0;
+  // `aio_return CB scribble`: the bytes of the aiocb and its buffer that no
+  // longer held the scribble a moment later (`touched=`); 0 when none.
+  int64_t scribble_touched = 0;
   friend bool operator==(const StepObservation&,
                          const StepObservation&) = default;
 };

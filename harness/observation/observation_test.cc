@@ -176,6 +176,23 @@ TEST(ParseLogTest, StartAndAwaitRecordsNameTheStartedOp) {
   EXPECT_EQ(PrintLog(*log, trace), text);
 }
 
+TEST(ParseLogTest, EarlySuspendRoundTrip) {
+  const std::string text =
+      "aiospec-log 1\n"
+      "0 aio_suspend early=1830211 ret=-1 errno=EAGAIN\n"
+      "1 aio_suspend ret=-1 errno=EAGAIN\n"
+      "end completed\n";
+  absl::StatusOr<ObservationLog> log = ParseLog(text, "s.log");
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(log->steps[0].suspend_early_ns, 1830211);
+  EXPECT_EQ(log->steps[1].suspend_early_ns, 0);
+  Trace trace;
+  trace.ops = {Op{AioSuspend{{0}, {}}, {}}, Op{AioSuspend{{0}, {}}, {}}};
+  absl::StatusOr<ObservationLog> again = ParseLog(PrintLog(*log, trace), "again.log");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, *log);
+}
+
 TEST(ParseLogTest, ErrorsCarryPositions) {
   const ErrorCase cases[] = {
       {"", "e.log:1:1: empty log"},
@@ -213,6 +230,8 @@ TEST(ParseLogTest, ErrorsCarryPositions) {
       {"aiospec-log 1\n0 aio_error ret=0 changed=aio_offset,aio_flags\n"
        "end completed\n",
        "e.log:2:27: bad changed value 'aio_offset,aio_flags'"},
+      {"aiospec-log 1\n0 aio_suspend early=0 ret=-1 errno=EAGAIN\nend completed\n",
+       "e.log:2:21: bad early value '0'"},
   };
   for (const ErrorCase& c : cases) {
     absl::StatusOr<ObservationLog> log = ParseLog(c.text, "e.log");

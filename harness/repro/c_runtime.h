@@ -37,8 +37,10 @@ enum class CHelper {
   kDrain,          // drain
   kWriteNow,       // write
   kWait,           // wait: poll aio_error with a bound
+  kTimedSuspend,   // timed_suspend: notes an aio_suspend that timed out too soon
   kNotify,         // notification records: the signal handler, printing, judging
   kNotifyRequest,  // set_notify, the SIGEV_THREAD function, track
+  kScribble,       // aio_return CB scribble
   kWaitNotified,   // wait until=notified
   kStorm,          // storm on/off: the timer, its handler, the storm judge
   kProc,           // proc: child reports, pipes, fork_child, reap

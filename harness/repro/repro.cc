@@ -438,12 +438,22 @@ void Emitter::EmitOp(int k, const Op& op) {
         } else if constexpr (std::is_same_v<T, AioReturn>) {
           const std::string cb = Cb(o.cb);
           absl::StrAppend(&b, "  errno = 0;\n  ret = aio_return(&", cb, ");\n  err = errno;\n");
+          // scribble: the bytes shown are the buffer's before the scribble.
+          auto scribble = [&](const std::string& shown) {
+            if (!o.scribble) return std::string();
+            return absl::StrCat("scribble(&", cb, ", ", Buf(cb), ", ", buf_size_[cb], ", ",
+                                shown, ")");
+          };
+          if (o.scribble) helpers_.insert(CHelper::kScribble);
           if (is_read_[cb]) {
+            const std::string seen = o.scribble ? scribble("n") : Buf(cb);
             absl::StrAppend(&b, "  if (ret > 0) {\n    long long n = ret < ", buf_size_[cb],
                             " ? ret : ", buf_size_[cb], ";\n  ",
-                            ObserveLine(k, "RET_NUMBER", Buf(cb), "n"), "  } else {\n  ",
-                            ObserveLine(k, "RET_NUMBER"), "  }\n");
+                            ObserveLine(k, "RET_NUMBER", seen, "n"), "  } else {\n");
+            if (o.scribble) absl::StrAppend(&b, "    ", scribble("0"), ";\n");
+            absl::StrAppend(&b, "  ", ObserveLine(k, "RET_NUMBER"), "  }\n");
           } else {
+            if (o.scribble) absl::StrAppend(&b, "  ", scribble("0"), ";\n");
             absl::StrAppend(&b, ObserveLine(k, "RET_NUMBER"));
           }
         } else if constexpr (std::is_same_v<T, AioSuspend>) {
@@ -460,8 +470,15 @@ void Emitter::EmitOp(int k, const Op& op) {
             timeout = "&ts";
             bound += Millis(o.timeout);
           }
-          absl::StrAppend(&b, "    errno = 0;\n    ret = aio_suspend(list, ", o.list.size(), ", ",
-                          timeout, ");\n    err = errno;\n  }\n", ObserveLine(k, "RET_NUMBER"));
+          // A timed wait is measured, as the agent does (AIO-SUSP-06).
+          std::string call = absl::StrCat("aio_suspend(list, ", o.list.size(), ", ", timeout, ")");
+          if (!o.timeout.infinite && o.timeout.nanos > 0) {
+            helpers_.insert(CHelper::kTimedSuspend);
+            call = absl::StrCat("timed_suspend(list, ", o.list.size(), ", &ts, ",
+                                o.timeout.nanos, "LL)");
+          }
+          absl::StrAppend(&b, "    errno = 0;\n    ret = ", call, ";\n    err = errno;\n  }\n",
+                          ObserveLine(k, "RET_NUMBER"));
         } else if constexpr (std::is_same_v<T, AioCancel>) {
           if (o.cb < 0) {
             absl::StrAppend(&b, "  errno = 0;\n  ret = aio_cancel(", Fd(o.fd),

@@ -208,6 +208,30 @@ aio_cancel rd r
   EXPECT_THAT(*c, HasSubstr("{\"aio_error ret=EINPROGRESS\", NULL}"));
 }
 
+TEST(Repro, ScribbleAndEarlyTimeoutAreShownBeforeRet) {
+  Finding f = Judge(R"(aiospec-trace 2
+pipe rd wr
+aio_read r fd=rd offset=0 nbytes=1 notify=signal(3)
+aio_suspend r timeout=2ms
+write wr data="x"
+wait r until=notified
+aio_return r scribble
+)",
+                    "aiospec-log 1\ntarget t\n0 pipe ret=0\n1 aio_read ret=0\n"
+                    "2 aio_suspend early=1500000 ret=-1 errno=EAGAIN\n3 write ret=1\n"
+                    "4 wait ret=0\n5 aio_return ret=1 data=\"x\" touched=3\n"
+                    "notify after=4 kind=signal signo=SIGRTMIN+1 code=SI_ASYNCIO value=3\n"
+                    "end completed\n");
+  ASSERT_EQ(f.result.verdict, Verdict::kFail);
+  EXPECT_THAT(f.result.failure->assertion_ids, ::testing::Contains("AIO-SUSP-06"));
+  absl::StatusOr<std::string> c = Emit(f);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(*c, HasSubstr("ret = timed_suspend(list, 1, &ts, 2000000LL);"));
+  EXPECT_THAT(*c, HasSubstr("\"aio_suspend early=1500000 ret=-1 errno=EAGAIN\""));
+  EXPECT_THAT(*c, HasSubstr("{\"aio_suspend ret=-1 errno=EAGAIN\", NULL}"));
+  EXPECT_THAT(*c, HasSubstr("scribble(&cb_r, buf_r, 1, n)"));
+}
+
 TEST(Repro, ProcAndHoldOpsAreWrittenOut) {
   Finding f = Judge(R"(aiospec-trace 1
 file f content="........"

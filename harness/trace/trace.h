@@ -39,6 +39,8 @@ inline constexpr int kMinTraceVersion = 1;
 // The first version with threads (`thread`, `on`, `start`, `await`,
 // `cancel`, `exit`).
 inline constexpr int kThreadsVersion = 2;
+// The first version with `aio_return CB scribble`.
+inline constexpr int kScribbleVersion = 2;
 
 // Position of an op in its source text, 1-based. {0,0} for generated ops.
 struct SourceLoc {
@@ -186,8 +188,11 @@ struct AioError {  // aio_error CB
   CbId cb;
   friend bool operator==(const AioError&, const AioError&) = default;
 };
-struct AioReturn {  // aio_return CB
+struct AioReturn {  // aio_return CB [scribble]
   CbId cb;
+  // scribble: then overwrite the whole aiocb and its buffer, which are the
+  // application's again (AIO-GEN-21), and see whether anything touches them.
+  bool scribble = false;
   friend bool operator==(const AioReturn&, const AioReturn&) = default;
 };
 struct AioSuspend {  // aio_suspend CB|null ... [timeout=DUR|none]

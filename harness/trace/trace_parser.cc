@@ -232,6 +232,8 @@ class Parser {
   absl::StatusOr<ThreadOp> ParseThreadOp(absl::Span<const Token> tokens);
   absl::StatusOr<ThreadId> UseThread(const Token& tok) const;
   absl::Status CheckThreadUse(const Op& op, int col);
+  // After `aio_return CB scribble`, CB is garbage until submitted again.
+  absl::Status CheckScribbleUse(const OpBody& body, int col);
 
   Trace trace_;
   int line_no_ = 0;
@@ -247,6 +249,7 @@ class Parser {
   bool fork_is_exec_ = false;            // ... which is a `proc exec`
   FdId fork_cancel_fd_ = kNullHandle;    // ... and its child's cancel=
   absl::flat_hash_set<CbId> child_cbs_;  // aiocbs of `proc exit` children
+  absl::flat_hash_set<CbId> scribbled_;  // by `aio_return CB scribble`, not resubmitted
   absl::flat_hash_set<FdId> hold_fds_;   // open with the hold flag
   std::vector<bool> thread_alive_;       // per thread: declared, not ended
   std::vector<int> thread_started_;      // per thread: its started op, or -1
@@ -460,6 +463,7 @@ absl::Status Parser::ParseLine() {
   if (absl::Status s = CheckThreadUse(op, keyword.col); !s.ok()) return s;
   if (absl::Status s = CheckStormUse(op.body, keyword.col); !s.ok()) return s;
   if (absl::Status s = CheckProcUse(op.body, keyword.col); !s.ok()) return s;
+  if (absl::Status s = CheckScribbleUse(op.body, keyword.col); !s.ok()) return s;
   trace_.ops.push_back(std::move(op));
   return absl::OkStatus();
 }
@@ -1209,13 +1213,18 @@ absl::Status Parser::ParseOp(absl::Span<const Token> tokens, OpBody* body) {
     *body = op;
   } else if (name == "aio_error" || name == "aio_return") {
     AIOSPEC_ASSIGN(args, split({}));
-    AIOSPEC_CHECK(ExpectPositional(args, keyword, 1, "an aiocb"));
+    const bool scribble = name == "aio_return" && args.positional.size() == 2 &&
+                          args.positional[1]->text == "scribble";
+    AIOSPEC_CHECK(ExpectPositional(args, keyword, scribble ? 2 : 1, "an aiocb"));
+    if (scribble && trace_.version < kScribbleVersion) {
+      return Error(args.positional[1]->col, "'scribble' needs 'aiospec-trace 2'");
+    }
     CbId cb;
     AIOSPEC_ASSIGN(cb, UseCb(*args.positional[0], /*allow_null=*/false));
     if (name == "aio_error") {
       *body = AioError{cb};
     } else {
-      *body = AioReturn{cb};
+      *body = AioReturn{cb, scribble};
     }
   } else if (name == "aio_suspend") {
     AIOSPEC_ASSIGN(args, split({"timeout"}));
@@ -1610,6 +1619,47 @@ absl::StatusOr<Hold> Parser::ParseHold(const Args& args,
   return op;
 }
 
+// The aiocbs an op submits (aio_read, aio_write, aio_fsync, lio_listio
+// elements) and the ones it queries or lists (aio_error, aio_return,
+// aio_cancel, aio_suspend, wait, a storm's or a fork's watched aiocbs). A
+// `proc exit|exec` child's aiocb is the child's: neither.
+struct CbUses {
+  std::vector<CbId> submitted;
+  std::vector<CbId> queried;
+};
+
+CbUses UsesOf(const OpBody& body) {
+  CbUses u;
+  std::visit(
+      [&](const auto& op) {
+        using T = std::decay_t<decltype(op)>;
+        if constexpr (std::is_same_v<T, AioRead> || std::is_same_v<T, AioWrite>) {
+          u.submitted.push_back(op.req.cb);
+        } else if constexpr (std::is_same_v<T, AioFsync>) {
+          u.submitted.push_back(op.cb);
+        } else if constexpr (std::is_same_v<T, LioListio>) {
+          for (const LioElement& e : op.list) {
+            if (!e.is_null) u.submitted.push_back(e.req.cb);
+          }
+        } else if constexpr (std::is_same_v<T, AioError> ||
+                             std::is_same_v<T, AioReturn>) {
+          u.queried.push_back(op.cb);
+        } else if constexpr (std::is_same_v<T, AioCancel>) {
+          if (op.cb != kNullHandle) u.queried.push_back(op.cb);
+        } else if constexpr (std::is_same_v<T, AioSuspend>) {
+          for (CbId cb : op.list) {
+            if (cb != kNullHandle) u.queried.push_back(cb);
+          }
+        } else if constexpr (std::is_same_v<T, Wait> || std::is_same_v<T, Storm>) {
+          u.queried = op.cbs;
+        } else if constexpr (std::is_same_v<T, Proc>) {
+          u.queried = op.watch;
+        }
+      },
+      body);
+  return u;
+}
+
 absl::Status Parser::CheckProcUse(const OpBody& body, int col) {
   if (const auto* proc = std::get_if<Proc>(&body)) {
     if (proc->kind == ProcKind::kFork || proc->kind == ProcKind::kExec) {
@@ -1622,43 +1672,15 @@ absl::Status Parser::CheckProcUse(const OpBody& body, int col) {
   }
   if (child_cbs_.empty()) return absl::OkStatus();
   // AIO-PROC-15: a child's aiocb is not the parent's to query or reuse.
-  auto parent_uses = [&](CbId cb) -> absl::Status {
-    if (!child_cbs_.contains(cb)) return absl::OkStatus();
-    return Error(col, absl::StrCat("aiocb '", trace_.cb_names[cb],
-                                   "' belongs to a proc exit child"));
-  };
-  absl::Status s = absl::OkStatus();
-  std::visit(
-      [&](const auto& op) {
-        using T = std::decay_t<decltype(op)>;
-        if constexpr (std::is_same_v<T, AioRead> || std::is_same_v<T, AioWrite>) {
-          s = parent_uses(op.req.cb);
-        } else if constexpr (std::is_same_v<T, AioFsync> ||
-                             std::is_same_v<T, AioError> ||
-                             std::is_same_v<T, AioReturn>) {
-          s = parent_uses(op.cb);
-        } else if constexpr (std::is_same_v<T, AioCancel>) {
-          if (op.cb != kNullHandle) s = parent_uses(op.cb);
-        } else if constexpr (std::is_same_v<T, AioSuspend>) {
-          for (CbId cb : op.list) {
-            if (cb != kNullHandle && s.ok()) s = parent_uses(cb);
-          }
-        } else if constexpr (std::is_same_v<T, Wait>) {
-          for (CbId cb : op.cbs) {
-            if (s.ok()) s = parent_uses(cb);
-          }
-        } else if constexpr (std::is_same_v<T, LioListio>) {
-          for (const LioElement& e : op.list) {
-            if (!e.is_null && s.ok()) s = parent_uses(e.req.cb);
-          }
-        } else if constexpr (std::is_same_v<T, Storm>) {
-          for (CbId cb : op.cbs) {
-            if (s.ok()) s = parent_uses(cb);
-          }
-        }
-      },
-      body);
-  return s;
+  const CbUses uses = UsesOf(body);
+  for (const std::vector<CbId>* cbs : {&uses.submitted, &uses.queried}) {
+    for (CbId cb : *cbs) {
+      if (!child_cbs_.contains(cb)) continue;
+      return Error(col, absl::StrCat("aiocb '", trace_.cb_names[cb],
+                                     "' belongs to a proc exit child"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Parser::CheckStormUse(const OpBody& body, int col) {
@@ -1672,49 +1694,45 @@ absl::Status Parser::CheckStormUse(const OpBody& body, int col) {
     return absl::OkStatus();
   }
   if (!storm_.has_value()) return absl::OkStatus();
-  auto name_of = [&](CbId cb) { return trace_.cb_names[cb]; };
-  auto submits = [&](CbId cb) -> absl::Status {
-    if (absl::c_find(storm_->cbs, cb) == storm_->cbs.end()) {
-      return absl::OkStatus();
-    }
-    return Error(col, absl::StrCat("aiocb '", name_of(cb),
+  const CbUses uses = UsesOf(body);
+  for (CbId cb : uses.submitted) {
+    if (absl::c_find(storm_->cbs, cb) == storm_->cbs.end()) continue;
+    return Error(col, absl::StrCat("aiocb '", trace_.cb_names[cb],
                                    "' is watched by the storm: it cannot be "
                                    "submitted again until 'storm off'"));
-  };
-  auto queries = [&](CbId cb) -> absl::Status {
-    if (absl::c_find(storm_->returns, cb) == storm_->returns.end()) {
-      return absl::OkStatus();
-    }
-    return Error(col, absl::StrCat("aiocb '", name_of(cb),
+  }
+  const auto* ret = std::get_if<AioReturn>(&body);
+  if (ret != nullptr && ret->scribble &&
+      absl::c_find(storm_->cbs, ret->cb) != storm_->cbs.end()) {
+    return Error(col, absl::StrCat("aiocb '", trace_.cb_names[ret->cb],
+                                   "' is watched by the storm: its handler "
+                                   "still reads it, so it cannot be "
+                                   "scribbled over until 'storm off'"));
+  }
+  if (std::holds_alternative<Proc>(body)) return absl::OkStatus();
+  for (CbId cb : uses.queried) {
+    if (absl::c_find(storm_->returns, cb) == storm_->returns.end()) continue;
+    return Error(col, absl::StrCat("aiocb '", trace_.cb_names[cb],
                                    "' may be returned by the storm's handler: "
                                    "only the handler may use it until "
                                    "'storm off'"));
-  };
-  absl::Status s = absl::OkStatus();
-  if (const auto* r = std::get_if<AioRead>(&body)) s = submits(r->req.cb);
-  if (const auto* w = std::get_if<AioWrite>(&body)) s = submits(w->req.cb);
-  if (const auto* f = std::get_if<AioFsync>(&body)) s = submits(f->cb);
-  if (const auto* lio = std::get_if<LioListio>(&body)) {
-    for (const LioElement& e : lio->list) {
-      if (!e.is_null && s.ok()) s = submits(e.req.cb);
-    }
   }
-  if (const auto* e = std::get_if<AioError>(&body)) s = queries(e->cb);
-  if (const auto* r = std::get_if<AioReturn>(&body)) s = queries(r->cb);
-  if (const auto* c = std::get_if<AioCancel>(&body)) {
-    if (c->cb != kNullHandle) s = queries(c->cb);
+  return absl::OkStatus();
+}
+
+absl::Status Parser::CheckScribbleUse(const OpBody& body, int col) {
+  const CbUses uses = UsesOf(body);
+  for (CbId cb : uses.queried) {
+    if (!scribbled_.contains(cb)) continue;
+    return Error(col, absl::StrCat("aiocb '", trace_.cb_names[cb],
+                                   "' was scribbled over: submit it again "
+                                   "before using it"));
   }
-  if (const auto* su = std::get_if<AioSuspend>(&body)) {
-    for (CbId cb : su->list) {
-      if (cb != kNullHandle && s.ok()) s = queries(cb);
-    }
+  for (CbId cb : uses.submitted) scribbled_.erase(cb);
+  if (const auto* ret = std::get_if<AioReturn>(&body); ret && ret->scribble) {
+    scribbled_.insert(ret->cb);
   }
-  if (const auto* w = std::get_if<Wait>(&body)) {
-    for (CbId cb : w->cbs) {
-      if (s.ok()) s = queries(cb);
-    }
-  }
-  return s;
+  return absl::OkStatus();
 }
 
 }  // namespace

@@ -136,7 +136,7 @@ class OpPrinter {
     return absl::StrCat("aio_error ", Cb(op.cb));
   }
   std::string operator()(const AioReturn& op) const {
-    return absl::StrCat("aio_return ", Cb(op.cb));
+    return absl::StrCat("aio_return ", Cb(op.cb), op.scribble ? " scribble" : "");
   }
   std::string operator()(const AioSuspend& op) const {
     std::string out = "aio_suspend";

@@ -418,6 +418,45 @@ TEST(TraceRoundTripTest, StormRulesAreEnforced) {
   }
 }
 
+TEST(TraceRoundTripTest, ScribbledAiocbIsNamedOnlyBySubmissions) {
+  const std::string head =
+      "aiospec-trace 2\npipe rd wr\naio_read r fd=rd offset=0 nbytes=1\n"
+      "write wr data=\"x\"\nwait r\n";
+  const std::string ok_body =
+      "aio_return r scribble\naio_read r fd=rd offset=0 nbytes=1\nstorm on r rate=5\n"
+      "storm off\nwrite wr data=\"y\"\nwait r\naio_return r scribble\n";
+  absl::StatusOr<Trace> ok = ParseTrace(head + ok_body, "s.trace");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(std::get<AioReturn>(ok->ops[4].body), (AioReturn{0, true}));
+  EXPECT_EQ(PrintTrace(*ParseTrace(PrintTrace(*ok), "again")), PrintTrace(*ok));
+  struct Case {
+    std::string body;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {"aio_return r scribble\naio_error r\n",
+       "s.trace:7:1: aiocb 'r' was scribbled over: submit it again"},
+      {"aio_return r scribble\naio_return r scribble\n", "s.trace:7:1: aiocb 'r' was scribbled"},
+      {"aio_return r scribble\nwait r\n", "s.trace:7:1: aiocb 'r' was scribbled"},
+      {"aio_return r scribble\nstorm on r rate=5\nstorm off\n",
+       "s.trace:7:1: aiocb 'r' was scribbled"},
+      {"storm on r rate=5\naio_return r scribble\nstorm off\n",
+       "s.trace:7:1: aiocb 'r' is watched by the storm: its handler still reads it"},
+      {"aio_return r scrawl\n", "s.trace:6:14: unexpected argument 'scrawl' for aio_return"},
+      {"aio_error r scribble\n", "s.trace:6:13: unexpected argument 'scribble' for aio_error"},
+  };
+  const std::string v1 = "aiospec-trace 1" + head.substr(head.find('\n'));
+  absl::StatusOr<Trace> old_version = ParseTrace(v1 + "aio_return r scribble\n", "s.trace");
+  ASSERT_FALSE(old_version.ok());
+  EXPECT_EQ(old_version.status().message(),
+            "s.trace:6:14: 'scribble' needs 'aiospec-trace 2'");
+  for (const Case& c : cases) {
+    absl::StatusOr<Trace> t = ParseTrace(head + c.body, "s.trace");
+    ASSERT_FALSE(t.ok()) << c.body;
+    EXPECT_THAT(std::string(t.status().message()), ::testing::HasSubstr(c.error)) << c.body;
+  }
+}
+
 TEST(TraceRoundTripTest, HandWrittenTracesReachAFixedPoint) {
   for (const std::string& text : HandWritten()) {
     absl::StatusOr<Trace> first = ParseTrace(text, "hand");
