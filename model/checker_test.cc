@@ -97,6 +97,42 @@ TEST(CheckerTest, StormSuspendZeroWithNothingCompleteFails) {
   ExpectFailBoth(trace, bad, {"AIO-ASS-01", "AIO-SUSP-02", "AIO-SUSP-13"});
 }
 
+// `storm on ... close=D`: a handler closed D before `storm on` returned.
+// Close from a signal handler is close (AIO-PROC-01..03): the pending read
+// completes on its pipe or is cancelled, and never fails EBADF.
+const Lines kStormClose = {
+    "pipe rd wr", "aio_read r fd=rd offset=0 nbytes=2",
+    "storm on r rate=1000 calls=none close=rd", "write wr data=\"ab\"",
+    "wait r", "storm off", "aio_error r", "aio_return r"};
+const Lines kStormCloseLog = {
+    "pipe ret=0", "aio_read ret=0", "storm ret=0", "write ret=2",
+    "wait ret=0", "storm ret=12", "aio_error ret=0", "aio_return ret=2 data=\"ab\""};
+
+TEST(CheckerTest, StormCloseIsACloseFromAHandler) {
+  ExpectPassBoth(kStormClose, kStormCloseLog);
+  // posix lets close cancel any pending subset (AIO-PROC-01); then nothing
+  // holds the read end.
+  Lines cancelled = kStormCloseLog;
+  cancelled[3] = "write ret=-1 errno=EPIPE";
+  cancelled[6] = "aio_error ret=ECANCELED";
+  cancelled[7] = "aio_return ret=-1";
+  EXPECT_EQ(Check(kStormClose, cancelled, Profile::kPosix).verdict, Verdict::kPass);
+  Lines ebadf = kStormCloseLog;
+  ebadf[6] = "aio_error ret=EBADF";
+  ebadf[7] = "aio_return ret=-1";
+  ExpectFailBoth(kStormClose, ebadf, {"AIO-PROC-03"});
+}
+
+TEST(CheckerTest, StormCloseThatNoHandlerMadeIsUnresolved) {
+  Lines no_handler = kStormCloseLog;
+  no_handler[2] = "storm ret=-1 errno=ETIMEDOUT";
+  EXPECT_EQ(Check(kStormClose, no_handler, Profile::kQoi).verdict, Verdict::kUnresolved);
+  Lines failed = kStormCloseLog;
+  failed[2] = "storm ret=-1 errno=EBADF";
+  CheckResult r = Check(kStormClose, failed, Profile::kPosix);
+  EXPECT_EQ(r.verdict, Verdict::kUnresolved);
+}
+
 TEST(CheckerTest, StormHandlerReturnMustMatchAndConsumes) {
   const Lines trace = {"pipe rd wr", "aio_read r fd=rd offset=0 nbytes=2",
                        "storm on r rate=1000 returns=r",
