@@ -379,9 +379,13 @@ std::string RenderMarkdown(const Report& report) {
 namespace {
 
 // A matrix cell; `link` opens the finding's details, `repro` is its C file.
-std::string VerdictCell(Verdict v, std::string_view link = "", std::string_view repro = "") {
+std::string VerdictCell(Verdict v, std::string_view link = "", std::string_view repro = "",
+                        std::string_view title = "") {
   std::string name = VerdictName(v);
   std::string text = link.empty() ? name : absl::StrCat("<a href=\"#", std::string(link), "\">", name, "</a>");
+  if (!title.empty()) {
+    text = absl::StrCat("<span title=\"", HtmlEscape(title), "\">", text, "*</span>");
+  }
   if (!repro.empty()) {
     absl::StrAppend(&text, " <a class=\"repro\" href=\"", std::string(repro),
                     "\" title=\"C reproducer\">C</a>");
@@ -497,13 +501,21 @@ std::string RenderHtml(const Report& report) {
     for (const std::string& t : report.targets) {
       Verdict v = row.at(t);
       auto it = anchor.find({id, t});
-      const bool linked = v != Verdict::kPass && v != Verdict::kUntested && it != anchor.end();
+      const bool linked = v != Verdict::kPass && it != anchor.end();
+      // UNTESTED with a covering trace that ran: it failed first on another
+      // assertion, and the model judged nothing after that.
+      const bool not_reached = linked && v == Verdict::kUntested;
       h += VerdictCell(v, linked ? absl::StrCat("f", it->second) : "",
-                       linked && IsFinding(v) ? repro_of(it->second) : "");
+                       linked && IsFinding(v) ? repro_of(it->second) : "",
+                       not_reached ? "not reached: the traces that cover it failed "
+                                     "first on other assertions (this link opens one)"
+                                   : "");
     }
     h += "</tr>";
   }
-  h += "</table><h2 id=\"findings\">Findings</h2>";
+  h += "</table><p class=\"note\">UNTESTED* : no trace judged it on that target because "
+       "the traces that cover it failed first on another assertion; the model judges "
+       "nothing after a trace's first failure.</p><h2 id=\"findings\">Findings</h2>";
   if (report.findings.empty()) h += "<p>None.</p>";
   else {
     h += "<p>Each FAIL, HANG and CRASH (known to the baseline or not), with a standalone C "

@@ -44,6 +44,11 @@ TEST(AssertionMatrixTest, AFailureOnAnotherAssertionSaysNothingAboutThisOne) {
                                                      Pair("musl", Verdict::kPass)));
   EXPECT_THAT(m.at("AIO-Y-01"), UnorderedElementsAre(Pair("glibc", Verdict::kFail),
                                                      Pair("musl", Verdict::kFail)));
+  // The HTML cell says why, and opens the trace that failed first.
+  EXPECT_THAT(RenderHtml(r), HasSubstr("<tr><td>AIO-X-01</td><td class=\"v UNTESTED\">"
+                                       "<span title=\"not reached: the traces that cover it "
+                                       "failed first on other assertions (this link opens "
+                                       "one)\"><a href=\"#f0\">UNTESTED</a>*</span></td>"));
 }
 
 TEST(AssertionMatrixTest, RequiredIdsNoTraceCoversAreUntestedRowsAndCounted) {
