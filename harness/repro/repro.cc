@@ -131,6 +131,30 @@ std::string Wrap(const std::string& text, const std::string& indent, size_t widt
 template <typename T>
 constexpr bool kAlwaysFalse = false;
 
+// Threads, signal masks and chosen notification signals (version 2) are
+// not replayed; `aio_return CB scribble`, also version 2, is.
+bool UsesThreadsOrMasks(const Trace& trace) {
+  bool chosen_signal = false;
+  auto note = [&](const Notify& n) {
+    chosen_signal |= n.kind == NotifyKind::kSignal && n.rt != kDefaultRtSignal;
+  };
+  for (const Op& op : trace.ops) {
+    if (op.run != RunOn::kMain || std::holds_alternative<ThreadOp>(op.body) ||
+        std::holds_alternative<Sigmask>(op.body)) {
+      return true;
+    }
+    if (const auto* r = std::get_if<AioRead>(&op.body)) note(r->req.notify);
+    if (const auto* w = std::get_if<AioWrite>(&op.body)) note(w->req.notify);
+    if (const auto* f = std::get_if<AioFsync>(&op.body)) note(f->notify);
+    if (const auto* p = std::get_if<Proc>(&op.body)) note(p->req.notify);
+    if (const auto* lio = std::get_if<LioListio>(&op.body)) {
+      note(lio->notify);
+      for (const LioElement& e : lio->list) note(e.req.notify);
+    }
+  }
+  return chosen_signal;
+}
+
 constexpr std::string_view kNotifyPrefix = "notify ";
 
 // A FAIL whose rejected observation is a notification, not an op's record.
@@ -568,7 +592,7 @@ void Emitter::EmitOp(int k, const Op& op) {
           if (o.kind == HoldKind::kWait) bound += Millis(o.timeout);
         } else if constexpr (std::is_same_v<T, ThreadOp> ||
                              std::is_same_v<T, Sigmask>) {
-          // Emit refuses version 2 traces before any op is written.
+          // Emit refuses such traces before any op is written.
         } else {
           static_assert(kAlwaysFalse<T>, "an op the reproducer does not write");
         }
@@ -815,7 +839,7 @@ absl::StatusOr<std::string> Emitter::Emit() {
   if (r.verdict == Verdict::kFail && (!r.failure.has_value() || r.failure->op_index < 0)) {
     return absl::UnimplementedError("the FAIL names no op to judge");
   }
-  if (trace_.version >= kThreadsVersion) {
+  if (UsesThreadsOrMasks(trace_)) {
     return absl::UnimplementedError(
         "the C reproducer does not replay threads, signal masks or chosen "
         "notification signals (version 2 traces): rerun the trace with "
